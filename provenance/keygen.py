@@ -1,0 +1,179 @@
+"""Development signing identities: a throwaway root CA and a signer certificate.
+
+For development and tests only. The root is made here and trusted by nobody else;
+production signing uses a certificate from a CA on a C2PA trust list.
+
+The signer certificate follows the profile C2PA validators check: X.509 v3 end entity,
+subject with CN and O, digitalSignature key usage, an allowed extended key usage
+(emailProtection and documentSigning, never anyExtendedKeyUsage), AKI and SKI.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from .errors import OutputExistsError, UsageError
+from .identity import Identity, PrivateKey
+
+__all__ = ["DevIdentity", "generate_dev_identity", "KEY_TYPES"]
+
+KEY_TYPES = ("es256", "es384", "ps256", "ed25519")
+_DOCUMENT_SIGNING = x509.ObjectIdentifier("1.3.6.1.5.5.7.3.36")
+
+
+@dataclass(frozen=True)
+class DevIdentity:
+    """Paths written by `generate_dev_identity`."""
+
+    key: Path  # signer private key, mode 0600
+    cert: Path  # signer certificate followed by the root (the chain to pass to sign)
+    ca: Path  # the development root: pass it as a trust anchor to verify
+
+    def load(self, passphrase: bytes | None = None) -> Identity:
+        return Identity.from_pem(self.key, self.cert, passphrase=passphrase)
+
+    def to_dict(self) -> dict[str, str]:
+        return {"key": str(self.key), "cert": str(self.cert), "ca": str(self.ca)}
+
+
+def _new_key(alg: str) -> PrivateKey:
+    if alg == "es256":
+        return ec.generate_private_key(ec.SECP256R1())
+    if alg == "es384":
+        return ec.generate_private_key(ec.SECP384R1())
+    if alg == "ps256":
+        return rsa.generate_private_key(public_exponent=65537, key_size=3072)
+    if alg == "ed25519":
+        return ed25519.Ed25519PrivateKey.generate()
+    raise UsageError(f"unknown key type {alg!r}; choose one of {', '.join(KEY_TYPES)}")
+
+
+def _name(common_name: str, org: str) -> x509.Name:
+    return x509.Name(
+        [
+            x509.NameAttribute(NameOID.COMMON_NAME, common_name),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, org),
+        ]
+    )
+
+
+def _key_usage(*, signer: bool) -> x509.KeyUsage:
+    return x509.KeyUsage(
+        digital_signature=signer,
+        content_commitment=False,
+        key_encipherment=False,
+        data_encipherment=False,
+        key_agreement=False,
+        key_cert_sign=not signer,
+        crl_sign=not signer,
+        encipher_only=False,
+        decipher_only=False,
+    )
+
+
+def make_dev_chain(
+    *, org: str, common_name: str, alg: str, now: dt.datetime | None = None, days: int = 365
+) -> tuple[PrivateKey, x509.Certificate, x509.Certificate]:
+    """Return (signer key, signer certificate, root certificate), all in memory."""
+    now = now or dt.datetime.now(dt.UTC)
+    root_key = ec.generate_private_key(ec.SECP256R1())
+    root_name = _name(f"{org} Root CA (development only)", org)
+    root = (
+        x509.CertificateBuilder()
+        .subject_name(root_name)
+        .issuer_name(root_name)
+        .public_key(root_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(hours=1))
+        .not_valid_after(now + dt.timedelta(days=days * 10))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(_key_usage(signer=False), critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(root_key.public_key()), False)
+        .sign(root_key, hashes.SHA256())
+    )
+    key = _new_key(alg)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(_name(common_name, org))
+        .issuer_name(root_name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(hours=1))
+        .not_valid_after(now + dt.timedelta(days=days))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(_key_usage(signer=True), critical=True)
+        .add_extension(
+            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION, _DOCUMENT_SIGNING]),
+            critical=False,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(root_key.public_key()), False
+        )
+        .sign(root_key, hashes.SHA256())
+    )
+    # The root key is dropped here: a development root that cannot issue more
+    # certificates is one less secret to leak.
+    return key, cert, root
+
+
+def _write_new(path: Path, data: bytes, *, mode: int, force: bool) -> None:
+    """Create `path` with `mode` from the start (no window where a key is world-readable)."""
+    if path.exists() and not force:
+        raise OutputExistsError(f"{path}: already exists (use --force to replace it)")
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def generate_dev_identity(
+    out_dir: Path | str,
+    *,
+    org: str = "Provenance Development",
+    common_name: str | None = None,
+    alg: str = "es256",
+    passphrase: bytes | None = None,
+    force: bool = False,
+) -> DevIdentity:
+    """Write a development root CA and a signer key and certificate into `out_dir`."""
+    alg = alg.lower()
+    if alg not in KEY_TYPES:
+        raise UsageError(f"unknown key type {alg!r}; choose one of {', '.join(KEY_TYPES)}")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    key, cert, root = make_dev_chain(org=org, common_name=common_name or f"{org} Signer", alg=alg)
+    encryption: serialization.KeySerializationEncryption = (
+        serialization.BestAvailableEncryption(passphrase)
+        if passphrase
+        else serialization.NoEncryption()
+    )
+    pem = serialization.Encoding.PEM
+    paths = DevIdentity(key=out / "signer.key", cert=out / "signer.pem", ca=out / "ca.pem")
+    for p in (paths.key, paths.cert, paths.ca):
+        if p.exists() and not force:
+            raise OutputExistsError(f"{p}: already exists (use --force to replace it)")
+    _write_new(
+        paths.key,
+        key.private_bytes(pem, serialization.PrivateFormat.PKCS8, encryption),
+        mode=0o600,
+        force=force,
+    )
+    _write_new(paths.cert, cert.public_bytes(pem) + root.public_bytes(pem), mode=0o644, force=force)
+    _write_new(paths.ca, root.public_bytes(pem), mode=0o644, force=force)
+    return paths
