@@ -11,10 +11,8 @@ import sys
 
 import typer
 
-from provenance.errors import ProvenanceError
-
 from . import demo, keys, sign, verify
-from ._common import EXIT_CODES_HELP, err_console
+from ._common import EXIT_CODES_HELP, handle_errors
 
 __all__ = ["app", "main"]
 
@@ -31,18 +29,10 @@ app = typer.Typer(
 )
 for module in (demo, keys, sign, verify):
     module.register(app)
+for command in app.registered_commands:
+    command.callback = handle_errors(command.callback)
 
 
 def main() -> None:
     logging.basicConfig(format="warning: %(message)s", level=logging.WARNING, stream=sys.stderr)
-    try:
-        app()
-    except ProvenanceError as e:
-        err_console.print(f"error: {e}", markup=False, highlight=False)
-        sys.exit(e.exit_code)
-    except KeyboardInterrupt:
-        err_console.print("interrupted", markup=False)
-        sys.exit(130)
-    except Exception as e:  # a bug of ours: still one line, never a traceback
-        err_console.print(f"internal error: {type(e).__name__}: {e}", markup=False)
-        sys.exit(3)
+    app()

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import getpass
 import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
+import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
-from provenance.errors import UsageError
+from provenance.errors import ProvenanceError, UsageError
 from provenance.identity import Identity
 
 console = Console(highlight=False, soft_wrap=True)  # results: stdout
@@ -23,6 +26,30 @@ EXIT_CODES_HELP = (
     "Exit codes: 0 success (every file passed); 1 at least one file failed verification; "
     "2 usage, input or I/O error; 3 internal error."
 )
+
+
+def handle_errors(fn: Callable[..., Any] | None) -> Callable[..., Any] | None:
+    """Turn library errors into a one-line message and their exit code; never a traceback."""
+    if fn is None:
+        return None
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except ProvenanceError as e:
+            err_console.print(f"error: {e}", markup=False)
+            raise typer.Exit(e.exit_code) from None
+        except KeyboardInterrupt:
+            err_console.print("interrupted", markup=False)
+            raise typer.Exit(130) from None
+        except (typer.Exit, typer.Abort, typer.TyperException):
+            raise
+        except Exception as e:  # a bug of ours: still one line, never a traceback
+            err_console.print(f"internal error: {type(e).__name__}: {e}", markup=False)
+            raise typer.Exit(3) from None
+
+    return wrapper
 
 
 def passphrase_from(env_var: str | None, *, prompt_for: Path | None = None) -> bytes | None:

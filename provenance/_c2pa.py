@@ -21,6 +21,20 @@ _BASE_SETTINGS: dict[str, Any] = {
 }
 
 
+# Extended key usages the C2PA specification allows for claim signers. c2pa-rs's own
+# default omits documentSigning and claimSigning, and then calls such signers invalid.
+_SIGNER_EKUS = "\n".join(
+    [
+        "1.3.6.1.5.5.7.3.4",  # id-kp-emailProtection
+        "1.3.6.1.5.5.7.3.36",  # id-kp-documentSigning
+        "1.3.6.1.5.5.7.3.8",  # id-kp-timeStamping
+        "1.3.6.1.5.5.7.3.9",  # id-kp-OCSPSigning
+        "1.3.6.1.4.1.311.76.59.1.9",  # Microsoft C2PA signing
+        "1.3.6.1.4.1.62558.2.1",  # c2pa-kp-claimSigning
+    ]
+)
+
+
 def context(
     *,
     trust_anchors_pem: str | None = None,
@@ -29,13 +43,12 @@ def context(
     core: dict[str, Any] | None = None,
 ) -> c2pa.Context:
     settings: dict[str, Any] = json.loads(json.dumps(_BASE_SETTINGS))
-    trust: dict[str, Any] = {}
+    trust: dict[str, Any] = {"trust_config": _SIGNER_EKUS}
     if trust_anchors_pem:
         trust["trust_anchors"] = trust_anchors_pem
     if allowed_pem:
         trust["allowed_list"] = allowed_pem
-    if trust:
-        settings["trust"] = trust
+    settings["trust"] = trust
     if builder:
         settings["builder"] = builder
     if core:

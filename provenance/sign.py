@@ -202,6 +202,7 @@ def sign(
     with signer:
         if sidecar:
             manifest = _sign_to(builder, signer, media, src, None)
+            _check_sidecar_binds(src, media, manifest)
             with atomic_output(dst, force=force) as out:
                 out.write(manifest)
         else:
@@ -230,6 +231,19 @@ def _add_parent(builder: c2pa.Builder, parent: Path | None) -> None:
     pmedia = detect(parent)
     with open(parent, "rb") as f:
         builder.add_ingredient({"title": parent.name, "relationship": "parentOf"}, pmedia.mime, f)
+
+
+def _check_sidecar_binds(src: Path, media: MediaType, manifest: bytes) -> None:
+    """For some formats (MP3, FLAC) the C2PA library hashes a rewritten copy of the
+    asset even when told not to embed, so the sidecar would never match the untouched
+    file. Refuse rather than hand out a manifest that can only fail."""
+    with open(src, "rb") as f, c2pa.Reader(media.mime, f, manifest, context=_c2pa.context()) as r:
+        failures = (r.get_validation_results() or {}).get("activeManifest", {}).get("failure")
+    if any(str(x.get("code", "")).endswith("Hash.mismatch") for x in failures or []):
+        raise UnsupportedFormatError(
+            f"{src}: the C2PA library cannot keep a sidecar manifest for {media.mime} files "
+            "unchanged; sign it with the manifest embedded instead"
+        )
 
 
 def _sign_to(

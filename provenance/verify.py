@@ -129,8 +129,9 @@ def verify(
             path, media, Path(reference), ctx, base, localize, progress
         )
     with reader:
-        report = _report_from_reader(reader, base, source, str(sidecar) if sidecar else None)
-        manifest = reader.get_active_manifest() or {}
+        report, manifest = _report_from_reader(
+            reader, base, source, str(sidecar) if sidecar else None
+        )
     if localize:
         report = _localize(report, path, media, manifest, progress)
     return report
@@ -153,7 +154,14 @@ def _open_reader(
             raise UnsupportedFormatError(f"{path}: format not supported for C2PA") from None
         if kind == "Io":
             raise InputError(f"{path}: {_c2pa.error_text(e)}") from None
-        return _c2pa.error_text(e)
+        text = _c2pa.error_text(e)
+        if text.startswith("Remote:"):
+            # Verification stays offline: a hostile file could point anywhere.
+            raise ManifestError(
+                f"{path}: the manifest is stored remotely and is not fetched; save it beside "
+                f"the file as {path.name}.c2pa and verify again"
+            ) from None
+        return text
 
 
 def _verify_against_reference(
@@ -175,8 +183,7 @@ def _verify_against_reference(
                 open(path, "rb") as f,
                 c2pa.Reader(media.mime, f, manifest_bytes, context=ctx) as r,
             ):
-                ref_report = _report_from_reader(r, base, "reference", str(reference))
-                manifest = r.get_active_manifest() or {}
+                ref_report, manifest = _report_from_reader(r, base, "reference", str(reference))
         except c2pa.C2paError as e:
             raise ManifestError(
                 f"{reference}: unusable manifest store ({_c2pa.error_text(e)})"
@@ -186,10 +193,9 @@ def _verify_against_reference(
         if not isinstance(ref_reader, c2pa.Reader):
             raise ManifestError(f"{reference}: the reference has no readable manifest")
         with ref_reader:
-            ref_report = _report_from_reader(
+            ref_report, manifest = _report_from_reader(
                 ref_reader, {**base, "path": str(reference)}, "reference", None
             )
-            manifest = ref_reader.get_active_manifest() or {}
         if ref_report.verdict not in (Verdict.VALID, Verdict.TRUSTED):
             raise ManifestError(
                 f"{reference}: the reference does not verify ({ref_report.verdict.value}: "
@@ -243,7 +249,8 @@ def decide(state: str | None, failures: Iterable[StatusEntry]) -> tuple[Verdict,
 
 def _report_from_reader(
     reader: c2pa.Reader, base: dict[str, Any], source: str, sidecar: str | None
-) -> VerificationReport:
+) -> tuple[VerificationReport, dict[str, Any]]:
+    """The report for what the reader found, and the active manifest it is about."""
     state = reader.get_validation_state()
     results = reader.get_validation_results() or {}
     active = results.get("activeManifest") or {}
@@ -254,7 +261,10 @@ def _report_from_reader(
     success_codes = {str(s.get("code")) for s in active.get("success") or []}
     verdict, message = decide(state, failures)
 
-    manifest = reader.get_active_manifest() or {}
+    try:
+        manifest: dict[str, Any] = reader.get_active_manifest() or {}
+    except (KeyError, ValueError, c2pa.C2paError):
+        manifest = {}  # the store has no usable active manifest: the failures say why
     sig = manifest.get("signature_info") or {}
     cert = _certificate_info(reader, manifest.get("label"))
     signer = (
@@ -276,7 +286,7 @@ def _report_from_reader(
         trusted=stamped and "timeStamp.trusted" in success_codes,
         validated=stamped,
     )
-    return VerificationReport(
+    report = VerificationReport(
         **base,
         verdict=verdict,
         message=message,
@@ -293,6 +303,7 @@ def _report_from_reader(
         informational=tuple(informational),
         validation_state=state,
     )
+    return report, manifest
 
 
 def _certificate_info(reader: c2pa.Reader, label: str | None) -> dict[str, Any]:

@@ -1,0 +1,57 @@
+"""Shared fixtures: a development identity and generated media, made once per session."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from mediautil import MEDIA
+
+from provenance import DevIdentity, Identity, generate_dev_identity, samples
+
+
+@pytest.fixture(scope="session")
+def dev(tmp_path_factory: pytest.TempPathFactory) -> DevIdentity:
+    return generate_dev_identity(tmp_path_factory.mktemp("keys"), org="Test Org")
+
+
+@pytest.fixture(scope="session")
+def identity(dev: DevIdentity) -> Identity:
+    return dev.load()
+
+
+@pytest.fixture(scope="session")
+def media_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("media")
+    for ext, make in MEDIA.items():
+        kwargs = {"seconds": 1.0} if make is samples.make_video else {}
+        make(folder / f"sample.{ext}", **kwargs)  # type: ignore[operator]
+    return folder
+
+
+@pytest.fixture
+def media(media_dir: Path, tmp_path: Path) -> Callable[[str], Path]:
+    """A fresh copy of the sample of a format, in this test's own folder."""
+
+    def copy(ext: str) -> Path:
+        dst = tmp_path / f"sample.{ext}"
+        dst.write_bytes((media_dir / f"sample.{ext}").read_bytes())
+        return dst
+
+    return copy
+
+
+@pytest.fixture
+def signed(
+    media: Callable[[str], Path], identity: Identity, tmp_path: Path
+) -> Callable[[str], Path]:
+    """Sign the sample of a format and return the signed file's path."""
+    from provenance import sign
+
+    def make(ext: str) -> Path:
+        out = tmp_path / f"signed.{ext}"
+        sign(media(ext), out, identity=identity, author="Test Author")
+        return out
+
+    return make

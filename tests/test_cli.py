@@ -1,0 +1,160 @@
+"""The command line: keygen, sign, verify, demo; JSON outputs validate against schemas."""
+
+from __future__ import annotations
+
+import json
+import stat
+from collections.abc import Callable
+from pathlib import Path
+
+import jsonschema
+import pytest
+from mediautil import SCHEMAS, flip_media_byte
+from typer.testing import CliRunner
+
+import provenance
+from provenance.cli import app
+
+runner = CliRunner()
+
+
+def schema(name: str) -> dict[str, object]:
+    loaded: dict[str, object] = json.loads((SCHEMAS / name).read_text())
+    return loaded
+
+
+def test_every_exported_name_imports() -> None:
+    for name in provenance.__all__:
+        assert getattr(provenance, name) is not None, name
+
+
+@pytest.mark.parametrize("command", ["keygen", "sign", "verify", "demo"])
+def test_help_has_examples_and_exit_codes(command: str) -> None:
+    result = runner.invoke(app, [command, "--help"])
+    assert result.exit_code == 0
+    assert "Example" in result.output
+    if command == "verify":
+        assert "Exit codes" in result.output
+
+
+@pytest.mark.parametrize("key_type", ["es256", "es384", "ps256", "ed25519"])
+def test_keygen_sign_verify_roundtrip(
+    key_type: str, tmp_path: Path, media: Callable[[str], Path]
+) -> None:
+    keys = tmp_path / "keys"
+    result = runner.invoke(
+        app, ["keygen", "--out", str(keys), "--org", "Newsroom", "--type", key_type, "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    paths = json.loads(result.stdout)
+    assert stat.S_IMODE(Path(paths["key"]).stat().st_mode) == 0o600
+    assert "PRIVATE KEY" not in result.output
+
+    src, out = media("jpg"), tmp_path / "signed.jpg"
+    result = runner.invoke(
+        app,
+        [
+            "sign",
+            str(src),
+            "-o",
+            str(out),
+            "--key",
+            paths["key"],
+            "--cert",
+            paths["cert"],
+            "--author",
+            "Ann",
+            "--json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["output"] == str(out)
+
+    result = runner.invoke(app, ["verify", str(out), "--trust", paths["ca"], "--json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    jsonschema.validate(doc, schema("verification-report.schema.json"))
+    (report,) = doc["reports"]
+    assert report["verdict"] == "trusted" and report["path"] == str(out)
+    assert report["signer"]["subject"].startswith("CN=Newsroom Signer")
+    assert report["signer"]["algorithm"] == key_type
+
+
+def test_keygen_refuses_overwrite(tmp_path: Path) -> None:
+    assert runner.invoke(app, ["keygen", "--out", str(tmp_path)]).exit_code == 0
+    before = (tmp_path / "signer.key").read_bytes()
+    result = runner.invoke(app, ["keygen", "--out", str(tmp_path)])
+    assert result.exit_code == 2 and "already exists" in result.output
+    assert (tmp_path / "signer.key").read_bytes() == before
+
+
+def test_verify_mixed_batch_exit_codes_and_schema(
+    signed: Callable[[str], Path],
+    media: Callable[[str], Path],
+    dev: provenance.DevIdentity,
+    tmp_path: Path,
+) -> None:
+    good = signed("png")
+    bad = signed("mp4")
+    flip_media_byte(bad, tmp_path / "sample.mp4")
+    unsigned = media("wav")
+
+    ok = runner.invoke(app, ["verify", str(good), "--trust", str(dev.ca)])
+    assert ok.exit_code == 0 and "TRUSTED" in ok.output
+
+    result = runner.invoke(app, ["verify", str(good), str(bad), str(unsigned), "--json"])
+    assert result.exit_code == 1
+    doc = json.loads(result.stdout)
+    jsonschema.validate(doc, schema("verification-report.schema.json"))
+    assert [r["verdict"] for r in doc["reports"]] == ["valid", "tampered", "unsigned"]
+    assert "assertion.bmffHash.mismatch" in doc["reports"][1]["status_codes"]
+    assert doc["summary"]["verdicts"]["tampered"] == 1
+
+    human = runner.invoke(app, ["verify", str(bad)])
+    assert human.exit_code == 1
+    assert "TAMPERED" in human.output and "assertion.bmffHash.mismatch" in human.output
+
+    with_error = runner.invoke(app, ["verify", str(good), str(tmp_path / "missing.jpg")])
+    assert with_error.exit_code == 2
+
+
+def test_valid_fails_when_trust_required(signed: Callable[[str], Path], tmp_path: Path) -> None:
+    other = provenance.generate_dev_identity(tmp_path / "o")
+    result = runner.invoke(app, ["verify", str(signed("jpg")), "--trust", str(other.ca)])
+    assert result.exit_code == 1 and "VALID" in result.output
+
+
+def test_sign_sidecar_cli(media: Callable[[str], Path], dev: provenance.DevIdentity) -> None:
+    src = media("wav")
+    result = runner.invoke(
+        app, ["sign", str(src), "--sidecar", "--key", str(dev.key), "--cert", str(dev.cert)]
+    )
+    assert result.exit_code == 0, result.output
+    assert Path(str(src) + ".c2pa").is_file()
+    result = runner.invoke(app, ["verify", str(src), "--trust", str(dev.ca)])
+    assert result.exit_code == 0 and "sidecar" in result.output
+
+
+def test_sidecar_refused_where_the_library_rewrites_the_asset(
+    media: Callable[[str], Path], dev: provenance.DevIdentity
+) -> None:
+    src = media("mp3")
+    before = src.read_bytes()
+    args = ["sign", str(src), "--sidecar", "--key", str(dev.key), "--cert", str(dev.cert)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2 and "embedded instead" in result.output
+    assert not Path(str(src) + ".c2pa").exists() and src.read_bytes() == before
+
+
+def test_demo_runs_end_to_end(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["demo", "--workdir", str(tmp_path), "--json"])
+    assert result.exit_code == 0, result.output
+    verdicts = {c["case"]: c["verdict"] for c in json.loads(result.stdout)}
+    assert verdicts == {
+        "unsigned photo": "unsigned",
+        "signed photo": "trusted",
+        "signed video": "trusted",
+        "signed photo, untrusted": "valid",
+        "tampered photo": "tampered",
+        "tampered video": "tampered",
+    }

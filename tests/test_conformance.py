@@ -1,0 +1,106 @@
+"""Conformance with public C2PA test files and their published outcomes.
+
+The corpus lives in shared/fixtures/c2pa-public (not copied into the repo). Each
+asset's expected C2PA outcome in MANIFEST.json maps to our verdict by the rules of
+`provenance.verify.decide`, restated here independently:
+
+- no manifest -> unsigned; unsupported format or remote-only manifest -> error;
+  any other reader error (malformed JUMBF, unknown algorithm, hostile container) -> invalid;
+- failures other than the *.untrusted family (active manifest or ingredients):
+  only hard-binding mismatches in the active manifest -> tampered, else invalid;
+- otherwise Trusted (with the corpus's test anchors) -> trusted, else valid.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+from mediautil import SHARED
+
+from provenance import ProvenanceError, Verdict, verify
+from provenance.verify import HARD_BINDING_MISMATCH
+
+CORPUS = SHARED / "fixtures" / "c2pa-public"
+pytestmark = pytest.mark.skipif(
+    not (CORPUS / "MANIFEST.json").is_file(),
+    reason=f"public C2PA corpus not found at {CORPUS} (shared/fixtures/c2pa-public)",
+)
+
+
+def _entries() -> list[dict[str, Any]]:
+    if not (CORPUS / "MANIFEST.json").is_file():
+        return []
+    return [e for e in json.loads((CORPUS / "MANIFEST.json").read_text()) if e["role"] == "asset"]
+
+
+def expected_verdict(exp: dict[str, Any]) -> Verdict:
+    err = exp.get("error")
+    if err:
+        if err["type"].endswith("ManifestNotFound"):
+            return Verdict.UNSIGNED
+        if err["type"].endswith("NotSupported") or err["message"].startswith("Remote:"):
+            return Verdict.ERROR
+        return Verdict.INVALID
+    active = {c for c in exp["failure_codes"] if not c.endswith(".untrusted")}
+    ingredient = {c for c in exp["ingredient_failure_codes"] if not c.endswith(".untrusted")}
+    if active or ingredient:
+        if active and active <= HARD_BINDING_MISMATCH:
+            return Verdict.TAMPERED
+        return Verdict.INVALID
+    if exp["state"] == "Invalid":
+        return Verdict.INVALID
+    return Verdict.TRUSTED if exp["state"] == "Trusted" else Verdict.VALID
+
+
+def _verdict(path: Path, trust: list[Path] | None = None) -> tuple[Verdict, list[str]]:
+    try:
+        report = verify(path, trust=trust)
+    except ProvenanceError:
+        return Verdict.ERROR, []
+    return report.verdict, report.status_codes
+
+
+@pytest.fixture(scope="module")
+def test_anchors(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    settings = json.loads(
+        (CORPUS / "settings" / "c2pa-python_trust_config_test_settings.json").read_text()
+    )
+    pem = tmp_path_factory.mktemp("anchors") / "c2pa-test-anchors.pem"
+    pem.write_text(settings["trust"]["trust_anchors"])
+    return pem
+
+
+@pytest.mark.parametrize("entry", _entries(), ids=lambda e: e["file"])
+def test_public_corpus_default_trust(entry: dict[str, Any]) -> None:
+    path = CORPUS / entry["file"]
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == entry["sha256"], "corpus changed"
+    verdict, codes = _verdict(path)
+    exp = entry["expected"]
+    assert verdict is expected_verdict(exp), (entry["file"], codes, exp)
+    if not exp.get("error"):
+        # Our status codes carry every failure the reference reader reported.
+        assert set(exp["failure_codes"]) <= set(codes)
+        assert set(exp["ingredient_failure_codes"]) <= set(codes)
+
+
+@pytest.mark.parametrize(
+    "entry", [e for e in _entries() if e.get("expected_with_test_trust")], ids=lambda e: e["file"]
+)
+def test_public_corpus_with_test_anchors(entry: dict[str, Any], test_anchors: Path) -> None:
+    verdict, _ = _verdict(CORPUS / entry["file"], trust=[test_anchors])
+    assert verdict is expected_verdict(entry["expected_with_test_trust"]), entry["file"]
+
+
+def test_remote_manifest_kept_as_sidecar(tmp_path: Path) -> None:
+    """cloud.jpg points at a remote manifest; saved beside it, it verifies offline."""
+    shutil.copyfile(CORPUS / "c2pa-rs" / "cloud.jpg", tmp_path / "cloud.jpg")
+    shutil.copyfile(CORPUS / "c2pa-rs" / "cloud_manifest.c2pa", tmp_path / "cloud.c2pa")
+    report = verify(tmp_path / "cloud.jpg")
+    assert report.manifest_source == "sidecar"
+    assert report.verdict is Verdict.VALID
+    assert "signingCredential.untrusted" in report.status_codes
