@@ -11,7 +11,7 @@ import sys
 
 import typer
 
-from . import demo, keys, sign, verify
+from . import check, demo, history, keys, sign, verify
 from ._common import EXIT_CODES_HELP, handle_errors
 
 __all__ = ["app", "main"]
@@ -27,7 +27,7 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
-for module in (demo, keys, sign, verify):
+for module in (check, demo, history, keys, sign, verify):
     module.register(app)
 for command in app.registered_commands:
     command.callback = handle_errors(command.callback)

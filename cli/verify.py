@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from provenance.models import Verdict, VerificationReport
+from provenance.trust import Trust
 from provenance.verify import batch_exit_code, batch_to_dict, verify_many
 
 from ._common import EXIT_CODES_HELP, console, progress_bar
@@ -29,6 +30,12 @@ def verify(
     trust: Annotated[
         list[Path] | None,
         typer.Option(help="Trust-anchor PEM bundle (repeatable). Without it nothing is trusted."),
+    ] = None,
+    allowed_signers: Annotated[
+        list[Path] | None,
+        typer.Option(
+            help="Only these signer certificates (PEM) may be trusted, within --trust anchors."
+        ),
     ] = None,
     reference: Annotated[
         Path | None,
@@ -57,7 +64,7 @@ def verify(
     with progress_bar("verifying", enabled=not as_json) as progress:
         reports = verify_many(
             files,
-            trust=trust or None,
+            trust=Trust.load(trust or (), allowed=allowed_signers or ()),
             reference=reference,
             localize=not no_frames,
             progress=progress,
@@ -93,6 +100,8 @@ def render(r: VerificationReport) -> None:
         rows.append(("signed at", f"{r.timestamp.time} ({how})"))
     else:
         rows.append(("signed at", "no trusted time (no timestamp)"))
+    if r.trust is not None:
+        rows.append(("trust", f"{r.trust.decision}: {r.trust.reason}"))
     if r.claim_generator:
         rows.append(("generator", r.claim_generator))
     if r.title:

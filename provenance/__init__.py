@@ -19,6 +19,7 @@ from .errors import (
     UnsupportedFormatError,
     UsageError,
 )
+from .history import History, HistoryNode, history
 from .identity import Identity
 from .keygen import DevIdentity, generate_dev_identity
 from .models import (
@@ -28,11 +29,12 @@ from .models import (
     SignResult,
     StatusEntry,
     TimestampInfo,
+    TrustDecision,
     Verdict,
     VerificationReport,
 )
 from .sign import sign
-from .trust import TrustAnchors
+from .trust import Trust
 from .verify import verify
 
 __all__ = [
@@ -51,7 +53,11 @@ __all__ = [
     "SigningError",
     "StatusEntry",
     "TimestampInfo",
-    "TrustAnchors",
+    "Trust",
+    "TrustDecision",
+    "History",
+    "HistoryNode",
+    "history",
     "UnsupportedFormatError",
     "UsageError",
     "Verdict",

@@ -12,6 +12,7 @@ __all__ = [
     "StatusEntry",
     "SignerInfo",
     "TimestampInfo",
+    "TrustDecision",
     "Action",
     "Ingredient",
     "VerificationReport",
@@ -92,6 +93,26 @@ class TimestampInfo:
 
 
 @dataclass(frozen=True)
+class TrustDecision:
+    """Whether the signer is trusted, and why."""
+
+    decision: str  # "trusted", "untrusted" or "not_checked" (no anchors were supplied)
+    reason: str
+    rule: str | None = None  # "trust_anchor", "trust_anchor+allowed_signer"
+    anchor: str | None = None  # subject of the anchor the chain reached, when known
+    allowed_signer: str | None = None  # SHA-256 of the allow-listed certificate matched
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "decision": self.decision,
+            "reason": self.reason,
+            "rule": self.rule,
+            "anchor": self.anchor,
+            "allowed_signer": self.allowed_signer,
+        }
+
+
+@dataclass(frozen=True)
 class Action:
     action: str
     digital_source_type: str | None = None
@@ -141,6 +162,7 @@ class VerificationReport:
     signer: SignerInfo | None = None
     timestamp: TimestampInfo | None = None
     trust_anchors_supplied: bool = False
+    trust: TrustDecision | None = None
     actions: tuple[Action, ...] = ()
     ingredients: tuple[Ingredient, ...] = ()
     failures: tuple[StatusEntry, ...] = ()
@@ -172,6 +194,7 @@ class VerificationReport:
             "signer": self.signer.to_dict() if self.signer else None,
             "timestamp": self.timestamp.to_dict() if self.timestamp else None,
             "trust_anchors_supplied": self.trust_anchors_supplied,
+            "trust": self.trust.to_dict() if self.trust else None,
             "actions": [a.to_dict() for a in self.actions],
             "ingredients": [i.to_dict() for i in self.ingredients],
             "status_codes": self.status_codes,

@@ -63,10 +63,15 @@ def _source_type_url(source_type: str) -> str:
 
 
 def _thumbnail(path: Path) -> bytes | None:
-    """A small JPEG preview, made cheaply: JPEG draft mode decodes at 1/2..1/8 scale."""
+    """A small JPEG preview, made cheaply: JPEG draft mode decodes at 1/2..1/8 scale.
+    Skipped for images too large to decode safely (decompression bombs)."""
+    from ._limits import decodable, pillow_bomb_warnings_ignored
+
     try:
-        with Image.open(path) as im:
+        with pillow_bomb_warnings_ignored(), Image.open(path) as im:
             im.draft("RGB", (_THUMBNAIL_EDGE, _THUMBNAIL_EDGE))
+            if not decodable(im.size):
+                return None
             im.thumbnail((_THUMBNAIL_EDGE, _THUMBNAIL_EDGE))
             buf = io.BytesIO()
             im.convert("RGB").save(buf, "JPEG", quality=80)
@@ -167,7 +172,7 @@ def sign(
 
     extra, frames_signed = _extra_assertions(src, media, progress) if fingerprints else ([], None)
     definition = _manifest(
-        title=title or src.name,
+        title=title or (src.name if sidecar else dst.name),
         author=author,
         action=act,
         source_type=source_type,
@@ -186,7 +191,7 @@ def sign(
         if thumb:
             builder.add_resource("thumbnail.jpg", io.BytesIO(thumb))
         if act != "c2pa.created":
-            _add_parent(builder, Path(parent) if parent is not None else None)
+            _add_parent(builder, Path(parent) if parent is not None else src)
             action_def: dict[str, Any] = {"action": act}
             if source_type:
                 action_def["digitalSourceType"] = _source_type_url(source_type)
@@ -222,15 +227,13 @@ def _builder_formats() -> frozenset[str]:
     return frozenset(c2pa.Builder.get_supported_mime_types())
 
 
-def _add_parent(builder: c2pa.Builder, parent: Path | None) -> None:
-    """Record the parent ingredient; without an explicit one the C2PA library takes the
-    input itself (the EDIT intent), carrying over its manifest if it has one."""
-    if parent is None:
-        builder.set_intent(c2pa.C2paBuilderIntent.EDIT)
-        return
+def _add_parent(builder: c2pa.Builder, parent: Path) -> None:
+    """Record `parent` (with its own manifest, if it has one) as the parent ingredient."""
     pmedia = detect(parent)
     with open(parent, "rb") as f:
         builder.add_ingredient({"title": parent.name, "relationship": "parentOf"}, pmedia.mime, f)
+    # EDIT links the parent to an automatic c2pa.opened action, as C2PA requires.
+    builder.set_intent(c2pa.C2paBuilderIntent.EDIT)
 
 
 def _check_sidecar_binds(src: Path, media: MediaType, manifest: bytes) -> None:
@@ -253,14 +256,23 @@ def _sign_to(
     src: Path,
     out: Any,
 ) -> bytes:
+    from . import _streams  # (imported here: this function is its only user)
+
+    def run(f: Any, dest: Any) -> bytes:
+        # Descriptor streams let the library read and write the files itself instead of
+        # calling back into Python for every 8 KiB (see provenance/_streams.py).
+        if _streams.available():
+            return _streams.sign_fds(builder, signer, media.mime, f.fileno(), dest)
+        return bytes(builder.sign(signer, media.mime, f, dest))
+
     try:
         with open(src, "rb") as f:
             if out is not None:
-                return bytes(builder.sign(signer, media.mime, f, out))
+                return run(f, out)
             # A sidecar leaves the asset alone; the library still writes a copy, which
             # goes to a scratch file that is deleted at once.
             with tempfile.TemporaryFile() as scratch:
-                return bytes(builder.sign(signer, media.mime, f, scratch))
+                return run(f, scratch)
     except OSError as e:
         raise InputError(f"{src}: cannot read ({e.strerror})") from None
     except c2pa.C2paError as e:

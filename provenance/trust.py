@@ -1,11 +1,17 @@
-"""Trust anchors: which roots make a signer `trusted`.
+"""Trust: which certificates make a signer `trusted`.
 
-Nothing is trusted by default. A file is reported `trusted` only when the C2PA
-library validated the signer's chain to one of the anchors given here.
+Nothing is trusted by default. A file is `trusted` only when the C2PA library validated
+the signer's chain, at the signing time, to one of the supplied trust anchors, and, if
+an allow-list of signers is given, the signer is one of them.
+
+Accepted inputs, each a file: a PEM bundle (the C2PA trust list is published as one), a
+single DER certificate, or a c2pa settings JSON file (`trust.trust_anchors`,
+`trust.user_anchors`, `trust.allowed_list`).
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,37 +21,105 @@ from cryptography.hazmat.primitives import hashes, serialization
 
 from .errors import InputError
 
-__all__ = ["TrustAnchors"]
+__all__ = ["Trust", "TrustAnchors", "load_certificates"]
+
+
+def load_certificates(path: Path, *, key: str = "trust_anchors") -> list[x509.Certificate]:
+    """Certificates from a PEM bundle, a DER file, or a c2pa settings JSON (`trust.<key>`)."""
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such certificate file") from None
+    except OSError as e:
+        raise InputError(f"{path}: cannot read certificates ({e.strerror})") from None
+    if data.lstrip().startswith(b"{"):
+        try:
+            trust = json.loads(data).get("trust") or {}
+        except (ValueError, AttributeError):
+            raise InputError(f"{path}: not a valid c2pa settings JSON file") from None
+        keys = ("trust_anchors", "user_anchors") if key == "trust_anchors" else (key,)
+        data = "".join(str(trust.get(k) or "") for k in keys).encode()
+    try:
+        if b"-----BEGIN CERTIFICATE-----" in data:
+            certs = x509.load_pem_x509_certificates(data)
+        else:
+            certs = [x509.load_der_x509_certificate(data)]
+    except ValueError:
+        raise InputError(f"{path}: no certificates found (expected PEM, DER or JSON)") from None
+    return certs
+
+
+def _pem(certs: Iterable[x509.Certificate]) -> str:
+    return "".join(c.public_bytes(serialization.Encoding.PEM).decode() for c in certs)
+
+
+def _dn(name: x509.Name) -> str:
+    """The subject/issuer spelling the C2PA library reports: CN first, as in the DN."""
+    return ", ".join(f"{a.rfc4514_attribute_name}={a.value!s}" for a in name)
 
 
 @dataclass(frozen=True)
-class TrustAnchors:
-    """A bundle of trust-anchor certificates, kept as the PEM text the C2PA library reads."""
+class Trust:
+    """Trust anchors plus an optional allow-list of signer (end-entity) certificates."""
 
-    pem: str
-    fingerprints: tuple[str, ...]  # SHA-256 of each anchor, hex
-
-    @classmethod
-    def load(cls, paths: Iterable[Path | str]) -> TrustAnchors:
-        certs: list[x509.Certificate] = []
-        for p in map(Path, paths):
-            try:
-                data = p.read_bytes()
-            except FileNotFoundError:
-                raise InputError(f"{p}: no such trust-anchor file") from None
-            except OSError as e:
-                raise InputError(f"{p}: cannot read trust anchors ({e.strerror})") from None
-            try:
-                certs.extend(x509.load_pem_x509_certificates(data))
-            except ValueError:
-                raise InputError(f"{p}: not a PEM certificate bundle") from None
-        if not certs:
-            raise InputError("no trust-anchor certificates were given")
-        return cls.from_certificates(certs)
+    anchors: tuple[x509.Certificate, ...] = ()
+    allowed: tuple[x509.Certificate, ...] = ()
 
     @classmethod
-    def from_certificates(cls, certs: Iterable[x509.Certificate]) -> TrustAnchors:
-        certs = list(certs)
-        pem = "".join(c.public_bytes(serialization.Encoding.PEM).decode() for c in certs)
-        fps = tuple(c.fingerprint(hashes.SHA256()).hex() for c in certs)
-        return cls(pem=pem, fingerprints=fps)
+    def load(
+        cls,
+        anchors: Iterable[Path | str] = (),
+        *,
+        allowed: Iterable[Path | str] = (),
+    ) -> Trust:
+        a = [c for p in anchors for c in load_certificates(Path(p))]
+        e = [c for p in allowed for c in load_certificates(Path(p), key="allowed_list")]
+        return cls(anchors=tuple(a), allowed=tuple(e))
+
+    @classmethod
+    def coerce(cls, trust: Trust | Iterable[Path | str] | None) -> Trust:
+        """A `Trust` as given, or anchors loaded from paths, or no trust at all."""
+        if trust is None:
+            return cls()
+        return trust if isinstance(trust, Trust) else cls.load(trust)
+
+    @property
+    def anchors_pem(self) -> str | None:
+        return _pem(self.anchors) or None
+
+    @property
+    def allowed_pem(self) -> str | None:
+        return _pem(self.allowed) or None
+
+    @property
+    def supplied(self) -> bool:
+        return bool(self.anchors or self.allowed)
+
+    def anchor_for(self, issuer: str) -> str | None:
+        """The subject of the anchor that issued a certificate with this issuer name."""
+        for c in self.anchors:
+            if _dn(c.subject) == issuer:
+                return _dn(c.subject)
+        return None
+
+    def allowed_signer(self, subject: str, issuer: str, serial: str | None) -> str | None:
+        """The SHA-256 fingerprint of the allow-listed certificate matching this signer.
+
+        The C2PA library reports the signer's subject, issuer and serial number, not the
+        certificate bytes, so the match is by issuer and serial number (unique within a
+        CA) and subject. That identifies a certificate only under a CA already validated
+        as trusted, which is why the allow-list narrows trust and never grants it alone.
+        """
+        for c in self.allowed:
+            if (
+                _dn(c.subject) == subject
+                and _dn(c.issuer) == issuer
+                and serial is not None
+                and int(serial, 16) == c.serial_number
+            ):
+                return c.fingerprint(hashes.SHA256()).hex()
+        return None
+
+
+# The name earlier versions used; anchors only.
+TrustAnchors = Trust

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
@@ -11,19 +10,26 @@ from typing import Any
 import c2pa
 
 from . import _c2pa
+from ._manifest import (
+    actions,
+    certificate_info,
+    dn,
+    generator,
+    ingredients,
+    is_trust_only,
+)
 from ._version import __version__
 from .errors import InputError, ManifestError, ProvenanceError, UnsupportedFormatError
 from .formats import MediaType, check_regular_file, detect
 from .models import (
-    Action,
-    Ingredient,
     SignerInfo,
     StatusEntry,
     TimestampInfo,
+    TrustDecision,
     Verdict,
     VerificationReport,
 )
-from .trust import TrustAnchors
+from .trust import Trust
 
 __all__ = [
     "verify",
@@ -50,15 +56,14 @@ _MAX_SIDECAR = 256 * 1024 * 1024  # a manifest store this large is hostile, not 
 Progress = Callable[[int, int | None], None]
 
 
-def _is_trust_only(code: str) -> bool:
-    """Codes that say 'not trusted', which decide trusted vs valid but not validity."""
-    return code.endswith(".untrusted")
-
-
 def find_sidecar(path: Path) -> Path | None:
-    """A manifest store kept beside the asset: `photo.jpg.c2pa`, then `photo.c2pa`."""
+    """A manifest store kept beside the asset: `photo.jpg.c2pa`, then `photo.c2pa`.
+
+    Only a regular file in the asset's own folder counts. A symlink is ignored wherever it
+    points (outside the folder, at a device): a hostile folder must not make us read, and
+    vouch with, a manifest from elsewhere. Pass such a store explicitly with --reference."""
     for candidate in (path.with_name(path.name + ".c2pa"), path.with_suffix(".c2pa")):
-        if candidate != path and candidate.is_file():
+        if candidate != path and candidate.is_file() and not candidate.is_symlink():
             return candidate
     return None
 
@@ -78,7 +83,7 @@ def error_report(path: Path | str, err: ProvenanceError) -> VerificationReport:
 def verify(
     path: Path | str,
     *,
-    trust: TrustAnchors | Iterable[Path | str] | None = None,
+    trust: Trust | Iterable[Path | str] | None = None,
     reference: Path | str | None = None,
     localize: bool = True,
     progress: Progress | None = None,
@@ -95,10 +100,8 @@ def verify(
     """
     path = Path(path)
     media = detect(path)
-    anchors = (
-        trust if isinstance(trust, TrustAnchors) or trust is None else TrustAnchors.load(trust)
-    )
-    ctx = _c2pa.context(trust_anchors_pem=anchors.pem if anchors else None)
+    trust = Trust.coerce(trust)
+    ctx = _c2pa.context(trust_anchors_pem=trust.anchors_pem, allowed_pem=trust.allowed_pem)
 
     manifest_data: bytes | None = None
     source = "embedded"
@@ -109,7 +112,7 @@ def verify(
     base: dict[str, Any] = {
         "path": str(path),
         "format": media.mime,
-        "trust_anchors_supplied": anchors is not None,
+        "trust_anchors_supplied": trust.supplied,
     }
     reader = _open_reader(path, media, manifest_data, ctx)
     if reader is None and reference is None:
@@ -126,11 +129,11 @@ def verify(
     if reader is None:
         assert reference is not None
         return _verify_against_reference(
-            path, media, Path(reference), ctx, base, localize, progress
+            path, media, Path(reference), ctx, trust, base, localize, progress
         )
     with reader:
         report, manifest = _report_from_reader(
-            reader, base, source, str(sidecar) if sidecar else None
+            reader, base, source, str(sidecar) if sidecar else None, trust
         )
     if localize:
         report = _localize(report, path, media, manifest, progress)
@@ -169,6 +172,7 @@ def _verify_against_reference(
     media: MediaType,
     reference: Path,
     ctx: c2pa.Context,
+    trust: Trust,
     base: dict[str, Any],
     localize: bool,
     progress: Progress | None,
@@ -176,14 +180,15 @@ def _verify_against_reference(
     """The checked file has no manifest: take it from a reference that must itself verify."""
     ref_media = detect(reference)
     if ref_media.kind == "manifest":
-        ref_report = None
         manifest_bytes = _read_manifest_file(reference)
         try:
             with (
                 open(path, "rb") as f,
                 c2pa.Reader(media.mime, f, manifest_bytes, context=ctx) as r,
             ):
-                ref_report, manifest = _report_from_reader(r, base, "reference", str(reference))
+                ref_report, manifest = _report_from_reader(
+                    r, base, "reference", str(reference), trust
+                )
         except c2pa.C2paError as e:
             raise ManifestError(
                 f"{reference}: unusable manifest store ({_c2pa.error_text(e)})"
@@ -194,7 +199,7 @@ def _verify_against_reference(
             raise ManifestError(f"{reference}: the reference has no readable manifest")
         with ref_reader:
             ref_report, manifest = _report_from_reader(
-                ref_reader, {**base, "path": str(reference)}, "reference", None
+                ref_reader, {**base, "path": str(reference)}, "reference", None, trust
             )
         if ref_report.verdict not in (Verdict.VALID, Verdict.TRUSTED):
             raise ManifestError(
@@ -227,17 +232,47 @@ def _entries(items: Iterable[dict[str, Any]] | None, *, ingredient: bool) -> lis
     ]
 
 
+# What each C2PA failure means, for the one-line message; the most telling first.
+_EXPLAIN = {
+    "claimSignature.mismatch": "the claim signature does not verify (manifest altered or "
+    "signed with another key)",
+    "claimSignature.missing": "the claim signature is missing",
+    "signingCredential.expired": "the signer's certificate was expired or not yet valid "
+    "at signing time",
+    "signingCredential.invalid": "the signer's certificate is not valid for C2PA signing "
+    "(key usage, extended key usage or profile)",
+    "signingCredential.revoked": "the signer's certificate was revoked",
+    "algorithm.unsupported": "the signature uses an unsupported algorithm",
+    "assertion.hashedURI.mismatch": "an assertion was changed after signing",
+    "assertion.missing": "an assertion the claim refers to is missing",
+    "assertion.required.missing": "a required assertion is missing",
+    "ingredient.manifest.missing": "an ingredient's manifest is missing (broken chain)",
+    "ingredient.hashedURI.mismatch": "an ingredient's manifest was changed (broken chain)",
+    "timeStamp.mismatch": "the timestamp does not match the signature",
+    "timeStamp.outsideValidity": "the timestamp is outside the signer certificate's validity",
+}
+
+
+def _explain(codes: set[str], ingredient_only: bool) -> str:
+    for code, text in _EXPLAIN.items():
+        if code in codes:
+            where = "in an ingredient: " if ingredient_only else ""
+            return f"{where}{text} ({code})"
+    where = "an ingredient failed validation: " if ingredient_only else "validation failed: "
+    return where + ", ".join(sorted(codes))
+
+
 def decide(state: str | None, failures: Iterable[StatusEntry]) -> tuple[Verdict, str]:
     """Reduce the library's state and every failure (ingredients' too) to one verdict."""
     codes = {f.code for f in failures}
-    blocking = {c for c in codes if not _is_trust_only(c)}
+    blocking = {c for c in codes if not is_trust_only(c)}
     active_blocking = {f.code for f in failures if not f.ingredient} - {
-        c for c in codes if _is_trust_only(c)
+        c for c in codes if is_trust_only(c)
     }
     if blocking:
         if active_blocking and active_blocking <= HARD_BINDING_MISMATCH:
             return Verdict.TAMPERED, "the asset was changed after it was signed"
-        return Verdict.INVALID, "validation failed: " + ", ".join(sorted(blocking))
+        return Verdict.INVALID, _explain(blocking, ingredient_only=not active_blocking)
     if state == "Invalid":
         return Verdict.INVALID, "the C2PA library reports the manifest invalid"
     if state == "Trusted" and not codes:
@@ -247,8 +282,47 @@ def decide(state: str | None, failures: Iterable[StatusEntry]) -> tuple[Verdict,
     return Verdict.INVALID, f"unexpected validation state {state!r}"
 
 
+def _decide_trust(
+    verdict: Verdict, message: str, trust: Trust, signer: SignerInfo | None, codes: set[str]
+) -> tuple[Verdict, str, TrustDecision]:
+    """Say whether and why the signer is trusted; narrow `trusted` by the allow-list."""
+    if not trust.supplied:
+        return verdict, message, TrustDecision("not_checked", "no trust anchors were supplied")
+    if verdict is not Verdict.TRUSTED or signer is None:
+        if signer is not None and signer.subject == signer.issuer:
+            why = "the signer's certificate is self-signed, not issued by a trust anchor"
+        elif "signingCredential.expired" in codes:
+            why = "the signer's certificate was not valid at signing time"
+        elif "signingCredential.invalid" in codes:
+            why = "the signer's certificate is not valid for C2PA signing"
+        elif verdict in (Verdict.VALID, Verdict.TAMPERED):
+            why = "the signer's chain does not reach any supplied trust anchor"
+        else:
+            why = "the signature did not validate, so its signer cannot be trusted"
+        return verdict, message, TrustDecision("untrusted", why)
+    anchor = trust.anchor_for(signer.issuer)
+    if not trust.allowed:
+        why = (
+            f"chain validated to trust anchor {anchor}"
+            if anchor
+            else "chain validated to a supplied trust anchor (through an intermediate)"
+        )
+        return verdict, message, TrustDecision("trusted", why, "trust_anchor", anchor)
+    pinned = trust.allowed_signer(signer.subject, signer.issuer, signer.serial_number)
+    if pinned is None:
+        why = "the chain reaches a trust anchor, but the signer is not on the allow-list"
+        return Verdict.VALID, why, TrustDecision("untrusted", why, anchor=anchor)
+    why = "chain validated to a trust anchor and the signer is on the allow-list"
+    decision = TrustDecision("trusted", why, "trust_anchor+allowed_signer", anchor, pinned)
+    return verdict, message, decision
+
+
 def _report_from_reader(
-    reader: c2pa.Reader, base: dict[str, Any], source: str, sidecar: str | None
+    reader: c2pa.Reader,
+    base: dict[str, Any],
+    source: str,
+    sidecar: str | None,
+    trust: Trust,
 ) -> tuple[VerificationReport, dict[str, Any]]:
     """The report for what the reader found, and the active manifest it is about."""
     state = reader.get_validation_state()
@@ -266,18 +340,21 @@ def _report_from_reader(
     except (KeyError, ValueError, c2pa.C2paError):
         manifest = {}  # the store has no usable active manifest: the failures say why
     sig = manifest.get("signature_info") or {}
-    cert = _certificate_info(reader, manifest.get("label"))
+    cert = certificate_info(reader, manifest.get("label"))
     signer = (
         SignerInfo(
-            subject=_dn(cert.get("subject")) or str(sig.get("common_name", "")),
-            issuer=_dn(cert.get("issuer")) or str(sig.get("issuer", "")),
-            serial_number=cert.get("serialNumber") or sig.get("cert_serial_number"),
+            subject=dn(cert.get("subject")) or str(sig.get("common_name", "")),
+            issuer=dn(cert.get("issuer")) or str(sig.get("issuer", "")),
+            serial_number=cert.get("serialNumber"),  # hex
             not_before=(cert.get("validity") or {}).get("notBefore"),
             not_after=(cert.get("validity") or {}).get("notAfter"),
             algorithm=str(sig.get("alg", "")).lower() or None,
         )
         if sig or cert
         else None
+    )
+    verdict, message, decision = _decide_trust(
+        verdict, message, trust, signer, {f.code for f in failures}
     )
     stamped = "timeStamp.validated" in success_codes
     timestamp = TimestampInfo(
@@ -294,79 +371,17 @@ def _report_from_reader(
         sidecar=sidecar,
         manifest_label=manifest.get("label"),
         title=manifest.get("title"),
-        claim_generator=_generator(manifest),
+        claim_generator=generator(manifest),
         signer=signer,
         timestamp=timestamp,
-        actions=tuple(_actions(manifest)),
-        ingredients=tuple(_ingredients(manifest)),
+        trust=decision,
+        actions=tuple(actions(manifest)),
+        ingredients=tuple(ingredients(manifest)),
         failures=tuple(failures),
         informational=tuple(informational),
         validation_state=state,
     )
     return report, manifest
-
-
-def _certificate_info(reader: c2pa.Reader, label: str | None) -> dict[str, Any]:
-    try:
-        doc = json.loads(reader.crjson())
-    except (c2pa.C2paError, ValueError):
-        return {}
-    for m in doc.get("manifests") or []:
-        if m.get("label") == label:
-            info: dict[str, Any] = (m.get("signature") or {}).get("certificateInfo") or {}
-            return info
-    return {}
-
-
-def _dn(name: dict[str, Any] | None) -> str:
-    if not name:
-        return ""
-    return ", ".join(f"{k}={v}" for k, v in name.items())
-
-
-def _generator(manifest: dict[str, Any]) -> str | None:
-    info = manifest.get("claim_generator_info") or []
-    if info:
-        first = info[0]
-        return " ".join(str(x) for x in (first.get("name"), first.get("version")) if x)
-    gen = manifest.get("claim_generator")
-    return str(gen) if gen else None
-
-
-def _actions(manifest: dict[str, Any]) -> list[Action]:
-    out: list[Action] = []
-    for a in manifest.get("assertions") or []:
-        if not str(a.get("label", "")).startswith("c2pa.actions"):
-            continue
-        for act in (a.get("data") or {}).get("actions") or []:
-            agent = act.get("softwareAgent")
-            if isinstance(agent, dict):
-                agent = " ".join(str(x) for x in (agent.get("name"), agent.get("version")) if x)
-            out.append(
-                Action(
-                    action=str(act.get("action", "")),
-                    digital_source_type=act.get("digitalSourceType"),
-                    software_agent=agent,
-                    when=act.get("when"),
-                )
-            )
-    return out
-
-
-def _ingredients(manifest: dict[str, Any]) -> list[Ingredient]:
-    out = []
-    for ing in manifest.get("ingredients") or []:
-        vr = ((ing.get("validation_results") or {}).get("activeManifest") or {}).get("failure")
-        out.append(
-            Ingredient(
-                title=ing.get("title"),
-                relationship=ing.get("relationship"),
-                format=ing.get("format"),
-                manifest=ing.get("active_manifest"),
-                failures=tuple(sorted({str(f.get("code")) for f in vr or []})),
-            )
-        )
-    return out
 
 
 def _localize(
@@ -383,20 +398,18 @@ def _localize(
 def verify_many(
     paths: Iterable[Path | str],
     *,
-    trust: TrustAnchors | Iterable[Path | str] | None = None,
+    trust: Trust | Iterable[Path | str] | None = None,
     reference: Path | str | None = None,
     localize: bool = True,
     progress: Progress | None = None,
 ) -> list[VerificationReport]:
     """Verify several files; a file that cannot be checked gets an `error` report."""
-    anchors = (
-        trust if isinstance(trust, TrustAnchors) or trust is None else TrustAnchors.load(trust)
-    )
+    trust = Trust.coerce(trust)
     reports = []
     for p in paths:
         try:
             reports.append(
-                verify(p, trust=anchors, reference=reference, localize=localize, progress=progress)
+                verify(p, trust=trust, reference=reference, localize=localize, progress=progress)
             )
         except ProvenanceError as e:
             reports.append(error_report(p, e))

@@ -1,0 +1,118 @@
+"""File streams for the C2PA library that move bytes without calling back into Python.
+
+c2pa-python wraps every stream in Python callbacks, and the library reads and writes
+through them 8 KiB at a time: about 61,000 read and 61,000 write callbacks for a 500 MB
+video, each a trip through ctypes that takes the GIL. Here the library gets C streams
+whose read, write and seek entries are the C library's own `read(2)`, `write(2)` and
+`lseek(2)`, with the file descriptor as the stream context, so the bytes go straight
+between the kernel and the library and no Python runs while they move.
+
+This follows the stream ABI of c2pa-rs (`c2pa_c_ffi/src/c2pa_stream.rs`): the context
+pointer comes first (an `int` descriptor in its low bits, on the 64-bit POSIX ABIs),
+lengths and offsets are `ssize_t`/`off_t`, the seek modes 0, 1, 2 are SEEK_SET/SEEK_CUR/
+SEEK_END, and a negative return is an error that the library reads back from `errno`
+(EINTR is retried there). Flush is a no-op: a descriptor has no user-space buffer.
+
+It relies on private parts of c2pa-python (`Builder._sign_internal` and the ctypes
+stream types); when any is missing, `available()` is false and callers keep to the
+ordinary Python file-object path.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import sys
+from typing import IO, Any
+
+import c2pa
+
+__all__ = ["available", "sign_fds"]
+
+
+class _Native:
+    """The library's stream constructor and libc's I/O functions as stream callbacks."""
+
+    def __init__(self) -> None:
+        from c2pa import c2pa as mod  # the ctypes layer of c2pa-python
+
+        lib: Any = vars(mod)["_lib"]
+        self.create: Any = lib.c2pa_create_stream
+        self.release: Any = lib.c2pa_release_stream
+        self.context_type: Any = ctypes.POINTER(mod.StreamContext)
+        libc = ctypes.CDLL(None, use_errno=True)
+        self.read = ctypes.cast(libc.read, mod.ReadCallback)
+        self.seek = ctypes.cast(libc.lseek, mod.SeekCallback)
+        self.write = ctypes.cast(libc.write, mod.WriteCallback)
+        self.flush = mod.FlushCallback(lambda _ctx: 0)
+        if not callable(getattr(c2pa.Builder, "_sign_internal", None)):
+            raise AttributeError("c2pa.Builder._sign_internal")
+
+
+def _load() -> _Native | None:
+    if os.name != "posix" or sys.maxsize <= 2**32:
+        return None
+    try:
+        return _Native()
+    except (AttributeError, ImportError, KeyError, OSError, TypeError):
+        return None
+
+
+_NATIVE = _load()
+
+
+def available() -> bool:
+    """Whether the library can be handed descriptor-backed streams in this process."""
+    return _NATIVE is not None
+
+
+class _FdStream:
+    """A library stream over an open descriptor. It stands in for `c2pa.Stream` in
+    `Builder._sign_internal`, which uses only its `_stream` pointer."""
+
+    def __init__(self, native: _Native, fd: int) -> None:
+        # The library rejects a null context, so descriptor 0 (possible when stdin is
+        # closed) serves through a duplicate, which shares its file offset.
+        self._dup = os.dup(fd) if fd == 0 else None
+        self._native = native
+        ctx = ctypes.cast(ctypes.c_void_p(self._dup or fd), native.context_type)
+        self._stream: Any = native.create(ctx, native.read, native.seek, native.write, native.flush)
+        if not self._stream:
+            self._close_dup()
+            raise OSError("the C2PA library could not create a stream")
+
+    def _close_dup(self) -> None:
+        if self._dup is not None:
+            os.close(self._dup)
+            self._dup = None
+
+    def __enter__(self) -> _FdStream:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._stream:
+            self._native.release(self._stream)
+            self._stream = None
+        self._close_dup()
+
+
+def sign_fds(
+    builder: c2pa.Builder, signer: c2pa.Signer, mime: str, source_fd: int, dest: IO[bytes]
+) -> bytes:
+    """`builder.sign(signer, mime, source, dest)` with both ends as descriptor streams.
+
+    `dest` must be a real file opened w+b. It is flushed first, and its Python-level
+    position is brought back in line afterwards, so the caller can keep using it.
+    Raises `c2pa.C2paError` as `Builder.sign` does.
+    """
+    if _NATIVE is None:
+        raise RuntimeError("native streams are unavailable; use Builder.sign")
+    dest.flush()
+    os.lseek(source_fd, 0, os.SEEK_SET)
+    sign_internal: Any = getattr(builder, "_sign_internal")  # noqa: B009 - private API
+    with _FdStream(_NATIVE, source_fd) as src, _FdStream(_NATIVE, dest.fileno()) as dst:
+        try:
+            manifest = sign_internal(mime, src, dst, signer=signer)
+        finally:
+            dest.seek(0, os.SEEK_END)  # the library moved the descriptor, not the object
+    return bytes(manifest)
