@@ -29,6 +29,10 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from PIL import Image
 
+import provenance
+from provenance import Identity
+from provenance.formats import detect
+
 Verdict = dict[str, Any]
 Validator = Callable[..., list[Verdict]]
 
@@ -200,15 +204,11 @@ def _manifest(title: str) -> dict[str, Any]:
 
 
 def _sign(src: Path, dst: Path, fmt: str, alg: str = "ES256") -> None:
-    """Sign ``src`` (format ``fmt``: jpeg/png/mp4) into ``dst`` with a dev credential."""
+    """Sign ``src`` (format ``fmt``: jpeg/png/mp4) into ``dst`` with the toolkit itself."""
     cred = _dev_credential(alg)
-    signer = c2pa.Signer.from_callback(cred.sign, cred.alg, cred.chain_pem)
-    try:
-        with c2pa.Builder(_manifest(dst.name)) as builder, src.open("rb") as fi:
-            with dst.open("w+b") as fo:
-                builder.sign(signer, MIME[fmt], fi, fo)
-    finally:
-        signer.close()
+    identity = Identity.from_callback(cred.sign, alg=alg.lower(), chain_pem=cred.chain_pem)
+    provenance.sign(src, dst, identity=identity, title=dst.name)
+    assert detect(dst).mime == MIME[fmt]
 
 
 # ---------------------------------------------------------------------------------------------
