@@ -9,11 +9,12 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from provenance.fingerprints import write_visual_report
 from provenance.models import Verdict, VerificationReport
 from provenance.trust import Trust
 from provenance.verify import batch_exit_code, batch_to_dict, verify_many
 
-from ._common import EXIT_CODES_HELP, console, progress_bar
+from ._common import EXIT_CODES_HELP, console, err_console, progress_bar
 
 _STYLE = {
     Verdict.TRUSTED: "bold green",
@@ -41,6 +42,13 @@ def verify(
         Path | None,
         typer.Option(help="Signed original or .c2pa store to compare a stripped file with."),
     ] = None,
+    report_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--report",
+            help="Write pictures of what changed here: a frame timeline and outlined regions.",
+        ),
+    ] = None,
     no_frames: Annotated[bool, typer.Option(help="Skip frame and region localization.")] = False,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print a JSON report (verification-report schema).")
@@ -60,6 +68,8 @@ def verify(
       provenance verify signed.jpg --trust keys/ca.pem
 
       provenance verify *.mp4 --json > report.json
+
+      provenance verify edited.mp4 --reference original.signed.mp4 --report out/
     """
     with progress_bar("verifying", enabled=not as_json) as progress:
         reports = verify_many(
@@ -69,6 +79,11 @@ def verify(
             localize=not no_frames,
             progress=progress,
         )
+    if report_dir is not None:
+        for i, r in enumerate(reports):
+            written = write_visual_report(r, report_dir / f"{i:03d}-{Path(r.path).stem}")
+            for p in written:
+                err_console.print(f"wrote {p}", markup=False)
     if as_json:
         console.print_json(json.dumps(batch_to_dict(reports)))
     else:

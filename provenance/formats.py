@@ -110,7 +110,7 @@ def _sniff(head: bytes) -> MediaType | None:
 
 def detect(path: Path) -> MediaType:
     """Return the media type of `path` from its content, or raise a user-facing error."""
-    check_regular_file(path)
+    st = check_regular_file(path)
     try:
         with open(path, "rb") as f:
             head = f.read(_HEAD)
@@ -119,4 +119,7 @@ def detect(path: Path) -> MediaType:
     media = _sniff(head)
     if media is None:
         raise UnsupportedFormatError(f"{path}: not a supported media format")
+    from ._limits import check_memory_cost
+
+    check_memory_cost(path, media.mime, st.st_size)
     return media

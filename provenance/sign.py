@@ -16,6 +16,7 @@ from . import _c2pa
 from ._atomic import atomic_output, check_output
 from ._version import __version__
 from .errors import InputError, SigningError, UnsupportedFormatError, UsageError
+from .fingerprints import assertions_for
 from .formats import MediaType, detect
 from .identity import Identity
 from .models import SignResult
@@ -39,9 +40,18 @@ SOURCE_TYPES = (
 )  # fmt: skip
 _IPTC = "http://cv.iptc.org/newscodes/digitalsourcetype/"
 _THUMBNAIL_EDGE = 512
-# Spill the library's working buffers to disk past this size, so signing a
-# multi-gigabyte video does not need memory proportional to it.
+# The library keeps two working copies of the asset while signing; past this size they
+# spill to temporary files (in $TMPDIR) instead of memory.
 _BACKING_STORE_MB = 64
+# From this size on, BMFF media (MP4, MOV, ...) get the C2PA BMFF hash with a Merkle map:
+# mdat hashed in 4 MiB chunks, all leaf hashes kept in the manifest (max proofs 0, so no
+# Merkle uuid boxes are added to the file; 32 bytes of manifest per chunk). With the plain
+# BMFF hash c2pa-rs reads mdat into memory 256 MiB at a time, so signing and verifying peak
+# at about min(file size, 512 MiB) plus the rest; with the Merkle map both stay near 55 MiB
+# at any size, and run faster (benchmarks/README.md). Smaller files keep the plain hash,
+# which more validators accept (c2pa-ts 0.9.4 rejects Merkle-mapped MP4s).
+_MERKLE_FROM_BYTES = 256 * 1024 * 1024
+_MERKLE_CHUNK_KB = 4096
 
 Progress = Callable[[int, int | None], None]
 
@@ -116,13 +126,6 @@ def _manifest(
     }
 
 
-def _extra_assertions(
-    path: Path, media: MediaType, progress: Progress | None
-) -> tuple[list[dict[str, Any]], int | None]:
-    """Assertions of our own (frame and region fingerprints); see provenance.frames."""
-    return [], None
-
-
 def sign(
     input: Path | str,
     output: Path | str | None = None,
@@ -170,7 +173,12 @@ def sign(
         raise UsageError("the output must differ from the input; the input is never modified")
     check_output(dst, force=force)
 
-    extra, frames_signed = _extra_assertions(src, media, progress) if fingerprints else ([], None)
+    from ._limits import pixels_within_limit  # decompression bombs: never decode them
+
+    if fingerprints and pixels_within_limit(src, media.kind):
+        extra, frames_signed = assertions_for(src, media, progress)
+    else:
+        extra, frames_signed = [], None
     definition = _manifest(
         title=title or (src.name if sidecar else dst.name),
         author=author,
@@ -184,7 +192,14 @@ def sign(
 
     ctx = _c2pa.context(
         builder={"thumbnail": {"enabled": False}},
-        core={"backing_store_memory_threshold_in_mb": _BACKING_STORE_MB},
+        core={
+            "backing_store_memory_threshold_in_mb": _BACKING_STORE_MB,
+            **(
+                {"merkle_tree_chunk_size_in_kb": _MERKLE_CHUNK_KB, "merkle_tree_max_proofs": 0}
+                if src.stat().st_size >= _MERKLE_FROM_BYTES
+                else {}
+            ),
+        },
     )
     try:
         builder = c2pa.Builder(definition, context=ctx)

@@ -9,7 +9,7 @@ from typing import Any
 
 import c2pa
 
-from . import _c2pa
+from . import _c2pa, fingerprints
 from ._manifest import (
     actions,
     certificate_info,
@@ -135,8 +135,10 @@ def verify(
         report, manifest = _report_from_reader(
             reader, base, source, str(sidecar) if sidecar else None, trust
         )
-    if localize:
-        report = _localize(report, path, media, manifest, progress)
+    from ._limits import pixels_within_limit  # decompression bombs: never decode them
+
+    if localize and pixels_within_limit(path, media.kind):
+        report = fingerprints.localize(report, path, media, manifest, progress)
     return report
 
 
@@ -215,8 +217,10 @@ def _verify_against_reference(
             message="manifest stripped; compared with the reference's signed manifest",
             sidecar=str(reference),
         )
-    if localize:
-        ref_report = _localize(ref_report, path, media, manifest, progress)
+    from ._limits import pixels_within_limit  # decompression bombs: never decode them
+
+    if localize and pixels_within_limit(path, media.kind):
+        ref_report = fingerprints.localize(ref_report, path, media, manifest, progress)
     return ref_report
 
 
@@ -382,17 +386,6 @@ def _report_from_reader(
         validation_state=state,
     )
     return report, manifest
-
-
-def _localize(
-    report: VerificationReport,
-    path: Path,
-    media: MediaType,
-    manifest: dict[str, Any],
-    progress: Progress | None,
-) -> VerificationReport:
-    """Hook for frame and region localization (see provenance.frames)."""
-    return report
 
 
 def verify_many(

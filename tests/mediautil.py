@@ -47,3 +47,36 @@ def flip_media_byte(signed: Path, original: Path) -> int:
     data[pos + 32] ^= 0x55
     signed.write_bytes(bytes(data))
     return pos + 32
+
+
+_C2PA_UUID = bytes.fromhex("d8fec3d61b0e483c92975828877ec481")
+
+
+def _top_level_boxes(data: bytes) -> list[tuple[int, int, bytes]]:
+    """(offset, size, type) of each top-level ISO BMFF box."""
+    boxes, pos = [], 0
+    while pos + 8 <= len(data):
+        size = int.from_bytes(data[pos : pos + 4], "big")
+        kind = data[pos + 4 : pos + 8]
+        if size == 1:
+            size = int.from_bytes(data[pos + 8 : pos + 16], "big")
+        elif size == 0:
+            size = len(data) - pos
+        boxes.append((pos, size, kind))
+        pos += size
+    return boxes
+
+
+def transplant_manifest(signed: Path, edited: Path) -> None:
+    """Copy the C2PA manifest box of `signed` into `edited` (an MP4 re-encoded from it),
+    as an editing tool that keeps the credentials would: the signature still holds, the
+    hard binding does not."""
+    src = signed.read_bytes()
+    box = next(
+        src[o : o + n]
+        for o, n, kind in _top_level_boxes(src)
+        if kind == b"uuid" and src[o + 8 : o + 24] == _C2PA_UUID
+    )
+    # Appended, so no chunk offset of the re-encoded file moves.
+    with edited.open("ab") as f:
+        f.write(box)

@@ -1,0 +1,204 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema  # type: ignore[import-untyped, unused-ignore]
+import numpy as np
+
+from provenance.frames import FrameReport, assertion, compare_fingerprints, compare_video, synth
+from provenance.frames.synth import ClipSet as Clips
+
+SCHEMA = json.loads(
+    (Path(__file__).resolve().parents[2] / "schemas" / "frames-report.schema.json").read_text()
+)
+
+
+def _check(clips: Clips, path: Path, signed: Path | None = None) -> dict[str, Any]:
+    report = compare_fingerprints(
+        clips.fingerprint(signed or clips.original), clips.fingerprint(path)
+    )
+    d = report.to_dict()
+    jsonschema.validate(d, SCHEMA, cls=jsonschema.Draft202012Validator)
+    return d
+
+
+def _segments(d: dict[str, Any]) -> list[tuple[str, Any, Any]]:
+    return [(s["status"], s["checked_range"], s["signed_range"]) for s in d["segments"]]
+
+
+def test_identical_is_all_intact(clips: Clips) -> None:
+    d = _check(clips, clips.original)
+    assert _segments(d) == [("intact", [0, 89], [0, 89])]
+    assert d["summary"] == {"intact": 90, "reencoded": 0, "edited": 0, "inserted": 0, "missing": 0}
+    assert d["segments"][0]["start_time"] == 0.0
+    assert abs(d["segments"][0]["end_time"] - 3.0) < 0.01
+
+
+def test_region_edit(clips: Clips) -> None:
+    rect = clips.EDIT_RECT
+
+    def make(frames: list[np.ndarray]) -> list[np.ndarray]:
+        return [
+            synth.replace_rect(f, rect, clips.foreign.frame(i)) if 30 <= i <= 59 else f
+            for i, f in enumerate(frames)
+        ]
+
+    d = _check(clips, clips.lossless("region_edit", make))
+    assert _segments(d) == [
+        ("intact", [0, 29], [0, 29]),
+        ("edited", [30, 59], [30, 59]),
+        ("intact", [60, 89], [60, 89]),
+    ]
+    edited = d["segments"][1]
+    assert abs(edited["start_time"] - 1.0) < 0.01 and abs(edited["end_time"] - 2.0) < 0.01
+    found = synth.union_rect(tuple(r) for r in edited["regions"])
+    assert found is not None and synth.iou(found, rect) > 0.5
+
+
+def test_blur_edit_located(clips: Clips) -> None:
+    rect = (200, 120, 80, 60)
+
+    def make(frames: list[np.ndarray]) -> list[np.ndarray]:
+        return [synth.blur_rect(f, rect, 5) if 40 <= i <= 69 else f for i, f in enumerate(frames)]
+
+    d = _check(clips, clips.lossless("blur_edit", make))
+    edited = [s for s in d["segments"] if s["status"] == "edited"]
+    assert [s["checked_range"] for s in edited] == [[40, 69]]
+    found = synth.union_rect(tuple(r) for r in edited[0]["regions"])
+    assert found is not None and synth.iou(found, rect) > 0.5
+
+
+def test_dropped_frames(clips: Clips) -> None:
+    d = _check(clips, clips.lossless("drop", lambda f: f[:10] + f[15:]))
+    assert _segments(d) == [
+        ("intact", [0, 9], [0, 9]),
+        ("missing", None, [10, 14]),
+        ("intact", [10, 84], [15, 89]),
+    ]
+    missing = d["segments"][1]
+    # missing segments carry the signed timestamps
+    assert abs(missing["start_time"] - 10 / 30) < 0.01
+    assert abs(missing["end_time"] - 15 / 30) < 0.01
+
+
+def test_inserted_frames(clips: Clips) -> None:
+    foreign = list(clips.foreign.frames(20, start=200))
+    d = _check(clips, clips.lossless("insert", lambda f: f[:50] + foreign + f[50:]))
+    assert _segments(d) == [
+        ("intact", [0, 49], [0, 49]),
+        ("inserted", [50, 69], None),
+        ("intact", [70, 109], [50, 89]),
+    ]
+    assert d["summary"]["inserted"] == 20 and d["checked_frame_count"] == 110
+
+
+def test_trim(clips: Clips) -> None:
+    d = _check(clips, clips.lossless("trim", lambda f: f[5:83]))
+    assert _segments(d) == [
+        ("missing", None, [0, 4]),
+        ("intact", [0, 77], [5, 82]),
+        ("missing", None, [83, 89]),
+    ]
+
+
+def test_duplicated_and_replaced_frames(clips: Clips) -> None:
+    # frame 20 shown twice, frames 60-62 swapped for foreign ones
+    foreign = list(clips.foreign.frames(3, start=500))
+    d = _check(
+        clips, clips.lossless("dup", lambda f: f[:21] + f[20:21] + f[21:60] + foreign + f[63:])
+    )
+    s = d["summary"]
+    assert (s["inserted"], s["missing"], s["edited"]) == (4, 3, 0)
+    assert ("missing", None, [60, 62]) in _segments(d)
+    assert ("inserted", [61, 63], None) in _segments(d)
+
+
+def test_reencode_is_reencoded_not_edited(clips: Clips) -> None:
+    out = clips.root / "reencode_crf30.mp4"
+    if not out.exists():
+        synth.transcode(clips.lossy, out, crf=30)
+    d = _check(clips, out, signed=clips.lossy)
+    assert _segments(d) == [("reencoded", [0, 89], [0, 89])]
+    assert d["summary"]["edited"] == 0
+
+
+def test_rescaled_reencode_and_edit_coordinates(clips: Clips) -> None:
+    # 0.75 scale: no edit -> reencoded; regions are reported in the checked video's pixels
+    out = clips.root / "rescaled.mp4"
+    if not out.exists():
+        synth.transcode(clips.lossy, out, crf=23, scale=0.75)
+    d = _check(clips, out, signed=clips.lossy)
+    assert d["summary"]["reencoded"] == 90 and d["summary"]["edited"] == 0
+
+    rect = clips.EDIT_RECT
+    scaled = tuple(int(v * 0.75) for v in rect)
+    edited_path = clips.root / "rescaled_edit.mp4"
+    if not edited_path.exists():
+        synth.transcode(
+            clips.lossy,
+            edited_path,
+            crf=23,
+            scale=0.75,
+            edit=lambda i, img: (
+                synth.replace_rect(img, scaled, synth.Scene(240, 180, seed=9).frame(i))  # type: ignore[arg-type]
+                if 30 <= i <= 59
+                else img
+            ),
+        )
+    d = _check(clips, edited_path, signed=clips.lossy)
+    edited = [s for s in d["segments"] if s["status"] == "edited"]
+    assert [s["checked_range"] for s in edited] == [[30, 59]]
+    found = synth.union_rect(tuple(r) for r in edited[0]["regions"])
+    assert found is not None and synth.iou(found, scaled) > 0.5  # type: ignore[arg-type]
+
+
+def test_compare_video_progress(clips: Clips) -> None:
+    calls: list[tuple[int, int | None]] = []
+    signed = clips.fingerprint(clips.original)
+    report = compare_video(signed, clips.original, progress=lambda d, t: calls.append((d, t)))
+    assert isinstance(report, FrameReport) and report.unchanged
+    assert calls[-1] == (90, 90)
+
+
+def test_empty_checked_video_all_missing(clips: Clips) -> None:
+    fp = clips.fingerprint(clips.original)
+    short = clips.fingerprint(clips.lossless("two", lambda f: f[40:42]))
+    d = compare_fingerprints(fp, short).to_dict()
+    assert _segments(d) == [
+        ("missing", None, [0, 39]),
+        ("intact", [0, 1], [40, 41]),
+        ("missing", None, [42, 89]),
+    ]
+
+
+def test_verify_flow_through_assertion_json(clips: Clips) -> None:
+    # signer embeds encode(fp) as JSON; verifier decodes it and compares with the file
+    data = json.loads(json.dumps(assertion.encode(clips.fingerprint(clips.original))))
+    signed = assertion.decode(data)
+    rect = clips.EDIT_RECT
+    path = clips.lossless(
+        "verify_flow",
+        lambda frames: [
+            synth.paste_object(f, rect) if 45 <= i <= 52 else f for i, f in enumerate(frames)
+        ],
+    )
+    d = compare_video(signed, path).to_dict()
+    assert _segments(d) == [
+        ("intact", [0, 44], [0, 44]),
+        ("edited", [45, 52], [45, 52]),
+        ("intact", [53, 89], [53, 89]),
+    ]
+    found = synth.union_rect(tuple(r) for r in d["segments"][1]["regions"])
+    assert found is not None and synth.iou(found, rect) > 0.5
+
+
+def test_retimed_frames_stay_intact(clips: Clips) -> None:
+    # same pictures at 25 fps: timestamps change, content does not
+    path = clips.root / "retimed.mkv"
+    if not path.exists():
+        synth.write_video(path, clips.frames, fps=25, codec="ffv1")
+    d = _check(clips, path)
+    assert _segments(d) == [("intact", [0, 89], [0, 89])]
+    assert abs(d["segments"][0]["end_time"] - 90 / 25) < 0.01
