@@ -170,6 +170,7 @@ class VerificationReport:
     validation_state: str | None = None  # the C2PA library's own word
     regions: tuple[tuple[int, int, int, int], ...] = ()  # changed regions of a tampered still
     frames: dict[str, Any] | None = None  # frame-level localization for video
+    sequence: dict[str, Any] | None = None  # per-file outcome for a signed image sequence
 
     @property
     def passed(self) -> bool:
@@ -203,6 +204,7 @@ class VerificationReport:
             "validation_state": self.validation_state,
             "regions": [list(r) for r in self.regions],
             "frames": self.frames,
+            "sequence": self.sequence,
         }
 
 

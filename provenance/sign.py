@@ -152,6 +152,18 @@ def sign(
         itself, with its own manifest if it has one) as the parent ingredient.
     """
     src = Path(input)
+    if src.is_dir():
+        from .sequence import sign_sequence
+
+        return sign_sequence(
+            src,
+            output,
+            identity=identity,
+            title=title,
+            source_type=source_type,
+            force=force,
+            progress=progress,
+        )
     media = detect(src)
     if media.kind == "manifest" or media.mime not in _builder_formats():
         raise UnsupportedFormatError(f"{src}: {media.mime} cannot carry C2PA credentials")
@@ -213,9 +225,7 @@ def sign(
             builder.add_action(action_def)
         if sidecar:
             builder.set_no_embed()
-        signer = c2pa.Signer.from_callback(
-            identity.sign, c2pa.C2paSigningAlg[identity.alg.upper()], identity.chain_pem, tsa_url
-        )
+        signer = _signer(identity, tsa_url)
     except c2pa.C2paError as e:
         raise SigningError(f"cannot prepare the manifest: {_c2pa.error_text(e)}") from None
 
@@ -236,6 +246,11 @@ def sign(
         sidecar=sidecar,
         frames_signed=frames_signed,
     )
+
+
+def _signer(identity: Identity, tsa_url: str | None) -> c2pa.Signer:
+    alg = c2pa.C2paSigningAlg[identity.alg.upper()]
+    return c2pa.Signer.from_callback(identity.sign, alg, identity.chain_pem, tsa_url)
 
 
 def _builder_formats() -> frozenset[str]:

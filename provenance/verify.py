@@ -89,18 +89,23 @@ def verify(
     progress: Progress | None = None,
 ) -> VerificationReport:
     """Verify `path` and return a report; raises `ProvenanceError` only when the file
-    cannot be checked at all (missing, unreadable, unsupported).
+    cannot be checked at all (missing, unreadable, unsupported). A folder signed as an
+    image sequence (with `FOLDER.c2pa` beside it) is verified file by file.
 
-    trust: trust anchors (a `TrustAnchors` or PEM bundle paths); without them no file
-        is ever `trusted`.
+    trust: a `Trust`, or trust-anchor file paths; without anchors no file is ever
+        `trusted`.
     reference: a signed file or `.c2pa` manifest store whose manifest the checked file
         should be compared with, for when the manifest was stripped from it.
     localize: for video and images carrying our fingerprints, say which frames and
         regions changed.
     """
+    from .sequence import sequence_sidecar, verify_sequence
+
     path = Path(path)
-    media = detect(path)
     trust = Trust.coerce(trust)
+    if path.is_dir() and sequence_sidecar(path).is_file():
+        return verify_sequence(path, trust=trust, progress=progress)
+    media = detect(path)
     ctx = _c2pa.context(trust_anchors_pem=trust.anchors_pem, allowed_pem=trust.allowed_pem)
 
     manifest_data: bytes | None = None
