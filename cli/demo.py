@@ -13,6 +13,7 @@ from rich.table import Table
 from provenance.demo import run_demo
 
 from ._common import console, err_console
+from .verify import render_frames
 
 
 def demo(
@@ -41,6 +42,10 @@ def demo(
                 c.label, Path(c.report.path).name, c.report.verdict.value, c.report.message
             )
         console.print(table)
+        for c in cases:
+            if c.report.frames and c.report.frames["summary"]["edited"]:
+                console.print(f"\nframes of {Path(c.report.path).name}:")
+                render_frames(c.report.frames)
 
 
 def register(app: typer.Typer) -> None:

@@ -137,7 +137,7 @@ def render(r: VerificationReport) -> None:
     for k, v in rows:
         console.print(f"  {k:<11} {v}", markup=False)
     if r.frames:
-        _render_frames(r.frames)
+        render_frames(r.frames)
 
 
 def _timecode(seconds: float | None) -> str:
@@ -147,7 +147,7 @@ def _timecode(seconds: float | None) -> str:
     return f"{int(m):02d}:{s:06.3f}"
 
 
-def _render_frames(frames: dict[str, object]) -> None:
+def render_frames(frames: dict[str, object]) -> None:
     summary = frames.get("summary") or {}
     assert isinstance(summary, dict)
     console.print(

@@ -43,6 +43,8 @@ def run_demo(workdir: Path | str) -> list[DemoCase]:
     _flip_byte(signed_photo, tampered_photo, from_end=200)
     tampered_video = work / "clip.tampered.mp4"
     _flip_byte(signed_video, tampered_video, from_end=2000)
+    swapped_video = work / "clip.swapped.mp4"
+    _swap_faces(signed_video, swapped_video, frames=range(20, 40))
     trust = [dev.ca]
     return [
         DemoCase("unsigned photo", verify(photo, trust=trust)),
@@ -51,4 +53,29 @@ def run_demo(workdir: Path | str) -> list[DemoCase]:
         DemoCase("signed photo, untrusted", verify(signed_photo)),
         DemoCase("tampered photo", verify(tampered_photo, trust=trust)),
         DemoCase("tampered video", verify(tampered_video, trust=trust)),
+        DemoCase(
+            "face swap, frames 20-39, manifest stripped",
+            verify(swapped_video, trust=trust, reference=signed_video),
+        ),
     ]
+
+
+def _swap_faces(src: Path, dst: Path, *, frames: range) -> None:
+    """Decode, paint over a face-sized region of some frames, re-encode: what a face-swap
+    pipeline does (and it drops the manifest, as most tools do)."""
+    from .frames.synth import paste_object, read_frames, write_video
+
+    w, h = _size(src)
+    rect = (w // 3, h // 4, w // 4, h // 4)
+    pictures = (
+        paste_object(img, rect) if i in frames else img for i, img in enumerate(read_frames(src))
+    )
+    write_video(dst, pictures, options={"crf": "20", "preset": "veryfast"})
+
+
+def _size(video: Path) -> tuple[int, int]:
+    import av
+
+    with av.open(str(video)) as c:
+        s = c.streams.video[0]
+        return s.codec_context.width, s.codec_context.height

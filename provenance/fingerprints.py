@@ -110,7 +110,7 @@ def _frames_message(result: FrameReport) -> str:
         what = "no visual change: every frame intact or re-encoded"
     else:
         parts = [f"{s[k]} {k}" for k in ("edited", "inserted", "missing") if s[k]]
-        what = "frames " + ", ".join(parts)
+        what = "frames changed: " + ", ".join(parts)
     return f"the asset was changed after it was signed; {what}"
 
 

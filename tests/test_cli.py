@@ -157,4 +157,8 @@ def test_demo_runs_end_to_end(tmp_path: Path) -> None:
         "signed photo, untrusted": "valid",
         "tampered photo": "tampered",
         "tampered video": "tampered",
+        "face swap, frames 20-39, manifest stripped": "tampered",
     }
+    swap = json.loads(result.stdout)[-1]["frames"]
+    edited = [s for s in swap["segments"] if s["status"] == "edited"]
+    assert [s["signed_range"] for s in edited] == [[20, 39]]

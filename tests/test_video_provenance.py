@@ -81,7 +81,7 @@ def test_face_swap_on_frames_30_to_59_with_embedded_manifest(
     assert edited_seg["start_time"] == pytest.approx(1.0, abs=0.04)
     best = max(iou(tuple(r), RECT) for r in edited_seg["regions"])
     assert best > 0.5, edited_seg["regions"]
-    assert "30 edited" in report.message
+    assert "frames changed: 30 edited" in report.message
 
 
 def test_dropped_frames_with_stripped_manifest_and_reference(
