@@ -12,7 +12,7 @@ from typing import Any
 import c2pa
 from PIL import Image
 
-from . import _c2pa
+from . import _c2pa, _streams
 from ._atomic import atomic_output, check_output
 from ._version import __version__
 from .errors import InputError, SigningError, UnsupportedFormatError, UsageError
@@ -286,8 +286,6 @@ def _sign_to(
     src: Path,
     out: Any,
 ) -> bytes:
-    from . import _streams  # (imported here: this function is its only user)
-
     def run(f: Any, dest: Any) -> bytes:
         # Descriptor streams let the library read and write the files itself instead of
         # calling back into Python for every 8 KiB (see provenance/_streams.py).
