@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from typing import Any
 
@@ -42,6 +43,8 @@ def context(
     builder: dict[str, Any] | None = None,
     core: dict[str, Any] | None = None,
 ) -> c2pa.Context:
+    """A C2PA context with our settings. Identical settings share one context: building
+    one parses every trust anchor, which would otherwise be paid again for each file."""
     settings: dict[str, Any] = json.loads(json.dumps(_BASE_SETTINGS))
     trust: dict[str, Any] = {"trust_config": _SIGNER_EKUS}
     if trust_anchors_pem:
@@ -53,7 +56,12 @@ def context(
         settings["builder"] = builder
     if core:
         settings["core"] = core
-    return c2pa.Context.from_dict(settings)
+    return _context(json.dumps(settings, sort_keys=True))
+
+
+@functools.lru_cache(maxsize=16)
+def _context(settings_json: str) -> c2pa.Context:
+    return c2pa.Context.from_dict(json.loads(settings_json))
 
 
 def error_kind(err: BaseException) -> str:

@@ -1,0 +1,692 @@
+"""The check policy: which assets must carry which content credentials.
+
+A policy is TOML (`provenance.toml`, or `[tool.provenance]` in `pyproject.toml`),
+described by `schemas/policy.schema.json`:
+
+    [trust]
+    anchors = ["certs/newsroom-ca.pem"]      # PEM bundles, relative to the policy file
+
+    [files]
+    exclude = ["vendor/**"]                  # never checked
+
+    [rules]                                  # defaults for every asset
+    require_manifest = true
+    allow_unsigned = ["icons/**"]
+    require_trusted = true                   # default: true when trust anchors are given
+    allowed_signers = ["CN=Newsroom Signer, O=Example News"]
+    forbid_tampered = true
+    frames = true                            # no edited, inserted or missing video frames
+    allow_reencoded = true
+    forbidden_source_types = ["trainedAlgorithmicMedia"]
+    require_timestamp = false
+    max_age = "365d"
+
+    [[overrides]]                            # later overrides win, key by key
+    paths = ["ai/**"]
+    forbidden_source_types = []
+    require_source_type_declared = true
+
+Evaluation works on a verification report's `to_dict()` form, so cached reports are
+judged exactly like fresh ones, and a policy change needs no re-verification unless
+it changes the trust anchors.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fnmatch
+import hashlib
+import re
+import tomllib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives import hashes
+
+from provenance.errors import InputError
+from provenance.sign import SOURCE_TYPES
+from provenance.trust import Trust
+
+from . import globs
+from .errors import PolicyError
+
+__all__ = [
+    "RULES",
+    "Rules",
+    "Override",
+    "Policy",
+    "Violation",
+    "load_policy",
+    "discover_policy",
+    "parse_duration",
+]
+
+_IPTC = "http://cv.iptc.org/newscodes/digitalsourcetype/"
+
+# Every rule a violation can name: id -> (short description, help). SARIF lists them.
+RULES: dict[str, tuple[str, str]] = {
+    "unreadable": (
+        "Asset could not be checked",
+        "The file is recognized as media but could not be read or verified at all.",
+    ),
+    "require-manifest": (
+        "Asset has no content credentials",
+        "rules.require_manifest: every asset needs a C2PA manifest unless a glob in "
+        "rules.allow_unsigned matches it.",
+    ),
+    "invalid-manifest": (
+        "Content credentials do not validate",
+        "The signature, certificate or manifest structure fails C2PA validation.",
+    ),
+    "tampered": (
+        "Asset changed after signing",
+        "rules.forbid_tampered: the signed manifest is intact but the media no longer "
+        "matches its hash.",
+    ),
+    "untrusted-signer": (
+        "Signer is not trusted",
+        "rules.require_trusted: the signing certificate does not chain to a trust anchor "
+        "of the policy.",
+    ),
+    "signer-not-allowed": (
+        "Signer is not on the allowed list",
+        "rules.allowed_signers: the signer's certificate subject matches no entry.",
+    ),
+    "source-type-forbidden": (
+        "Forbidden digital source type",
+        "rules.forbidden_source_types: the manifest declares a forbidden digital source "
+        "type (for example trainedAlgorithmicMedia).",
+    ),
+    "source-type-not-allowed": (
+        "Digital source type not allowed",
+        "rules.allowed_source_types: the manifest declares a digital source type outside "
+        "the allowed list.",
+    ),
+    "source-type-undeclared": (
+        "No digital source type declared",
+        "rules.require_source_type_declared: the asset must declare how it was made.",
+    ),
+    "timestamp-missing": (
+        "No validated timestamp",
+        "rules.require_timestamp: the signature needs a validated RFC 3161 timestamp.",
+    ),
+    "signature-too-old": (
+        "Signature older than allowed",
+        "rules.max_age: the signing time (timestamp, else the created action's time) is "
+        "older than allowed, or unknown.",
+    ),
+    "frames-changed": (
+        "Video frames changed after signing",
+        "rules.frames: frame-level verification found edited, inserted or missing frames "
+        "(or re-encoded ones, unless rules.allow_reencoded).",
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One broken rule for one asset, with the evidence behind it."""
+
+    rule: str
+    message: str
+    status_codes: tuple[str, ...] = ()
+    frames: tuple[dict[str, Any], ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "message": self.message,
+            "status_codes": list(self.status_codes),
+            "frames": [dict(f) for f in self.frames],
+        }
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The rules that apply to one asset (defaults with matching overrides applied)."""
+
+    require_manifest: bool = True
+    allow_unsigned: tuple[str, ...] = ()
+    require_trusted: bool | None = None  # None: true when the policy has trust anchors
+    allowed_signers: tuple[str, ...] = ()
+    forbid_tampered: bool = True
+    frames: bool = True
+    allow_reencoded: bool = True
+    allowed_source_types: tuple[str, ...] = ()
+    forbidden_source_types: tuple[str, ...] = ()
+    require_source_type_declared: bool = False
+    require_timestamp: bool = False
+    max_age: str | None = None
+
+
+_RULE_TYPES: dict[str, str] = {
+    "require_manifest": "bool",
+    "allow_unsigned": "globs",
+    "require_trusted": "bool",
+    "allowed_signers": "strings",
+    "forbid_tampered": "bool",
+    "frames": "bool",
+    "allow_reencoded": "bool",
+    "allowed_source_types": "source_types",
+    "forbidden_source_types": "source_types",
+    "require_source_type_declared": "bool",
+    "require_timestamp": "bool",
+    "max_age": "duration",
+}
+assert set(_RULE_TYPES) == {f.name for f in fields(Rules)}
+
+
+@dataclass(frozen=True)
+class Override:
+    paths: tuple[str, ...]
+    values: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Policy:
+    """A loaded, validated policy. `Policy()` is the default policy."""
+
+    source: str | None = None  # the file it came from; None for the defaults
+    sha256: str | None = None  # of the policy file's bytes
+    trust: Trust | None = None
+    trust_files: tuple[str, ...] = ()
+    allowed_files: tuple[str, ...] = ()
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    rules: Rules = field(default_factory=Rules)
+    overrides: tuple[Override, ...] = ()
+
+    @property
+    def trust_hash(self) -> str:
+        """What of the policy changes verification itself (the cache key's part)."""
+        if self.trust is None:
+            return ""
+        text = f"{self.trust.anchors_pem or ''}\n--allowed--\n{self.trust.allowed_pem or ''}"
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def rules_for(self, path: str) -> Rules:
+        rules = self.rules
+        for o in self.overrides:
+            if globs.match_any(path, o.paths):
+                rules = replace(rules, **o.values)
+        return rules
+
+    def evaluate(
+        self, path: str, report: Mapping[str, Any], *, now: dt.datetime | None = None
+    ) -> list[Violation]:
+        """The policy violations of one asset's verification report (`to_dict()` form)."""
+        return evaluate(
+            self.rules_for(path), path, report, trusted_possible=self.trust is not None, now=now
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"source": self.source, "sha256": self.sha256}
+
+
+# ---------------------------------------------------------------------------- evaluation
+
+
+def _short_source_type(url: str) -> str:
+    return url.removeprefix(_IPTC).rsplit("/", 1)[-1]
+
+
+def _codes(report: Mapping[str, Any], *, suffix: str | None = None) -> tuple[str, ...]:
+    codes = sorted(str(c) for c in report.get("status_codes") or [])
+    if suffix is not None:
+        codes = [c for c in codes if c.endswith(suffix)]
+    return tuple(codes)
+
+
+_FINGERPRINT = re.compile(r"^(?:sha256:)?((?:[0-9a-fA-F]{2}:?){31}[0-9a-fA-F]{2})$")
+
+
+def _fingerprint(entry: str) -> str | None:
+    """The hex SHA-256 of an allowed_signers entry written as a fingerprint, else None."""
+    m = _FINGERPRINT.match(entry.strip())
+    return m.group(1).replace(":", "").lower() if m else None
+
+
+def _signer_matches(subject: str, pinned: str | None, entry: str) -> bool:
+    fp = _fingerprint(entry)
+    if fp is not None:
+        return pinned is not None and pinned.lower() == fp
+    if entry == subject:
+        return True
+    if "*" in entry or "?" in entry or "[" in entry:
+        return fnmatch.fnmatchcase(subject, entry)
+    if "=" not in entry:  # a bare name: the certificate's common name
+        return any(part.strip() == f"CN={entry}" for part in subject.split(","))
+    return False
+
+
+def _signing_time(report: Mapping[str, Any]) -> dt.datetime | None:
+    stamp = (report.get("timestamp") or {}).get("time")
+    candidates = [stamp] if stamp else []
+    actions = report.get("actions") or []
+    candidates += [a.get("when") for a in actions if a.get("action") == "c2pa.created"]
+    candidates += [a.get("when") for a in actions]
+    for c in candidates:
+        if not c:
+            continue
+        try:
+            t = dt.datetime.fromisoformat(str(c).replace("Z", "+00:00"))
+        except ValueError:
+            continue
+        return t if t.tzinfo else t.replace(tzinfo=dt.UTC)
+    return None
+
+
+def _frame_segments(frames: Mapping[str, Any], statuses: set[str]) -> tuple[dict[str, Any], ...]:
+    out = []
+    for s in frames.get("segments") or []:
+        if s.get("status") in statuses:
+            seg = {
+                "status": s.get("status"),
+                "checked_range": s.get("checked_range"),
+                "signed_range": s.get("signed_range"),
+            }
+            for k in ("start_time", "end_time"):
+                if s.get(k) is not None:
+                    seg[k] = s[k]
+            out.append(seg)
+    return tuple(out)
+
+
+def _rng(v: object) -> str:
+    return f"{v[0]}-{v[1]}" if isinstance(v, list | tuple) and len(v) == 2 else "?"
+
+
+def evaluate(
+    rules: Rules,
+    path: str,
+    report: Mapping[str, Any],
+    *,
+    trusted_possible: bool,
+    now: dt.datetime | None = None,
+) -> list[Violation]:
+    verdict = str(report.get("verdict"))
+    out: list[Violation] = []
+    if verdict == "error":
+        return [Violation("unreadable", str(report.get("message") or "could not be checked"))]
+
+    declared = sorted(
+        {
+            _short_source_type(str(a["digital_source_type"]))
+            for a in report.get("actions") or []
+            if a.get("digital_source_type")
+        }
+    )
+    if rules.require_source_type_declared and not declared:
+        out.append(Violation("source-type-undeclared", "no digital source type is declared"))
+
+    if verdict == "unsigned":
+        if rules.require_manifest and not globs.match_any(path, rules.allow_unsigned):
+            out.insert(0, Violation("require-manifest", "no content credentials found"))
+        return out
+
+    if verdict == "invalid":
+        out.insert(
+            0,
+            Violation(
+                "invalid-manifest",
+                str(report.get("message") or "content credentials do not validate"),
+                _codes(report),
+            ),
+        )
+        return out  # nothing else in an invalid manifest can be believed
+
+    if verdict == "tampered" and rules.forbid_tampered:
+        out.append(
+            Violation(
+                "tampered",
+                "the asset was changed after it was signed",
+                tuple(c for c in _codes(report) if not c.endswith(".untrusted")),
+            )
+        )
+
+    require_trusted = trusted_possible if rules.require_trusted is None else rules.require_trusted
+    if require_trusted and verdict != "trusted":
+        untrusted = _codes(report, suffix=".untrusted")
+        if verdict == "valid" or untrusted or not report.get("trust_anchors_supplied"):
+            subject = (report.get("signer") or {}).get("subject") or "unknown signer"
+            reason = (report.get("trust") or {}).get("reason") or "not trusted by the policy"
+            out.append(
+                Violation(
+                    "untrusted-signer",
+                    f"signer {subject!r} is not trusted: {reason}",
+                    untrusted or ("signingCredential.untrusted",),
+                )
+            )
+
+    if rules.allowed_signers:
+        subject = str((report.get("signer") or {}).get("subject") or "")
+        pinned = (report.get("trust") or {}).get("allowed_signer")
+        if not any(_signer_matches(subject, pinned, e) for e in rules.allowed_signers):
+            out.append(
+                Violation("signer-not-allowed", f"signer {subject or '(none)'!r} is not allowed")
+            )
+
+    bad = [t for t in declared if t in rules.forbidden_source_types]
+    if bad:
+        out.append(
+            Violation("source-type-forbidden", "declares forbidden source type " + ", ".join(bad))
+        )
+    if rules.allowed_source_types:
+        outside = [t for t in declared if t not in rules.allowed_source_types]
+        if outside:
+            out.append(
+                Violation(
+                    "source-type-not-allowed",
+                    "declares source type "
+                    + ", ".join(outside)
+                    + " (allowed: "
+                    + ", ".join(rules.allowed_source_types)
+                    + ")",
+                )
+            )
+
+    if rules.require_timestamp and not (report.get("timestamp") or {}).get("validated"):
+        out.append(Violation("timestamp-missing", "the signature has no validated timestamp"))
+
+    if rules.max_age is not None:
+        limit = parse_duration(rules.max_age)
+        signed = _signing_time(report)
+        current = now or dt.datetime.now(dt.UTC)
+        if signed is None:
+            out.append(Violation("signature-too-old", "no signing time to check max_age against"))
+        elif current - signed > limit:
+            out.append(
+                Violation(
+                    "signature-too-old",
+                    f"signed {signed.isoformat()}, older than max_age {rules.max_age}",
+                )
+            )
+
+    frames = report.get("frames")
+    if rules.frames and isinstance(frames, Mapping):
+        summary = frames.get("summary") or {}
+        statuses = {"edited", "inserted", "missing"}
+        if not rules.allow_reencoded:
+            statuses.add("reencoded")
+        counts = {s: int(summary.get(s) or 0) for s in sorted(statuses)}
+        if any(counts.values()):
+            segs = _frame_segments(frames, statuses)
+            where = "; ".join(
+                f"{s['status']} frames {_rng(s['checked_range'])}"
+                + (f" (signed {_rng(s['signed_range'])})" if s.get("signed_range") else "")
+                for s in segs
+            )
+            what = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
+            out.append(
+                Violation(
+                    "frames-changed",
+                    f"frames changed: {what}" + (f": {where}" if where else ""),
+                    frames=segs,
+                )
+            )
+    return out
+
+
+# ------------------------------------------------------------------------------ loading
+
+_DURATION = re.compile(r"^\s*(\d+)\s*([smhdw])\s*$")
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+
+
+def parse_duration(text: str) -> dt.timedelta:
+    """'365d', '12h', '2w', '90m', '30s'."""
+    m = _DURATION.match(text)
+    if not m:
+        raise ValueError(f"not a duration: {text!r} (use e.g. '365d', '12h', '2w')")
+    return dt.timedelta(seconds=int(m.group(1)) * _UNITS[m.group(2)])
+
+
+_TOP_KEYS = {"version", "trust", "files", "rules", "overrides"}
+_TRUST_KEYS = {"anchors", "allowed_certificates"}
+_FILES_KEYS = {"include", "exclude"}
+
+
+class _Loader:
+    def __init__(self, path: Path, text: str, prefix: tuple[str, ...]) -> None:
+        self.path = path
+        self.lines = text.splitlines()
+        self.prefix = prefix  # ("tool", "provenance") inside pyproject.toml
+
+    def line_of(self, where: Sequence[str | int]) -> int | None:
+        """The line of a key: found by scanning, since tomllib keeps no positions."""
+        tables = [*self.prefix, *(str(w) for w in where[:-1] if not isinstance(w, int))]
+        key = str(where[-1]) if where else ""
+        index = next((w for w in where if isinstance(w, int)), None)
+        start = 0
+        header = None
+        for depth in range(len(tables), 0, -1):
+            name = r"\s*\.\s*".join(re.escape(t) for t in tables[:depth])
+            header = re.compile(rf"^\s*\[\[?\s*{name}\s*\]\]?\s*(#.*)?$")
+            hits = [i for i, line in enumerate(self.lines) if header.match(line)]
+            if hits:
+                start = hits[min(index or 0, len(hits) - 1)] if index is not None else hits[0]
+                if depth == len(tables) and isinstance(where[-1], int):
+                    return start + 1
+                break
+        keyre = re.compile(rf"^\s*(\"{re.escape(key)}\"|'{re.escape(key)}'|{re.escape(key)})\s*=")
+        for i in range(start, len(self.lines)):
+            if i > start and self.lines[i].lstrip().startswith("[") and header is not None:
+                if not keyre.match(self.lines[i]):
+                    # Next table: the key is not in this one (it may be inline).
+                    break
+            if keyre.match(self.lines[i]):
+                return i + 1
+        for i, line in enumerate(self.lines):
+            if keyre.match(line) or re.search(rf"\b{re.escape(key)}\s*=", line):
+                return i + 1
+        return None
+
+    def fail(self, where: Sequence[str | int], problem: str) -> PolicyError:
+        dotted = ".".join(
+            [*self.prefix, *(f"[{w}]" if isinstance(w, int) else w for w in where)]
+        ).replace(".[", "[")
+        line = self.line_of(where) if where else None
+        loc = f"{self.path}:{line}" if line else str(self.path)
+        return PolicyError(f"{loc}: {dotted}: {problem}")
+
+    def table(self, value: object, where: Sequence[str | int]) -> dict[str, Any]:
+        if not isinstance(value, dict):
+            raise self.fail(where, "must be a table")
+        return value
+
+    def unknown(self, table: Mapping[str, Any], allowed: set[str], where: list[str | int]) -> None:
+        for k in table:
+            if k not in allowed:
+                raise self.fail(
+                    [*where, k], f"unknown key (expected one of {', '.join(sorted(allowed))})"
+                )
+
+    def strings(self, value: object, where: Sequence[str | int]) -> tuple[str, ...]:
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise self.fail(where, "must be a list of strings")
+        return tuple(value)
+
+    def rule_values(self, table: Mapping[str, Any], where: list[str | int]) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for key, value in table.items():
+            kind = _RULE_TYPES[key]
+            at = [*where, key]
+            if kind == "bool":
+                if not isinstance(value, bool):
+                    raise self.fail(at, "must be true or false")
+                out[key] = value
+            elif kind in ("strings", "globs"):
+                out[key] = self.strings(value, at)
+            elif kind == "source_types":
+                names = []
+                for v in self.strings(value, at):
+                    name = _short_source_type(v) if v.startswith(_IPTC) else v
+                    if name not in SOURCE_TYPES:
+                        raise self.fail(
+                            at,
+                            f"unknown digital source type {v!r} "
+                            f"(IPTC names such as {', '.join(SOURCE_TYPES[:3])}, ...)",
+                        )
+                    names.append(name)
+                out[key] = tuple(names)
+            elif kind == "duration":
+                if not isinstance(value, str):
+                    raise self.fail(at, "must be a duration string such as '365d'")
+                try:
+                    parse_duration(value)
+                except ValueError as e:
+                    raise self.fail(at, str(e)) from None
+                out[key] = value
+        return out
+
+
+def _load_doc(loader: _Loader, doc: Mapping[str, Any]) -> Policy:
+    loader.unknown(doc, _TOP_KEYS, [])
+    version = doc.get("version", 1)
+    if version != 1:
+        raise loader.fail(["version"], f"unsupported policy version {version!r} (expected 1)")
+
+    trust = None
+    trust_files: tuple[str, ...] = ()
+    allowed_files: tuple[str, ...] = ()
+    if "trust" in doc:
+        t = loader.table(doc["trust"], ["trust"])
+        loader.unknown(t, _TRUST_KEYS, ["trust"])
+        trust_files = loader.strings(t.get("anchors", []), ["trust", "anchors"])
+        allowed_files = loader.strings(
+            t.get("allowed_certificates", []), ["trust", "allowed_certificates"]
+        )
+        if allowed_files and not trust_files:
+            raise loader.fail(
+                ["trust", "allowed_certificates"],
+                "needs [trust] anchors: the allow-list narrows trust in a CA, never grants it",
+            )
+        if trust_files:
+            base = loader.path.parent
+            try:
+                anchors = Trust.load(base / f for f in trust_files)
+            except InputError as e:
+                raise loader.fail(["trust", "anchors"], str(e)) from None
+            try:
+                allowed = Trust.load((), allowed=[base / f for f in allowed_files])
+            except InputError as e:
+                raise loader.fail(["trust", "allowed_certificates"], str(e)) from None
+            trust = Trust(anchors=anchors.anchors, allowed=allowed.allowed)
+
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    if "files" in doc:
+        f = loader.table(doc["files"], ["files"])
+        loader.unknown(f, _FILES_KEYS, ["files"])
+        include = loader.strings(f.get("include", []), ["files", "include"])
+        exclude = loader.strings(f.get("exclude", []), ["files", "exclude"])
+
+    rules = Rules()
+    if "rules" in doc:
+        r = loader.table(doc["rules"], ["rules"])
+        loader.unknown(r, set(_RULE_TYPES), ["rules"])
+        rules = replace(rules, **loader.rule_values(r, ["rules"]))
+
+    overrides: list[Override] = []
+    raw = doc.get("overrides", [])
+    if not isinstance(raw, list):
+        raise loader.fail(["overrides"], "must be an array of tables ([[overrides]])")
+    for i, o in enumerate(raw):
+        o = loader.table(o, ["overrides", i])
+        loader.unknown(o, {"paths", *_RULE_TYPES}, ["overrides", i])
+        if "paths" not in o:
+            raise loader.fail(["overrides", i], "needs paths = [...] (globs it applies to)")
+        paths = loader.strings(o["paths"], ["overrides", i, "paths"])
+        if not paths:
+            raise loader.fail(["overrides", i, "paths"], "must name at least one glob")
+        values = loader.rule_values({k: v for k, v in o.items() if k != "paths"}, ["overrides", i])
+        overrides.append(Override(paths=paths, values=values))
+
+    # Per-table checks: (where the table is, its rule values).
+    tables: list[tuple[list[str | int], Mapping[str, Any]]] = [
+        (["rules"], {f.name: getattr(rules, f.name) for f in fields(Rules)})
+    ]
+    tables += [(["overrides", i], ov.values) for i, ov in enumerate(overrides)]
+    pinned = {c.fingerprint(hashes.SHA256()).hex() for c in trust.allowed} if trust else set()
+    for at, table_values in tables:
+        if trust is None and table_values.get("require_trusted"):
+            raise loader.fail(
+                [*at, "require_trusted"],
+                "is true but [trust] anchors names no trust anchors: nothing can be trusted",
+            )
+        for entry in table_values.get("allowed_signers") or ():
+            fp = _fingerprint(entry)
+            if fp is not None and fp not in pinned:
+                raise loader.fail(
+                    [*at, "allowed_signers"],
+                    f"fingerprint {entry[:23]}... matches no certificate in [trust] "
+                    "allowed_certificates (a fingerprint can only be checked for an "
+                    "allow-listed certificate)",
+                )
+
+    return Policy(
+        source=str(loader.path),
+        sha256=None,
+        trust=trust,
+        trust_files=trust_files,
+        allowed_files=allowed_files,
+        include=include,
+        exclude=exclude,
+        rules=rules,
+        overrides=tuple(overrides),
+    )
+
+
+def load_policy(path: Path | str) -> Policy:
+    """Load and validate a policy file: `provenance.toml`-style, or a `pyproject.toml`
+    whose `[tool.provenance]` table holds the policy."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise PolicyError(f"{path}: no such policy file") from None
+    except OSError as e:
+        raise PolicyError(f"{path}: cannot read the policy ({e.strerror})") from None
+    try:
+        text = data.decode("utf-8")
+        doc = tomllib.loads(text)
+    except UnicodeDecodeError:
+        raise PolicyError(f"{path}: the policy is not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as e:
+        raise PolicyError(f"{path}: not valid TOML: {e}") from None
+    prefix: tuple[str, ...] = ()
+    if path.name == "pyproject.toml":
+        prefix = ("tool", "provenance")
+        tool = doc.get("tool")
+        doc = tool.get("provenance", {}) if isinstance(tool, dict) else {}
+        if not isinstance(doc, dict):
+            raise PolicyError(f"{path}: tool.provenance must be a table")
+    policy = _load_doc(_Loader(path, text, prefix), doc)
+    return replace(policy, sha256=hashlib.sha256(data).hexdigest())
+
+
+def _shown(path: Path) -> Path:
+    """`path` relative to the current folder when inside it: error messages read better."""
+    try:
+        return path.relative_to(Path.cwd())
+    except ValueError:
+        return path
+
+
+def discover_policy(root: Path) -> Policy:
+    """`provenance.toml` in `root`, else `[tool.provenance]` in its `pyproject.toml`,
+    else the default policy."""
+    candidate = _shown(root / "provenance.toml")
+    if candidate.is_file():
+        return load_policy(candidate)
+    pyproject = _shown(root / "pyproject.toml")
+    if pyproject.is_file():
+        try:
+            doc = tomllib.loads(pyproject.read_text("utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            doc = {}
+        if isinstance(doc.get("tool"), dict) and "provenance" in doc["tool"]:
+            return load_policy(pyproject)
+    return Policy()

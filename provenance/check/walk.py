@@ -1,0 +1,204 @@
+"""Find the files to check.
+
+Inside a git work tree the candidates are the files git knows: tracked files plus
+untracked files that are not ignored (`git ls-files --cached --others
+--exclude-standard`), so `.gitignore` is respected and a new asset is checked before
+it is committed. Files named explicitly on the command line are always candidates.
+Outside git, every file under the given paths is (except `.git/` and the cache).
+Symbolic links are skipped. Globs (`--include`, `--exclude`, the policy's `[files]`)
+then filter root-relative paths, and media is recognized from content.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from provenance.errors import InputError, UsageError
+from provenance.formats import detect
+
+from . import globs
+from .cache import CACHE_DIR
+
+__all__ = [
+    "Asset",
+    "Skipped",
+    "LFS_POINTER",
+    "find_root",
+    "candidates",
+    "classify",
+    "changed_files",
+]
+
+_MEDIA_KINDS = frozenset({"image", "video", "audio"})
+_GIT_TIMEOUT = 120
+
+
+@dataclass(frozen=True)
+class Asset:
+    path: str  # root-relative, POSIX
+    abspath: Path
+    sidecar: Path | None
+
+
+@dataclass(frozen=True)
+class Skipped:
+    path: str
+    reason: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"path": self.path, "reason": self.reason}
+
+
+def _git(args: Sequence[str], cwd: Path) -> str | None:
+    git = shutil.which("git")
+    if git is None:
+        return None
+    try:
+        proc = subprocess.run(
+            [git, *args],
+            cwd=cwd,
+            capture_output=True,
+            timeout=_GIT_TIMEOUT,
+            check=False,
+            env={**os.environ, "GIT_OPTIONAL_LOCKS": "0"},
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if proc.returncode != 0:
+        return None
+    return proc.stdout.decode("utf-8", "surrogateescape")
+
+
+def find_root(paths: Sequence[Path]) -> tuple[Path, bool]:
+    """The checked root (git top level, else the common folder of the paths, else the
+    current folder) and whether it is a git work tree."""
+    start = Path.cwd()
+    if paths:
+        first = paths[0].resolve()
+        start = first if first.is_dir() else first.parent
+    top = _git(["rev-parse", "--show-toplevel"], start) if start.is_dir() else None
+    if top and top.strip():
+        return Path(top.strip()).resolve(), True
+    if not paths:
+        return Path.cwd().resolve(), False
+    dirs = [p.resolve() if p.resolve().is_dir() else p.resolve().parent for p in paths]
+    return Path(os.path.commonpath(dirs)), False
+
+
+def _relative(root: Path, p: Path) -> str:
+    full = p.resolve() if p.is_dir() else p.absolute().parent.resolve() / p.name
+    try:
+        return full.relative_to(root).as_posix()
+    except ValueError:
+        raise UsageError(f"{p}: outside the checked root {root}") from None
+
+
+def _z(out: str) -> list[str]:
+    return [s for s in out.split("\0") if s]
+
+
+def candidates(root: Path, paths: Sequence[Path], *, git: bool) -> list[str]:
+    """Root-relative POSIX paths of the candidate files, sorted and unique."""
+    for p in paths:
+        if not p.exists() and not p.is_symlink():
+            raise InputError(f"{p}: no such file or folder")
+    rels = [_relative(root, p) for p in paths]
+    explicit = {r for r, p in zip(rels, paths, strict=True) if not p.is_dir()}
+    found: set[str] = set(explicit)
+    folders = [r for r, p in zip(rels, paths, strict=True) if p.is_dir()] if paths else [""]
+    if folders:
+        if git:
+            spec = [f or "." for f in folders]
+            out = _git(
+                ["--literal-pathspecs", "ls-files", "-z", "--cached", "--others",
+                 "--exclude-standard", "--", *spec],
+                root,
+            )  # fmt: skip
+            if out is None:
+                raise InputError(f"{root}: git ls-files failed")
+            found.update(_z(out))
+        else:
+            for f in folders:
+                found.update(_walk(root, root / f if f else root))
+    return sorted(found)
+
+
+def _walk(root: Path, top: Path) -> Iterable[str]:
+    for dirpath, dirnames, filenames in os.walk(top):
+        dirnames[:] = sorted(d for d in dirnames if d not in (".git", CACHE_DIR))
+        base = Path(dirpath)
+        for name in filenames:
+            yield (base / name).relative_to(root).as_posix()
+
+
+def changed_files(root: Path, rev: str) -> set[str]:
+    """Files changed since `rev`: from the merge base of `rev` and HEAD to the working
+    tree (committed, staged and unstaged changes; deletions left out), plus untracked
+    files that are not ignored."""
+    if rev.startswith("-"):
+        raise UsageError(f"--changed-since: not a revision: {rev!r}")
+    if _git(["rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"], root) is None:
+        raise UsageError(f"--changed-since: unknown git revision {rev!r}")
+    base = (_git(["merge-base", rev, "HEAD"], root) or rev).strip() or rev
+    diff = _git(
+        ["diff", "--name-only", "-z", "--no-renames", "--diff-filter=ACMRT", base, "--"], root
+    )
+    untracked = _git(["ls-files", "-z", "--others", "--exclude-standard"], root)
+    if diff is None or untracked is None:
+        raise InputError(f"{root}: git diff failed")
+    return set(_z(diff)) | set(_z(untracked))
+
+
+LFS_POINTER = "Git LFS pointer, not the media itself (fetch it: git lfs pull)"
+
+
+def _is_lfs_pointer(path: Path) -> bool:
+    try:
+        with open(path, "rb") as f:
+            return f.read(64).startswith(b"version https://git-lfs.github.com/spec/")
+    except OSError:
+        return False
+
+
+def _sidecar(path: str) -> Path | None:
+    """`provenance.verify.find_sidecar`, on strings: `photo.jpg.c2pa`, then `photo.c2pa`
+    (it runs once per file, so it must be cheap)."""
+    for candidate in (path + ".c2pa", os.path.splitext(path)[0] + ".c2pa"):
+        if candidate != path and os.path.isfile(candidate):
+            return Path(candidate)
+    return None
+
+
+def classify(root: Path, rel: str) -> Asset | Skipped:
+    """An asset to verify, or why the file is skipped."""
+    p = root / rel
+    if os.path.islink(p):
+        return Skipped(rel, "symbolic link")
+    try:
+        media = detect(p)
+    except InputError as e:  # includes unsupported formats
+        if _is_lfs_pointer(p):
+            return Skipped(rel, LFS_POINTER)
+        msg = str(e).removeprefix(f"{p}: ")
+        return Skipped(rel, msg if "no such file" not in msg else "deleted from the work tree")
+    if media.kind not in _MEDIA_KINDS:
+        return Skipped(rel, f"not media ({media.mime})")
+    return Asset(path=rel, abspath=p, sidecar=_sidecar(str(p)))
+
+
+def filter_globs(rels: Iterable[str], include: Sequence[str], exclude: Sequence[str]) -> list[str]:
+    out = []
+    for r in rels:
+        if r == CACHE_DIR or r.startswith(CACHE_DIR + "/"):
+            continue
+        if include and not globs.match_any(r, include):
+            continue
+        if exclude and globs.match_any(r, exclude):
+            continue
+        out.append(r)
+    return out
