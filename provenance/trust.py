@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 
 from .errors import InputError
 
-__all__ = ["Trust", "TrustAnchors", "load_certificates"]
+__all__ = ["Trust", "load_certificates"]
 
 
 def load_certificates(path: Path, *, key: str = "trust_anchors") -> list[x509.Certificate]:
@@ -119,7 +119,3 @@ class Trust:
             ):
                 return c.fingerprint(hashes.SHA256()).hex()
         return None
-
-
-# The name earlier versions used; anchors only.
-TrustAnchors = Trust
