@@ -1,11 +1,16 @@
 """Resource limits for work done on untrusted files.
 
-Hostile media is cheap to make: a 420 KB PNG can hold 12000x12000 pixels of zeros and
-cost ~630 MB to decode, and a sparse file can claim gigabytes while using no disk at all.
-Pixels are decoded only for the optional thumbnail and fingerprints (when signing) and
-for localizing changes in a tampered file (when verifying); all are skipped, not errors,
-past `MAX_DECODE_PIXELS`. Files of the formats the C2PA
-library reads whole into memory are refused past `MAX_IN_MEMORY_BYTES` of expected memory.
+Hostile media is cheap to make: a 420 KB PNG can hold 12000x12000 pixels of zeros (1.5 GB
+to fingerprint), a 200 KB MP4 can hold 8192x8192 frames, a signed frames assertion can
+declare millions of frames, and a sparse file can claim gigabytes while using no disk.
+
+- Pixels are decoded only for the thumbnail and fingerprints (signing) and to localize
+  changes in a tampered file (verifying); all are skipped, not errors, past
+  `MAX_DECODE_PIXELS` (`decodable`, `pixels_within_limit`).
+- Frame fingerprints declaring over `MAX_FINGERPRINT_FRAMES` are not decoded
+  (`fingerprints_within_limit`).
+- Files the C2PA library reads whole into memory are refused past `MAX_IN_MEMORY_BYTES`
+  of expected memory (`check_memory_cost`, called by `formats.detect`).
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import logging
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from PIL import Image
 
@@ -25,7 +31,9 @@ __all__ = [
     "MAX_IN_MEMORY_BYTES",
     "IN_MEMORY_FACTOR",
     "check_memory_cost",
+    "MAX_FINGERPRINT_FRAMES",
     "decodable",
+    "fingerprints_within_limit",
     "pillow_bomb_warnings_ignored",
     "pixels_within_limit",
 ]
@@ -56,25 +64,49 @@ def pixels_within_limit(path: Path, kind: str) -> bool:
         size = _image_size(path) if kind == "image" else _video_size(path)
     except Exception:  # noqa: BLE001 - not ours to judge: the decoder will say
         return True
-    if decodable(size):
+    if size is not None and decodable(size):
         return True
     log.warning(
-        "%s: %dx%d pixels is too large to analyse safely (limit %d megapixels): no "
-        "thumbnail, fingerprints or change localization",
+        "%s: %s is too large to analyse safely (limit %d megapixels): no frame/region "
+        "fingerprints or change localization",
         path,
-        size[0],
-        size[1],
+        f"{size[0]}x{size[1]} pixels" if size else "an image Pillow refuses as a bomb",
         MAX_DECODE_PIXELS // 1_000_000,
     )
     return False
 
 
-def _image_size(path: Path) -> tuple[int, int]:
+# A signed frames assertion declares its frame count, and decoding its table costs about
+# 600 bytes of memory a frame before its digest can be checked: a 640 KB MP4 declaring 3
+# million frames of zeros took 2 GB. A million frames is over 9 hours at 30 fps.
+MAX_FINGERPRINT_FRAMES = 1_000_000
+_FRAMES_LABEL = "org.provenance.frames"
+
+
+def fingerprints_within_limit(manifest: dict[str, Any]) -> bool:
+    """Whether the manifest's frame fingerprints (if any) are small enough to decode."""
+    for a in manifest.get("assertions") or []:
+        data = a.get("data") if isinstance(a, dict) else None
+        if a.get("label") == _FRAMES_LABEL and isinstance(data, dict):
+            n = data.get("frame_count")
+            if isinstance(n, int) and n > MAX_FINGERPRINT_FRAMES:
+                log.warning(
+                    "frame fingerprints declare %d frames, over the limit of %d: no change "
+                    "localization",
+                    n,
+                    MAX_FINGERPRINT_FRAMES,
+                )
+                return False
+    return True
+
+
+def _image_size(path: Path) -> tuple[int, int] | None:
+    """The declared size; None when Pillow refuses even to open it (over 2x its limit)."""
     try:
         with pillow_bomb_warnings_ignored(), Image.open(path) as im:
             return im.size
     except Image.DecompressionBombError:
-        return (0, 0)
+        return None
 
 
 def _video_size(path: Path) -> tuple[int, int]:

@@ -13,7 +13,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import ManifestError
 from .formats import MediaType
 from .models import Verdict, VerificationReport
 
@@ -98,7 +97,8 @@ def localize(
             )
             return replace(report, regions=regions, message=f"{report.message}; {what}")
     except frames.FramesDataError as e:
-        raise ManifestError(f"{path}: the signed fingerprints are unusable ({e})") from None
+        # Signed as they are, so the C2PA verdict stands; only localization is lost.
+        return replace(report, message=f"{report.message}; signed fingerprints unusable ({e})")
     except Exception as e:  # noqa: BLE001 - decoders raise anything on hostile input
         log.warning("%s: could not localize changes (%s)", path, e)
     return report

@@ -20,16 +20,20 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 
 from .errors import InputError
+from .formats import check_regular_file
 
 __all__ = ["Trust", "load_certificates"]
+
+_MAX_BUNDLE = 64 * 1024 * 1024  # the whole C2PA trust list is a few hundred kB
 
 
 def load_certificates(path: Path, *, key: str = "trust_anchors") -> list[x509.Certificate]:
     """Certificates from a PEM bundle, a DER file, or a c2pa settings JSON (`trust.<key>`)."""
+    st = check_regular_file(path)  # a FIFO or device named in a policy must not hang us
+    if st.st_size > _MAX_BUNDLE:
+        raise InputError(f"{path}: too large for a certificate bundle ({st.st_size} bytes)")
     try:
         data = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such certificate file") from None
     except OSError as e:
         raise InputError(f"{path}: cannot read certificates ({e.strerror})") from None
     if data.lstrip().startswith(b"{"):

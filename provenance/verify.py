@@ -140,9 +140,9 @@ def verify(
         report, manifest = _report_from_reader(
             reader, base, source, str(sidecar) if sidecar else None, trust
         )
-    from ._limits import pixels_within_limit  # decompression bombs: never decode them
+    from ._limits import fingerprints_within_limit, pixels_within_limit  # bombs
 
-    if localize and pixels_within_limit(path, media.kind):
+    if localize and pixels_within_limit(path, media.kind) and fingerprints_within_limit(manifest):
         report = fingerprints.localize(report, path, media, manifest, progress)
     return report
 
@@ -222,9 +222,9 @@ def _verify_against_reference(
             message="manifest stripped; compared with the reference's signed manifest",
             sidecar=str(reference),
         )
-    from ._limits import pixels_within_limit  # decompression bombs: never decode them
+    from ._limits import fingerprints_within_limit, pixels_within_limit  # bombs
 
-    if localize and pixels_within_limit(path, media.kind):
+    if localize and pixels_within_limit(path, media.kind) and fingerprints_within_limit(manifest):
         ref_report = fingerprints.localize(ref_report, path, media, manifest, progress)
     return ref_report
 

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import os
 import shutil
+import stat
 import subprocess
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from provenance.errors import InputError, UsageError
+from provenance.errors import InputError, UnsupportedFormatError, UsageError
 from provenance.formats import detect
 
 from . import globs
@@ -169,7 +170,7 @@ def _sidecar(path: str) -> Path | None:
     """`provenance.verify.find_sidecar`, on strings: `photo.jpg.c2pa`, then `photo.c2pa`
     (it runs once per file, so it must be cheap)."""
     for candidate in (path + ".c2pa", os.path.splitext(path)[0] + ".c2pa"):
-        if candidate != path and os.path.isfile(candidate):
+        if candidate != path and os.path.isfile(candidate) and not os.path.islink(candidate):
             return Path(candidate)
     return None
 
@@ -180,12 +181,23 @@ def classify(root: Path, rel: str) -> Asset | Skipped:
     if os.path.islink(p):
         return Skipped(rel, "symbolic link")
     try:
+        st = os.stat(p)
+    except FileNotFoundError:
+        return Skipped(rel, "deleted from the work tree")
+    except OSError:
+        st = None  # unreadable: verification reports it
+    if st is not None and not stat.S_ISREG(st.st_mode):
+        return Skipped(rel, "not a regular file")  # never opened: a FIFO would block
+    if st is not None and st.st_size == 0:
+        return Skipped(rel, "file is empty")
+    try:
         media = detect(p)
-    except InputError as e:  # includes unsupported formats
-        if _is_lfs_pointer(p):
-            return Skipped(rel, LFS_POINTER)
-        msg = str(e).removeprefix(f"{p}: ")
-        return Skipped(rel, msg if "no such file" not in msg else "deleted from the work tree")
+    except UnsupportedFormatError:
+        return Skipped(rel, LFS_POINTER if _is_lfs_pointer(p) else "not a supported media format")
+    except InputError:
+        # Media we cannot check (unreadable, too large to verify safely) must not pass
+        # silently: verification reports it as `unreadable`.
+        return Asset(path=rel, abspath=p, sidecar=_sidecar(str(p)))
     if media.kind not in _MEDIA_KINDS:
         return Skipped(rel, f"not media ({media.mime})")
     return Asset(path=rel, abspath=p, sidecar=_sidecar(str(p)))
