@@ -8,9 +8,17 @@ from typing import Any
 
 import c2pa
 
-__all__ = ["context", "error_kind", "SDK_VERSION"]
+from ._version import __version__
+
+__all__ = ["context", "error_kind", "error_text", "generator", "SDK_VERSION"]
 
 SDK_VERSION: str = c2pa.sdk_version()
+
+
+def generator() -> dict[str, str]:
+    """Who wrote a report: stamped into every JSON document we print."""
+    return {"name": "provenance-toolkit", "version": __version__, "c2pa": SDK_VERSION}
+
 
 # Never reach the network on behalf of a file: a hostile manifest could point
 # anywhere, and verification must be reproducible offline.

@@ -10,10 +10,11 @@ import os
 import stat
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from .errors import InputError, UnsupportedFormatError
 
-__all__ = ["MediaType", "detect", "check_regular_file"]
+__all__ = ["MediaType", "detect", "check_regular_file", "open_regular"]
 
 _HEAD = 512  # enough for an SVG root element after an XML prolog
 
@@ -77,6 +78,19 @@ def check_regular_file(path: Path) -> os.stat_result:
     return st
 
 
+def open_regular(path: Path) -> BinaryIO:
+    """Open `path` for reading only if it is still a regular file when opened: checking
+    first and opening later would let a FIFO swapped in between block us forever."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+    except OSError as e:
+        raise InputError(f"{path}: cannot read ({e.strerror})") from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise InputError(f"{path}: not a regular file (device, FIFO or socket)")
+    return os.fdopen(fd, "rb")
+
+
 def _sniff(head: bytes) -> MediaType | None:
     if head.startswith(b"\xff\xd8\xff"):
         return _JPEG
@@ -112,7 +126,7 @@ def detect(path: Path) -> MediaType:
     """Return the media type of `path` from its content, or raise a user-facing error."""
     st = check_regular_file(path)
     try:
-        with open(path, "rb") as f:
+        with open_regular(path) as f:
             head = f.read(_HEAD)
     except OSError as e:
         raise InputError(f"{path}: cannot read ({e.strerror})") from None

@@ -1,21 +1,20 @@
 """Generated sample media, for the demo, the tests and the benchmarks.
 
 Everything is synthesized (no bundled binaries): a photo-like image with texture and
-a face-sized feature, a short video with natural-looking motion, and a tone as audio.
+a face-sized feature, a short video with natural-looking motion (the scenes of
+`provenance.frames.synth`, also used to calibrate the frame thresholds), and a tone.
 """
 
 from __future__ import annotations
 
-import math
 import wave
-from fractions import Fraction
 from pathlib import Path
 
 import av
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
-__all__ = ["make_photo", "make_video", "make_audio", "video_frame"]
+__all__ = ["make_photo", "make_video", "make_audio"]
 
 
 def make_photo(path: Path | str, *, size: tuple[int, int] = (640, 480), seed: int = 7) -> Path:
@@ -43,52 +42,21 @@ def make_photo(path: Path | str, *, size: tuple[int, int] = (640, 480), seed: in
     return path
 
 
-def video_frame(i: int, width: int, height: int, *, fps: int = 30) -> np.ndarray:
-    """Frame `i` of the synthetic clip as an RGB array: a slowly panning textured
-    background with two shapes moving on smooth paths."""
-    t = i / fps
-    yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
-    pan = 40 * t
-    base = (
-        110
-        + 50 * np.sin((xx + pan) / 37.0) * np.cos(yy / 53.0)
-        + 30 * np.sin((xx + yy + 2 * pan) / 91.0)
-    )
-    frame = np.stack([base, base * 0.9 + 20, 200 - base * 0.5], axis=-1)
-    for k, (rad, col) in enumerate(((0.12, (230, 80, 60)), (0.08, (60, 200, 90)))):
-        cx = width * (0.5 + 0.3 * math.sin(0.7 * t + k * 2.1))
-        cy = height * (0.5 + 0.25 * math.cos(0.5 * t + k * 1.3))
-        rr = rad * min(width, height)
-        mask = (xx - cx) ** 2 + (yy - cy) ** 2 < rr**2
-        frame[mask] = col
-    out: np.ndarray = np.clip(frame, 0, 255).astype(np.uint8)
-    return out
-
-
 def make_video(
     path: Path | str,
     *,
     seconds: float = 2.0,
     fps: int = 30,
     size: tuple[int, int] = (320, 240),
-    codec: str = "libx264",
     crf: int = 20,
+    seed: int = 1,
 ) -> Path:
     """An H.264 MP4 (or MOV, by suffix) clip with natural-looking motion."""
+    from .frames.synth import Scene, write_video
+
     path = Path(path)
-    w, h = size
-    with av.open(str(path), "w") as out:
-        stream = out.add_stream(codec, rate=fps)
-        assert isinstance(stream, av.VideoStream)
-        stream.width, stream.height, stream.pix_fmt = w, h, "yuv420p"
-        stream.time_base = Fraction(1, fps)
-        if codec == "libx264":
-            stream.options = {"crf": str(crf), "preset": "veryfast"}
-        for i in range(int(round(seconds * fps))):
-            frame = av.VideoFrame.from_ndarray(video_frame(i, w, h, fps=fps), format="rgb24")
-            frame.pts = i
-            out.mux(stream.encode(frame))
-        out.mux(stream.encode(None))
+    frames = Scene(size[0], size[1], seed=seed).frames(int(round(seconds * fps)))
+    write_video(path, frames, fps=fps, options={"crf": str(crf), "preset": "veryfast"})
     return path
 
 

@@ -17,7 +17,7 @@ from ._atomic import atomic_output, check_output
 from ._version import __version__
 from .errors import InputError, SigningError, UnsupportedFormatError, UsageError
 from .fingerprints import assertions_for
-from .formats import MediaType, detect
+from .formats import MediaType, detect, open_regular
 from .identity import Identity
 from .models import SignResult
 
@@ -294,7 +294,7 @@ def _sign_to(
         return bytes(builder.sign(signer, media.mime, f, dest))
 
     try:
-        with open(src, "rb") as f:
+        with open_regular(src) as f:
             if out is not None:
                 return run(f, out)
             # A sidecar leaves the asset alone; the library still writes a copy, which

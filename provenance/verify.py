@@ -18,9 +18,8 @@ from ._manifest import (
     ingredients,
     is_trust_only,
 )
-from ._version import __version__
 from .errors import InputError, ManifestError, ProvenanceError, UnsupportedFormatError
-from .formats import MediaType, check_regular_file, detect
+from .formats import MediaType, check_regular_file, detect, open_regular
 from .models import (
     SignerInfo,
     StatusEntry,
@@ -152,7 +151,7 @@ def _open_reader(
 ) -> c2pa.Reader | str | None:
     """A Reader, None when there is no manifest, or the library's complaint as text."""
     try:
-        with open(path, "rb") as f:
+        with open_regular(path) as f:
             return c2pa.Reader(media.mime, f, manifest_data, context=ctx)
     except OSError as e:
         raise InputError(f"{path}: cannot read ({e.strerror})") from None
@@ -427,11 +426,7 @@ def batch_to_dict(reports: Iterable[VerificationReport]) -> dict[str, Any]:
     items = [r.to_dict() for r in reports]
     return {
         "schema_version": 1,
-        "generator": {
-            "name": "provenance-toolkit",
-            "version": __version__,
-            "c2pa": _c2pa.SDK_VERSION,
-        },
+        "generator": _c2pa.generator(),
         "reports": items,
         "summary": {
             "files": len(items),

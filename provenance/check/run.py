@@ -19,7 +19,6 @@ from typing import Any
 from cryptography import x509
 
 from provenance import _c2pa
-from provenance._version import __version__
 from provenance.errors import ProvenanceError, UsageError
 from provenance.trust import Trust
 from provenance.verify import error_report, verify
@@ -110,11 +109,7 @@ class CheckReport:
         """The `--format json` document (schemas/check-report.schema.json)."""
         return {
             "schema_version": 1,
-            "generator": {
-                "name": "provenance-toolkit",
-                "version": __version__,
-                "c2pa": _c2pa.SDK_VERSION,
-            },
+            "generator": _c2pa.generator(),
             "root": str(self.root),
             "policy": self.policy.to_dict(),
             "exit_code": self.exit_code,
