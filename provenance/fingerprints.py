@@ -13,6 +13,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ._limits import fingerprints_within_limit, pixels_within_limit
 from .formats import MediaType
 from .models import Verdict, VerificationReport
 
@@ -41,6 +42,8 @@ def assertions_for(
     """The fingerprint assertions for `path`, and how many video frames they cover."""
     from . import frames  # PyAV and NumPy load only when fingerprinting
 
+    if not pixels_within_limit(path, media.kind):
+        return [], None  # a decompression bomb: never decode it
     try:
         if media.kind == "video":
             fp = frames.fingerprint_video(path, progress=progress)
@@ -78,6 +81,8 @@ def localize(
     """
     if report.verdict is not Verdict.TAMPERED:
         return report
+    if not (pixels_within_limit(path, media.kind) and fingerprints_within_limit(manifest)):
+        return report  # decoding this would cost more than a hostile file deserves
     from . import frames
 
     video = _assertion(manifest, FRAMES_LABEL)
