@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from provenance._atomic import atomic_output, check_output
 from provenance.check import FORMATS, CheckOptions, render, run_check
 from provenance.check.formats import render_text
 from provenance.check.walk import LFS_POINTER
@@ -77,8 +78,8 @@ def check(
     """
     if fmt not in FORMATS:
         raise UsageError(f"unknown --format {fmt!r}; choose one of {', '.join(FORMATS)}")
-    if output is not None and output.is_dir():
-        raise InputError(f"{output}: is a directory; give a file name for the output")
+    if output is not None:
+        check_output(output, force=True)  # before the work, not after
     options = CheckOptions(
         paths=tuple(paths or ()),
         policy=policy,
@@ -106,7 +107,8 @@ def check(
             console.file.flush()
         else:
             try:
-                output.write_text(text, encoding="utf-8")
+                with atomic_output(output, force=True) as f:
+                    f.write(text.encode("utf-8"))
             except OSError as e:
                 raise InputError(f"{output}: cannot write ({e.strerror})") from None
             err_console.print(f"report written to {output}", markup=False)
