@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 from typing import Any
 
 import c2pa
@@ -64,11 +65,12 @@ def context(
         settings["builder"] = builder
     if core:
         settings["core"] = core
-    return _context(json.dumps(settings, sort_keys=True))
+    return _context(json.dumps(settings, sort_keys=True), os.getpid())
 
 
 @functools.lru_cache(maxsize=16)
-def _context(settings_json: str) -> c2pa.Context:
+def _context(settings_json: str, pid: int) -> c2pa.Context:
+    # Keyed by process too: a forked worker cannot use its parent's native context.
     return c2pa.Context.from_dict(json.loads(settings_json))
 
 

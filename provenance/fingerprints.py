@@ -105,7 +105,8 @@ def localize(
         # Signed as they are, so the C2PA verdict stands; only localization is lost.
         return replace(report, message=f"{report.message}; signed fingerprints unusable ({e})")
     except Exception as e:  # noqa: BLE001 - decoders raise anything on hostile input
-        log.warning("%s: could not localize changes (%s)", path, e)
+        # The verdict stands; say in the report why no frames or regions are named.
+        return replace(report, message=f"{report.message}; changes not localized ({e})")
     return report
 
 

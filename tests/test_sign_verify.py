@@ -203,3 +203,20 @@ def test_unknown_action_and_source_type(media: Callable[[str], Path], identity: 
         sign(media("png"), media("png").with_name("o.png"), identity=identity, action="smudged")
     with pytest.raises(UsageError, match="digital source type"):
         sign(media("png"), media("png").with_name("o.png"), identity=identity, source_type="x")
+
+
+def test_verify_in_a_forked_worker(signed: Callable[[str], Path]) -> None:
+    """`check` forks worker processes after the parent has verified files: the child
+    must not reuse the parent's native C2PA state."""
+    import multiprocessing
+
+    out = signed("jpg")
+    assert verify(out).verdict is Verdict.VALID  # the parent's state exists now
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(1) as pool:
+        verdict = pool.apply(_verdict_of, (str(out),))
+    assert verdict == "valid"
+
+
+def _verdict_of(path: str) -> str:
+    return verify(path).verdict.value
