@@ -106,7 +106,7 @@ def verify_sequence(
 ) -> VerificationReport:
     """Verify a folder signed with `sign_sequence` against its `FOLDER.c2pa` sidecar."""
     from . import frames
-    from .verify import _report_from_reader
+    from .verify import _read_manifest_file, _report_from_reader
 
     folder = Path(folder)
     trust = Trust.coerce(trust)
@@ -122,7 +122,7 @@ def verify_sequence(
             verdict=Verdict.UNSIGNED,
             message=f"no sequence manifest ({sidecar.name}) beside the folder",
         )
-    manifest_bytes = sidecar.read_bytes()
+    manifest_bytes = _read_manifest_file(sidecar)
     present = _frames(folder)
     if not present:
         raise InputError(f"{folder}: no image files left to check")
