@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import struct
+from dataclasses import dataclass
 from pathlib import Path
 
 from provenance import samples
@@ -49,22 +51,39 @@ def flip_media_byte(signed: Path, original: Path) -> int:
     return pos + 32
 
 
-_C2PA_UUID = bytes.fromhex("d8fec3d61b0e483c92975828877ec481")
+C2PA_UUID = bytes.fromhex("d8fec3d61b0e483c92975828877ec481")  # BMFF uuid box of a C2PA store
 
 
-def _top_level_boxes(data: bytes) -> list[tuple[int, int, bytes]]:
-    """(offset, size, type) of each top-level ISO BMFF box."""
-    boxes, pos = [], 0
-    while pos + 8 <= len(data):
-        size = int.from_bytes(data[pos : pos + 4], "big")
-        kind = data[pos + 4 : pos + 8]
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int  # exclusive
+    kind: str
+
+    @property
+    def size(self) -> int:
+        return self.end - self.start
+
+
+def bmff_boxes(data: bytes, start: int = 0, end: int | None = None) -> list[Span]:
+    """Top-level boxes in [start, end); `kind` is the 4CC ('uuid:c2pa' for a C2PA store)."""
+    end = len(data) if end is None else end
+    out: list[Span] = []
+    i = start
+    while i + 8 <= end:
+        size, kind = struct.unpack(">I4s", data[i : i + 8])
         if size == 1:
-            size = int.from_bytes(data[pos + 8 : pos + 16], "big")
+            (size,) = struct.unpack(">Q", data[i + 8 : i + 16])
         elif size == 0:
-            size = len(data) - pos
-        boxes.append((pos, size, kind))
-        pos += size
-    return boxes
+            size = end - i
+        if size < 8:
+            break
+        name = kind.decode("latin1")
+        if kind == b"uuid" and data[i + 8 : i + 24] == C2PA_UUID:
+            name = "uuid:c2pa"
+        out.append(Span(i, min(i + size, end), name))
+        i += size
+    return out
 
 
 def transplant_manifest(signed: Path, edited: Path) -> None:
@@ -72,11 +91,7 @@ def transplant_manifest(signed: Path, edited: Path) -> None:
     as an editing tool that keeps the credentials would: the signature still holds, the
     hard binding does not."""
     src = signed.read_bytes()
-    box = next(
-        src[o : o + n]
-        for o, n, kind in _top_level_boxes(src)
-        if kind == b"uuid" and src[o + 8 : o + 24] == _C2PA_UUID
-    )
+    box = next(src[b.start : b.end] for b in bmff_boxes(src) if b.kind == "uuid:c2pa")
     # Appended, so no chunk offset of the re-encoded file moves.
     with edited.open("ab") as f:
         f.write(box)
