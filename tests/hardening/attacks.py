@@ -34,23 +34,18 @@ from provenance import DevIdentity, Identity, generate_dev_identity, samples, si
 from provenance.keygen import make_dev_chain
 
 TESTS = Path(__file__).resolve().parents[1]
+# This module also runs as a child script and from benchmarks/: make the shared test
+# helpers importable there too.
+if str(TESTS) not in sys.path:
+    sys.path.insert(0, str(TESTS))
+
+from mediautil import Span, bmff_boxes  # noqa: E402
+
 ROOT = TESTS.parent
-C2PA_UUID = bytes.fromhex("d8fec3d61b0e483c92975828877ec481")  # BMFF uuid box of a C2PA store
 VERIFY_TIMEOUT = 30.0  # seconds per file, in a child process
 
 # --------------------------------------------------------------------------------------
 # Container parsers: (offset, length) of the pieces that matter.
-
-
-@dataclass(frozen=True)
-class Span:
-    start: int
-    end: int  # exclusive
-    kind: str
-
-    @property
-    def size(self) -> int:
-        return self.end - self.start
 
 
 def jpeg_segments(data: bytes) -> list[Span]:
@@ -84,27 +79,6 @@ def png_chunks(data: bytes) -> list[Span]:
 def png_chunk(kind: bytes, payload: bytes) -> bytes:
     crc = zlib.crc32(kind + payload) & 0xFFFFFFFF
     return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", crc)
-
-
-def bmff_boxes(data: bytes, start: int = 0, end: int | None = None) -> list[Span]:
-    """Top-level boxes in [start, end); `kind` is the 4CC ('uuid:c2pa' for a C2PA store)."""
-    end = len(data) if end is None else end
-    out: list[Span] = []
-    i = start
-    while i + 8 <= end:
-        size, kind = struct.unpack(">I4s", data[i : i + 8])
-        if size == 1:
-            (size,) = struct.unpack(">Q", data[i + 8 : i + 16])
-        elif size == 0:
-            size = end - i
-        if size < 8:
-            break
-        name = kind.decode("latin1")
-        if kind == b"uuid" and data[i + 8 : i + 24] == C2PA_UUID:
-            name = "uuid:c2pa"
-        out.append(Span(i, min(i + size, end), name))
-        i += size
-    return out
 
 
 def manifest_spans(data: bytes) -> list[Span]:
@@ -1425,8 +1399,6 @@ def build_all(wb: Workbench, out: Path) -> list[AttackCase]:
 
 def iter_corpus() -> Iterator[tuple[Path, Any]]:
     """(path, expected verdict) of the public conformance corpus, by test_conformance's rules."""
-    if str(TESTS) not in sys.path:
-        sys.path.insert(0, str(TESTS))
     from test_conformance import CORPUS, _entries, expected_verdict
 
     for entry in _entries():
