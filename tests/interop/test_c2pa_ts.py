@@ -47,7 +47,6 @@ PrivateKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey | ed25519.Ed25519Pri
 
 @dataclass(frozen=True)
 class DevCredential:
-    alg: c2pa.C2paSigningAlg
     sign: Callable[[bytes], bytes]
     chain_pem: str  # end-entity first, then the root
 
@@ -170,7 +169,6 @@ def _dev_credential(alg: str) -> DevCredential:
     )
     chain_pem = b"".join(c.public_bytes(serialization.Encoding.PEM) for c in (ee, root))
     return DevCredential(
-        alg=getattr(c2pa.C2paSigningAlg, alg),
         sign=_signing_callback(alg, ee_key),
         chain_pem=chain_pem.decode(),
     )
@@ -179,28 +177,6 @@ def _dev_credential(alg: str) -> DevCredential:
 # ---------------------------------------------------------------------------------------------
 # Signing: the one place to switch to the project's own API (provenance.sign) later
 # ---------------------------------------------------------------------------------------------
-
-
-def _manifest(title: str) -> dict[str, Any]:
-    return {
-        "claim_generator_info": [{"name": "provenance", "version": "0.1.0"}],
-        "title": title,
-        "assertions": [
-            {
-                "label": "c2pa.actions",
-                "data": {
-                    "actions": [
-                        {
-                            "action": "c2pa.created",
-                            "digitalSourceType": (
-                                "http://cv.iptc.org/newscodes/digitalsourcetype/digitalCapture"
-                            ),
-                        }
-                    ]
-                },
-            }
-        ],
-    }
 
 
 def _sign(src: Path, dst: Path, fmt: str, alg: str = "ES256") -> None:
