@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
@@ -55,15 +56,17 @@ _MAX_SIDECAR = 256 * 1024 * 1024  # a manifest store this large is hostile, not 
 Progress = Callable[[int, int | None], None]
 
 
-def find_sidecar(path: Path) -> Path | None:
+def find_sidecar(path: Path | str) -> Path | None:
     """A manifest store kept beside the asset: `photo.jpg.c2pa`, then `photo.c2pa`.
 
     Only a regular file in the asset's own folder counts. A symlink is ignored wherever it
     points (outside the folder, at a device): a hostile folder must not make us read, and
     vouch with, a manifest from elsewhere. Pass such a store explicitly with --reference."""
-    for candidate in (path.with_name(path.name + ".c2pa"), path.with_suffix(".c2pa")):
-        if candidate != path and candidate.is_file() and not candidate.is_symlink():
-            return candidate
+    # On strings: `check` calls this once per file, so it must be cheap.
+    name = os.fspath(path)
+    for candidate in (name + ".c2pa", os.path.splitext(name)[0] + ".c2pa"):
+        if candidate != name and os.path.isfile(candidate) and not os.path.islink(candidate):
+            return Path(candidate)
     return None
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from provenance.errors import InputError, UnsupportedFormatError, UsageError
 from provenance.formats import detect
+from provenance.verify import find_sidecar
 
 from . import globs
 from .cache import CACHE_DIR
@@ -166,15 +167,6 @@ def _is_lfs_pointer(path: Path) -> bool:
         return False
 
 
-def _sidecar(path: str) -> Path | None:
-    """`provenance.verify.find_sidecar`, on strings: `photo.jpg.c2pa`, then `photo.c2pa`
-    (it runs once per file, so it must be cheap)."""
-    for candidate in (path + ".c2pa", os.path.splitext(path)[0] + ".c2pa"):
-        if candidate != path and os.path.isfile(candidate) and not os.path.islink(candidate):
-            return Path(candidate)
-    return None
-
-
 def classify(root: Path, rel: str) -> Asset | Skipped:
     """An asset to verify, or why the file is skipped."""
     p = root / rel
@@ -197,10 +189,10 @@ def classify(root: Path, rel: str) -> Asset | Skipped:
     except InputError:
         # Media we cannot check (unreadable, too large to verify safely) must not pass
         # silently: verification reports it as `unreadable`.
-        return Asset(path=rel, abspath=p, sidecar=_sidecar(str(p)))
+        return Asset(path=rel, abspath=p, sidecar=find_sidecar(p))
     if media.kind not in _MEDIA_KINDS:
         return Skipped(rel, f"not media ({media.mime})")
-    return Asset(path=rel, abspath=p, sidecar=_sidecar(str(p)))
+    return Asset(path=rel, abspath=p, sidecar=find_sidecar(p))
 
 
 def filter_globs(rels: Iterable[str], include: Sequence[str], exclude: Sequence[str]) -> list[str]:

@@ -7,28 +7,29 @@ from pathlib import Path
 
 import pytest
 
-from provenance.check.walk import Asset, Skipped, _sidecar, candidates, classify, find_root
+from provenance.check.walk import Asset, Skipped, candidates, classify, find_root
 from provenance.errors import UsageError
 from provenance.verify import find_sidecar
 
 
 @pytest.mark.parametrize(
-    "files",
+    ("files", "expected"),
     [
-        ["a.jpg"],
-        ["a.jpg", "a.jpg.c2pa"],
-        ["a.jpg", "a.c2pa"],
-        ["a.jpg", "a.c2pa", "a.jpg.c2pa"],
-        ["a.tar.jpg", "a.tar.c2pa"],
-        ["noext", "noext.c2pa"],
-        [".hidden", ".hidden.c2pa"],
+        (["a.jpg"], None),
+        (["a.jpg", "a.jpg.c2pa"], "a.jpg.c2pa"),
+        (["a.jpg", "a.c2pa"], "a.c2pa"),
+        (["a.jpg", "a.c2pa", "a.jpg.c2pa"], "a.jpg.c2pa"),
+        (["a.tar.jpg", "a.tar.c2pa"], "a.tar.c2pa"),
+        (["noext", "noext.c2pa"], "noext.c2pa"),
+        ([".hidden", ".hidden.c2pa"], ".hidden.c2pa"),
     ],
 )
-def test_sidecar_lookup_matches_verify(tmp_path: Path, files: list[str]) -> None:
+def test_sidecar_lookup(tmp_path: Path, files: list[str], expected: str | None) -> None:
     for f in files:
         (tmp_path / f).write_bytes(b"x")
     asset = tmp_path / files[0]
-    assert _sidecar(str(asset)) == find_sidecar(asset)
+    assert find_sidecar(asset) == (tmp_path / expected if expected else None)
+    assert find_sidecar(str(asset)) == find_sidecar(asset)
 
 
 def test_classify(tmp_path: Path, check_media: Path) -> None:
