@@ -9,7 +9,26 @@ import c2pa
 
 from .models import Action, Ingredient
 
-__all__ = ["actions", "certificate_info", "dn", "generator", "ingredients", "is_trust_only"]
+__all__ = [
+    "HARD_BINDING_MISMATCH",
+    "actions",
+    "certificate_info",
+    "dn",
+    "generator",
+    "ingredients",
+    "is_trust_only",
+]
+
+
+# The asset no longer matches what was signed, while the signature itself holds.
+HARD_BINDING_MISMATCH = frozenset(
+    {
+        "assertion.dataHash.mismatch",
+        "assertion.bmffHash.mismatch",
+        "assertion.boxesHash.mismatch",
+        "assertion.collectionHash.mismatch",
+    }
+)
 
 
 def is_trust_only(code: str) -> bool:

@@ -13,7 +13,14 @@ from typing import Any
 import c2pa
 
 from . import _c2pa
-from ._manifest import actions, certificate_info, dn, generator, is_trust_only
+from ._manifest import (
+    HARD_BINDING_MISMATCH,
+    actions,
+    certificate_info,
+    dn,
+    generator,
+    is_trust_only,
+)
 from .formats import detect
 from .models import Action, Verdict, VerificationReport
 from .trust import Trust
@@ -85,7 +92,7 @@ def _status(failures: Iterable[str]) -> tuple[str, tuple[str, ...]]:
     blocking = [c for c in codes if not is_trust_only(c)]
     if not blocking:
         return "valid", codes
-    if all(c.endswith("Hash.mismatch") for c in blocking):
+    if set(blocking) <= HARD_BINDING_MISMATCH:
         return "tampered", codes
     return "invalid", codes
 

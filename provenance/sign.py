@@ -14,6 +14,7 @@ from PIL import Image
 
 from . import _c2pa, _streams
 from ._atomic import atomic_output, check_output
+from ._manifest import HARD_BINDING_MISMATCH
 from ._version import __version__
 from .errors import InputError, SigningError, UnsupportedFormatError, UsageError
 from .fingerprints import assertions_for
@@ -267,7 +268,7 @@ def _check_sidecar_binds(src: Path, media: MediaType, manifest: bytes) -> None:
     file. Refuse rather than hand out a manifest that can only fail."""
     with open(src, "rb") as f, c2pa.Reader(media.mime, f, manifest, context=_c2pa.context()) as r:
         failures = (r.get_validation_results() or {}).get("activeManifest", {}).get("failure")
-    if any(str(x.get("code", "")).endswith("Hash.mismatch") for x in failures or []):
+    if any(str(x.get("code", "")) in HARD_BINDING_MISMATCH for x in failures or []):
         raise UnsupportedFormatError(
             f"{src}: the C2PA library cannot keep a sidecar manifest for {media.mime} files "
             "unchanged; sign it with the manifest embedded instead"

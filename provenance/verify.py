@@ -12,6 +12,7 @@ import c2pa
 
 from . import _c2pa, fingerprints
 from ._manifest import (
+    HARD_BINDING_MISMATCH,
     actions,
     certificate_info,
     dn,
@@ -42,15 +43,6 @@ __all__ = [
     "HARD_BINDING_MISMATCH",
 ]
 
-# The asset no longer matches what was signed, while the signature itself holds.
-HARD_BINDING_MISMATCH = frozenset(
-    {
-        "assertion.dataHash.mismatch",
-        "assertion.bmffHash.mismatch",
-        "assertion.boxesHash.mismatch",
-        "assertion.collectionHash.mismatch",
-    }
-)
 _MAX_SIDECAR = 256 * 1024 * 1024  # a manifest store this large is hostile, not real
 
 Progress = Callable[[int, int | None], None]
