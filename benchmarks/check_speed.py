@@ -30,11 +30,11 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import c2pa
+from provenance.samples import make_photo
 
 from provenance import _c2pa, generate_dev_identity, sign, verify
 from provenance.check import CheckOptions, run_check
 from provenance.check.cache import CACHE_DIR
-from provenance.samples import make_photo
 from provenance.trust import Trust
 
 _ident_dir: Path | None = None

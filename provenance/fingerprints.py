@@ -50,7 +50,7 @@ def assertions_for(
             return [frames.assertion.assertion(fp)], fp.frame_count
         if media.kind == "image" and media.mime != "image/svg+xml":
             data = frames.fingerprint_image(path).to_dict()
-            return [{"label": REGIONS_LABEL, "data": {"version": 1, **data}}], None
+            return [{"label": REGIONS_LABEL, "data": data}], None
     except Exception as e:  # noqa: BLE001 - decoders raise anything on hostile input
         # Fingerprints add localization; the C2PA signature does not depend on them.
         log.warning("%s: signed without frame/region fingerprints (%s)", path, e)

@@ -7,7 +7,7 @@ import struct
 from dataclasses import dataclass
 from pathlib import Path
 
-from provenance import samples
+from provenance import _demo_media as samples
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 SCHEMAS = Path(__file__).resolve().parents[1] / "schemas"

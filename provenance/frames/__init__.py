@@ -5,7 +5,7 @@ sequences, and a visual report."""
 from provenance.frames import assertion
 from provenance.frames.compare import FrameReport, Segment, compare_fingerprints, compare_video
 from provenance.frames.errors import FramesDataError
-from provenance.frames.fingerprint import ProgressCallback, VideoFingerprint, fingerprint_video
+from provenance.frames.fingerprint import ProgressCallback, fingerprint_video
 from provenance.frames.image import (
     ImageFingerprint,
     SequenceFingerprint,
@@ -15,6 +15,7 @@ from provenance.frames.image import (
     fingerprint_image,
     fingerprint_sequence,
 )
+from provenance.frames.table import VideoFingerprint
 from provenance.frames.visual import write_visual_report
 
 __all__ = [

@@ -26,7 +26,8 @@ import numpy as np
 import numpy.typing as npt
 
 from provenance.frames.features import GRID
-from provenance.frames.fingerprint import ProgressCallback, VideoFingerprint, fingerprint_video
+from provenance.frames.fingerprint import ProgressCallback, fingerprint_video
+from provenance.frames.table import VideoFingerprint
 
 # --- thresholds -------------------------------------------------------------------------------
 # Calibrated with benchmarks/frames_calibration.py: 3 synthetic clips (320x240, 640x360,

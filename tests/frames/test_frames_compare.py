@@ -6,9 +6,10 @@ from typing import Any
 
 import jsonschema  # type: ignore[import-untyped, unused-ignore]
 import numpy as np
+from support import synth
+from support.synth import ClipSet as Clips
 
-from provenance.frames import FrameReport, assertion, compare_fingerprints, compare_video, synth
-from provenance.frames.synth import ClipSet as Clips
+from provenance.frames import FrameReport, assertion, compare_fingerprints, compare_video
 
 SCHEMA = json.loads(
     (Path(__file__).resolve().parents[2] / "schemas" / "frames-report.schema.json").read_text()

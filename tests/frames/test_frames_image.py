@@ -8,8 +8,9 @@ from typing import Any
 import numpy as np
 import pytest
 from PIL import Image
+from support import synth
 
-from provenance.frames import FramesDataError, synth
+from provenance.frames import FramesDataError
 from provenance.frames.image import (
     ImageFingerprint,
     SequenceFingerprint,

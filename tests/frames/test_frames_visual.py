@@ -4,9 +4,10 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image
+from support import synth
+from support.synth import ClipSet as Clips
 
-from provenance.frames import compare_fingerprints, synth
-from provenance.frames.synth import ClipSet as Clips
+from provenance.frames import compare_fingerprints
 from provenance.frames.visual import COLORS, write_visual_report
 
 

@@ -30,7 +30,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
-from provenance import DevIdentity, Identity, generate_dev_identity, samples, sign
+from provenance import DevIdentity, Identity, generate_dev_identity, sign
+from provenance import _demo_media as samples
 from provenance.keygen import make_dev_chain
 
 TESTS = Path(__file__).resolve().parents[1]
