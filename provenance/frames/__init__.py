@@ -3,7 +3,14 @@ alignment/classification of a checked video against the signed frames, stills an
 sequences, and a visual report."""
 
 from provenance.frames import assertion
-from provenance.frames.compare import FrameReport, Segment, compare_fingerprints, compare_video
+from provenance.frames.compare import (
+    FrameRegions,
+    FrameReport,
+    Retimed,
+    Segment,
+    compare_fingerprints,
+    compare_video,
+)
 from provenance.frames.errors import FramesDataError
 from provenance.frames.fingerprint import ProgressCallback, fingerprint_video
 from provenance.frames.image import (
@@ -19,10 +26,12 @@ from provenance.frames.table import VideoFingerprint
 from provenance.frames.visual import write_visual_report
 
 __all__ = [
+    "FrameRegions",
     "FrameReport",
     "FramesDataError",
     "ImageFingerprint",
     "ProgressCallback",
+    "Retimed",
     "Segment",
     "SequenceFingerprint",
     "SequenceReport",

@@ -18,50 +18,26 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from provenance.frames.features import GRID
+from provenance.frames.features import FINE_COLS, FINE_ROWS, GRID
 from provenance.frames.fingerprint import ProgressCallback, fingerprint_video
-from provenance.frames.table import VideoFingerprint
-
-# --- thresholds -------------------------------------------------------------------------------
-# Calibrated with benchmarks/frames_calibration.py: 3 synthetic clips (320x240, 640x360,
-# 480x272; drifting texture, moving shapes, grain), a CRF 16 master re-encoded at CRF
-# 18/23/28/35 and at 0.75x scale (CRF 23 and 35) = 2160 re-encoded frames, against 18 edits
-# (1/16 and 1/9 of the frame replaced with other content or box-blurred over 40 frames, CRF 23)
-# = 720 edited frames. Per-frame maxima over cells, re-encodes vs edits:
-#   cell luma diff          re-encodes p99 4, max 6      edits p99 51
-#   cell detail residual    re-encodes p99 17.4, max 23.5 (after the 3-frame median)
-#                           edits p50 25, p99 46
-#   whole-frame detail      re-encodes max 39            edits max 3
-#   DCT Hamming             re-encodes max 8             edits max 18
-# Sweep (luma 8): detail > 20 -> 1 re-encoded frame (320x240 CRF 35 at 0.75x) wrongly
-# edited, 98.3% of edited frames found; detail > 21 -> 0 wrong, 95.8% found, mean segment IoU
-# 0.64 (per frame 0.54). The misses are 1/16-area blurs (radius 6 px at 480x272), where the
-# blur is close to what CRF 35 at 0.75x does to texture.
-CELL_LUMA_THRESHOLD = 8
-"""A cell is changed if its mean luminance moved by more than this (0-255 scale)."""
-CELL_DETAIL_THRESHOLD = 21
-"""...or its log-detail byte moved by more than this beyond what the frame-wide trend
-predicts (21/28 of an octave: texture energy x0.6 or x1.7 relative to the rest of the frame)."""
-GLOBAL_DETAIL_THRESHOLD = 56
-"""A whole-frame texture change of 4x (2 octaves; re-encodes reached 39) is a visual edit."""
-STRONG_SCORE = 2.0
-"""A cell score this far over threshold flags the frame without temporal support."""
-REFINE_FRACTION = 0.5
-"""How far a weak border row/column of a changed group is pulled in (see _cells_to_rects);
-0 / 0.5 / 1.0 gave mean segment IoU 0.59 / 0.64 / 0.67 but 1.0 over-shrinks stills."""
-SUPPORT_SCORE = 0.6
-"""Neighbour score needed to keep an over-threshold cell (see _spatial_support); it took
-false edited frames on re-encodes from 5 to 0 at unchanged thresholds."""
-DCT_HAMMING_THRESHOLD = 18
-"""Whole-frame perceptual change: DCT hashes differing in more than this many of 64 bits
-(re-encodes: max 8)."""
+from provenance.frames.grid import (
+    CELL_LUMA_THRESHOLD,
+    DCT_HAMMING_THRESHOLD,
+    STRONG_SCORE,
+    Rect,
+    cell_scores,
+    cells_to_rects,
+    fine_scores,
+    spatial_support,
+)
+from provenance.frames.table import GROUP, VideoFingerprint
 
 # --- alignment parameters ---------------------------------------------------------------------
 GAP_COST = 0.45
@@ -73,11 +49,33 @@ _DIAGONAL_OK = GAP_COST  # equal-length gap whose diagonal is all cheap: take it
 _DP_DIRECT_CELLS = 20_000_000  # below this a gap goes straight to the banded DP
 _MAX_DP_CELLS = 400_000_000  # 400 MB of traceback; beyond that split the gap
 _CLASSIFY_CHUNK = 8192  # frames classified per batch (bounds temporaries)
+RELATED_SHARE = 0.5
+"""An unmatched signed and checked frame are the same picture, edited, when at least this
+share of their coarse cells kept its luminance (within the cell threshold; unrelated
+pictures of similar texture keep 20-30%)."""
+FINE_MIN_COVERAGE = 0.75
+"""A signed group is compared on its fine grid when this share of its frames is matched."""
 
 STATUSES = ("intact", "reencoded", "edited", "inserted", "missing")
 _INTACT, _REENCODED, _EDITED, _INSERTED, _MISSING = range(5)
 
-Rect = tuple[int, int, int, int]
+
+@dataclass(frozen=True)
+class FrameRegions:
+    """The changed rectangles of checked frames first..last (a run with equal regions)."""
+
+    first: int
+    last: int
+    regions: list[Rect]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"frames": [self.first, self.last], "regions": [list(r) for r in self.regions]}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> FrameRegions:
+        first, last = d["frames"]
+        rects = [(int(x), int(y), int(w), int(h)) for x, y, w, h in d["regions"]]
+        return cls(int(first), int(last), rects)
 
 
 @dataclass
@@ -89,7 +87,8 @@ class Segment:
     signed_range: tuple[int, int] | None
     start_time: float
     end_time: float
-    regions: list[Rect] = field(default_factory=list)
+    regions: list[Rect] = field(default_factory=list)  # all changed areas of the segment
+    frame_regions: list[FrameRegions] = field(default_factory=list)  # edited: per frame
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -99,6 +98,7 @@ class Segment:
             "start_time": round(self.start_time, 6),
             "end_time": round(self.end_time, 6),
             "regions": [list(r) for r in self.regions],
+            "frame_regions": [f.to_dict() for f in self.frame_regions],
         }
 
     @classmethod
@@ -114,6 +114,33 @@ class Segment:
             float(d["start_time"]),
             float(d["end_time"]),
             regions,
+            [FrameRegions.from_dict(f) for f in d.get("frame_regions") or []],
+        )
+
+
+@dataclass(frozen=True)
+class Retimed:
+    """A uniform frame-rate change between the signed and the checked video: `dropped`
+    signed frames it skipped and `duplicated` checked frames it showed twice, none of them
+    counted as missing or inserted."""
+
+    from_fps: float
+    to_fps: float
+    dropped: int = 0
+    duplicated: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "from_fps": self.from_fps,
+            "to_fps": self.to_fps,
+            "dropped": self.dropped,
+            "duplicated": self.duplicated,
+        }
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Retimed:
+        return cls(
+            float(d["from_fps"]), float(d["to_fps"]), int(d["dropped"]), int(d["duplicated"])
         )
 
 
@@ -125,6 +152,7 @@ class FrameReport:
     checked_frame_count: int
     summary: dict[str, int]
     segments: list[Segment]
+    retimed: Retimed | None = None
 
     @property
     def unchanged(self) -> bool:
@@ -137,6 +165,7 @@ class FrameReport:
             "checked_frame_count": self.checked_frame_count,
             "summary": dict(self.summary),
             "segments": [s.to_dict() for s in self.segments],
+            "retimed": self.retimed.to_dict() if self.retimed else None,
         }
 
     @classmethod
@@ -146,6 +175,7 @@ class FrameReport:
             int(d["checked_frame_count"]),
             dict(d["summary"]),
             [Segment.from_dict(s) for s in d["segments"]],
+            Retimed.from_dict(d["retimed"]) if d.get("retimed") else None,
         )
 
 
@@ -170,48 +200,6 @@ def _pair_cost(
     return cost
 
 
-def cell_scores(
-    s_luma: npt.NDArray[np.uint8],
-    s_detail: npt.NDArray[np.uint8],
-    c_luma: npt.NDArray[np.uint8],
-    c_detail: npt.NDArray[np.uint8],
-) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
-    """Per-pair cell change scores (K, 64), > 1 means over a threshold, and a whole-frame
-    texture-change flag (K,)."""
-    dl = np.abs(s_luma.astype(np.int16) - c_luma.astype(np.int16))
-    dd = c_detail.astype(np.int16) - s_detail.astype(np.int16)
-    # re-encoding and rescaling shift texture energy of the whole frame together; only a
-    # local deviation from the frame's median shift points at an edit
-    med = np.median(dd, axis=-1, keepdims=True)
-    dev = _detail_residual(s_detail.astype(np.float64), dd.astype(np.float64))
-    score = np.maximum(dl / CELL_LUMA_THRESHOLD, np.abs(dev) / CELL_DETAIL_THRESHOLD)
-    return score, np.abs(med[..., 0]) > GLOBAL_DETAIL_THRESHOLD
-
-
-def _detail_residual(
-    s_detail: npt.NDArray[np.float64], dd: npt.NDArray[np.float64]
-) -> npt.NDArray[np.float64]:
-    """Detail change of each cell minus what the frame-wide trend predicts for it.
-
-    Compression strips more texture from smooth cells than from busy ones, so the expected
-    change is a per-frame linear function of the signed cell detail; it is fitted twice, the
-    second time without the cells the first fit could not explain (the edit itself).
-    """
-    w = np.ones_like(dd)
-    resid = dd
-    for _ in range(2):
-        sw = w.sum(axis=-1, keepdims=True)
-        mx = (w * s_detail).sum(axis=-1, keepdims=True) / sw
-        my = (w * dd).sum(axis=-1, keepdims=True) / sw
-        vx = (w * (s_detail - mx) ** 2).sum(axis=-1, keepdims=True)
-        cov = (w * (s_detail - mx) * (dd - my)).sum(axis=-1, keepdims=True)
-        slope = np.where(vx > 1e-6, cov / np.maximum(vx, 1e-6), 0.0)
-        resid = dd - (my + slope * (s_detail - mx))
-        w = (np.abs(resid) <= CELL_DETAIL_THRESHOLD / 2).astype(np.float64)
-        w[w.sum(axis=-1) < 8] = 1.0  # too few inliers: keep the plain fit
-    return resid
-
-
 def _temporal_filter(score: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     """Median over each frame and its two aligned neighbours, per cell.
 
@@ -225,25 +213,6 @@ def _temporal_filter(score: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     stacked = np.stack([padded[:-2], padded[1:-1], padded[2:]])
     med = np.median(stacked, axis=0)
     return np.where(score > STRONG_SCORE, score, med)
-
-
-def _spatial_support(score: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-    """Drop over-threshold cells that no neighbouring cell supports.
-
-    An edit of 1/16 of the frame or more spans several cells, so at least one of the 8
-    neighbours also moves noticeably (score >= SUPPORT_SCORE); codec noise peaks in
-    isolated cells. Scores above STRONG_SCORE stand on their own.
-    """
-    grid = score.reshape(-1, GRID, GRID)
-    padded = np.pad(grid, ((0, 0), (1, 1), (1, 1)))
-    neigh = np.zeros_like(grid)
-    for dr in (-1, 0, 1):
-        for dc in (-1, 0, 1):
-            if dr or dc:
-                shifted = padded[:, 1 + dr : 1 + dr + GRID, 1 + dc : 1 + dc + GRID]
-                neigh = np.maximum(neigh, shifted)
-    keep = (neigh >= SUPPORT_SCORE) | (grid > STRONG_SCORE)
-    return np.where(keep, grid, np.minimum(grid, 1.0)).reshape(score.shape)
 
 
 # --- alignment --------------------------------------------------------------------------------
@@ -451,100 +420,310 @@ def _rows(a: npt.NDArray[np.uint8]) -> list[bytes]:
     return [raw[k : k + w] for k in range(0, len(raw), w)]
 
 
+# --- boundaries and re-timing --------------------------------------------------------------
+
+
+def _runs(pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """[start, stop) of every maximal run of unmatched steps."""
+    out: list[tuple[int, int]] = []
+    start = -1
+    for k, (i, j) in enumerate([*pairs, (0, 0)]):
+        if i < 0 or j < 0:
+            if start < 0:
+                start = k
+        elif start >= 0:
+            out.append((start, k))
+            start = -1
+    return out
+
+
+def _related(s: VideoFingerprint, c: VideoFingerprint, i: int, j: int) -> bool:
+    """Whether checked frame j is signed frame i with part of it edited (rather than another
+    picture): most coarse cells keep their luminance."""
+    dl = np.abs(s.luma[i].astype(np.int16) - c.luma[j].astype(np.int16))
+    return bool(np.mean(dl <= CELL_LUMA_THRESHOLD) >= RELATED_SHARE)
+
+
+def _pair_edited_runs(
+    s: VideoFingerprint, c: VideoFingerprint, pairs: list[tuple[int, int]]
+) -> list[tuple[int, int]]:
+    """Turn missing-plus-inserted frames back into edited pairs where they are the same
+    pictures, edited.
+
+    The alignment prefers two gaps to one expensive pair, so the first or last frames of an
+    edit can come out as a cut. Inside a run of unmatched steps, signed and checked frames
+    are paired in order from the matched side (from the end for a run that opens the video)
+    and each pair that shows the same picture becomes a pair again."""
+    out = list(pairs)
+    for start, stop in reversed(_runs(pairs)):
+        run = pairs[start:stop]
+        missing = [i for i, j in run if j < 0]
+        inserted = [j for i, j in run if i < 0]
+        if not missing or not inserted:
+            continue
+        n = min(len(missing), len(inserted))
+        if start == 0 and stop < len(pairs):  # anchored at its end
+            missing, inserted = missing[::-1], inserted[::-1]
+        matched = {k for k in range(n) if _related(s, c, missing[k], inserted[k])}
+        if not matched:
+            continue
+        rebuilt: list[tuple[int, int]] = []
+        for k in range(max(len(missing), len(inserted))):
+            if k in matched:
+                rebuilt.append((missing[k], inserted[k]))
+                continue
+            if k < len(missing):
+                rebuilt.append((missing[k], -1))
+            if k < len(inserted):
+                rebuilt.append((-1, inserted[k]))
+        if start == 0 and stop < len(pairs):
+            rebuilt.reverse()
+        out[start:stop] = rebuilt
+    return _tidy_gaps(out)
+
+
+@dataclass(frozen=True)
+class _Retiming:
+    from_fps: float
+    to_fps: float
+
+
+def _retiming(
+    s: VideoFingerprint, c: VideoFingerprint, pairs: list[tuple[int, int]]
+) -> _Retiming | None:
+    """A uniform frame-rate change: the nominal rates differ and matched frames keep their
+    presentation times (a slowed-down or sped-up copy changes the times, and is not one)."""
+    if not (s.frame_rate and c.frame_rate):
+        return None
+    rs, rc = float(s.frame_rate), float(c.frame_rate)
+    if abs(rs / rc - 1.0) < 0.01:
+        return None
+    matched = np.array([p for p in pairs if p[0] >= 0 and p[1] >= 0], dtype=np.int64)
+    if matched.size == 0:
+        return None
+    offset = c.timestamps()[matched[:, 1]] - s.timestamps()[matched[:, 0]]
+    tolerance = 1.0 / min(rs, rc)
+    on_time = np.abs(offset - np.median(offset)) <= tolerance
+    if on_time.mean() < 0.5:
+        return None
+    return _Retiming(rs, rc)
+
+
+def _explain_retiming(
+    s: VideoFingerprint, c: VideoFingerprint, pairs: list[tuple[int, int]], tolerance: float
+) -> tuple[list[tuple[int, int]], int]:
+    """Drop the signed frames a rate change skipped and pair the checked frames it showed
+    twice with the signed frame they repeat. A run between two matched frames qualifies
+    when the checked video spends the same time on it as the signed one (a cut shortens
+    it, an insertion lengthens it: those stay missing or inserted).
+
+    Returns the new steps and the number of signed frames dropped."""
+    st, ct = s.timestamps(), c.timestamps()
+    out = list(pairs)
+    dropped = 0
+    for start, stop in reversed(_runs(pairs)):
+        if start == 0 or stop >= len(pairs):
+            continue  # a trimmed start or end is a cut, whatever the rate
+        (i0, j0), (i1, j1) = pairs[start - 1], pairs[stop]
+        if abs((ct[j1] - ct[j0]) - (st[i1] - st[i0])) > tolerance:
+            continue
+        run = pairs[start:stop]
+        shift = ct[j0] - st[i0]
+        rebuilt: list[tuple[int, int]] = []
+        for _, j in run:
+            if j < 0:
+                dropped += 1
+                continue
+            # the signed frame on screen at this time: nearest of the neighbours' range
+            k = int(np.clip(np.searchsorted(st, ct[j] - shift), i0, i1))
+            if k > i0 and abs(st[k - 1] - (ct[j] - shift)) <= abs(st[k] - (ct[j] - shift)):
+                k -= 1
+            rebuilt.append((k, j))
+        rebuilt.sort(key=lambda p: p[1])
+        out[start:stop] = rebuilt
+    return out, dropped
+
+
 # --- classification and segments --------------------------------------------------------------
 
 
-def _cells_to_rects(score: npt.NDArray[np.floating[Any]], width: int, height: int) -> list[Rect]:
-    """Rectangles (pixels) around 8-connected groups of changed cells (score > 1).
-
-    An edit rarely lines up with the grid; a border column/row of a group whose score is
-    only a fraction of the group's peak is mostly uncovered, so that side is pulled in by
-    the missing fraction (calibration: raises mean IoU for unaligned 1/16 rectangles).
-    """
-    grid = score.reshape(GRID, GRID)
-    changed = grid > 1.0
-    seen = np.zeros_like(changed)
-    cw, ch = width / GRID, height / GRID
-    rects: list[Rect] = []
-    for r0 in range(GRID):
-        for c0 in range(GRID):
-            if not changed[r0, c0] or seen[r0, c0]:
-                continue
-            stack = [(r0, c0)]
-            seen[r0, c0] = True
-            comp = np.zeros_like(changed)
-            while stack:
-                r, c = stack.pop()
-                comp[r, c] = True
-                for dr in (-1, 0, 1):
-                    for dc in (-1, 0, 1):
-                        rr, cc = r + dr, c + dc
-                        if 0 <= rr < GRID and 0 <= cc < GRID and changed[rr, cc]:
-                            if not seen[rr, cc]:
-                                seen[rr, cc] = True
-                                stack.append((rr, cc))
-            rows = np.flatnonzero(comp.any(axis=1))
-            cols = np.flatnonzero(comp.any(axis=0))
-            peak = float(grid[comp].max())
-            x0, x1 = cols[0] * cw, (cols[-1] + 1) * cw
-            y0, y1 = rows[0] * ch, (rows[-1] + 1) * ch
-
-            def cover(line: npt.NDArray[np.floating[Any]], peak: float = peak) -> float:
-                # content contrast also varies across cells, so trust only part of the ratio
-                return 1.0 - REFINE_FRACTION * (1.0 - min(1.0, float(line.max()) / peak))
-
-            if cols.size > 1:
-                x0 += (1 - cover(grid[:, cols[0]][comp[:, cols[0]]])) * cw
-                x1 -= (1 - cover(grid[:, cols[-1]][comp[:, cols[-1]]])) * cw
-            if rows.size > 1:
-                y0 += (1 - cover(grid[rows[0]][comp[rows[0]]])) * ch
-                y1 -= (1 - cover(grid[rows[-1]][comp[rows[-1]]])) * ch
-            xi, yi = int(round(x0)), int(round(y0))
-            rects.append((xi, yi, int(round(x1)) - xi, int(round(y1)) - yi))
-    return rects
+@dataclass
+class _Classified:
+    status: npt.NDArray[np.int8]  # per step
+    regions: dict[int, list[Rect]]  # step -> changed rectangles (edited steps only)
 
 
-def _classify(
-    s: VideoFingerprint, c: VideoFingerprint, pairs: list[tuple[int, int]]
-) -> tuple[npt.NDArray[np.int8], npt.NDArray[np.float32]]:
-    """Status per alignment step, plus cell scores (K, 64) of edited steps (0 elsewhere)."""
-    arr = np.array(pairs, dtype=np.int64).reshape(-1, 2)
-    si, cj = arr[:, 0], arr[:, 1]
-    status = np.full(len(pairs), _INSERTED, dtype=np.int8)
-    status[cj < 0] = _MISSING
-    scores = np.zeros((len(pairs), GRID * GRID), dtype=np.float32)
-    both = np.flatnonzero((si >= 0) & (cj >= 0))
+def _coarse(
+    s: VideoFingerprint, c: VideoFingerprint, si: npt.NDArray[np.int64], cj: npt.NDArray[np.int64]
+) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_], npt.NDArray[np.float32]]:
+    """Per matched step: exact match, coarse edit, and coarse cell scores (K, 64)."""
+    k_total = si.size
+    exact = np.zeros(k_total, dtype=bool)
+    edited = np.zeros(k_total, dtype=bool)
+    scores = np.zeros((k_total, GRID * GRID), dtype=np.float32)
     # chunks bound the float64 temporaries (~10 arrays of chunk x 64) for hour-long videos;
     # one frame of overlap on each side keeps the temporal median exact at chunk borders
-    for start in range(0, both.size, _CLASSIFY_CHUNK):
-        stop = min(both.size, start + _CLASSIFY_CHUNK)
-        lo, hi = max(0, start - 1), min(both.size, stop + 1)
-        i, j = si[both[lo:hi]], cj[both[lo:hi]]
+    for start in range(0, k_total, _CLASSIFY_CHUNK):
+        stop = min(k_total, start + _CLASSIFY_CHUNK)
+        lo, hi = max(0, start - 1), min(k_total, stop + 1)
+        i, j = si[lo:hi], cj[lo:hi]
         raw, global_change = cell_scores(s.luma[i], s.detail[i], c.luma[j], c.detail[j])
         inner = slice(start - lo, start - lo + stop - start)
-        score = _spatial_support(_temporal_filter(raw)[inner])
+        score = spatial_support(_temporal_filter(raw)[inner])
         i, j, global_change = i[inner], j[inner], global_change[inner]
-        exact = (s.exact[i] == c.exact[j]).all(axis=1)
+        same = (s.exact[i] == c.exact[j]).all(axis=1)
         cells = (score > 1.0).any(axis=1)
         ham = _hamming(s.dct[i], c.dct[j])
         whole = ((ham > DCT_HAMMING_THRESHOLD) | global_change) & ~cells
         # a whole-frame change with no single cell over threshold outlines the full frame
         score[whole] = 1.5
-        edited = ~exact & (cells | whole)
-        st = np.where(exact, _INTACT, np.where(edited, _EDITED, _REENCODED)).astype(np.int8)
-        status[both[start:stop]] = st
-        score[~edited] = 0.0
-        scores[both[start:stop]] = score
-    return status, scores
+        exact[start:stop] = same
+        edited[start:stop] = ~same & (cells | whole)
+        scores[start:stop] = score
+    return exact, edited, scores
+
+
+def _fine_groups(
+    s: VideoFingerprint, c: VideoFingerprint, si: npt.NDArray[np.int64], cj: npt.NDArray[np.int64]
+) -> dict[int, npt.NDArray[np.float64]]:
+    """Fine cell scores (32, 64) of every signed group that enough matched frames cover:
+    the checked frames' fine grids averaged over the frames matched to the group, against
+    the signed group's mean."""
+    out: dict[int, npt.NDArray[np.float64]] = {}
+    if c.frame_fine is None or si.size == 0:
+        return out
+    groups = si // GROUP
+    bounds = np.flatnonzero(np.diff(groups)) + 1
+    for sel in np.split(np.arange(si.size), bounds):
+        g = int(groups[sel[0]])
+        size = min(GROUP, s.frame_count - g * GROUP)
+        if np.unique(si[sel]).size < FINE_MIN_COVERAGE * size:
+            continue  # too little of the group left to stand for its mean
+        mean = c.frame_fine[cj[sel]].mean(axis=0, dtype=np.float64)
+        score = fine_scores(s.fine[g], mean)
+        out[g] = spatial_support(score, FINE_ROWS, FINE_COLS)[0]
+    return out
+
+
+def _edited_part(
+    s: VideoFingerprint,
+    c: VideoFingerprint,
+    g: int,
+    score: npt.NDArray[np.float64],
+    cj: npt.NDArray[np.int64],
+    starts: bool,
+) -> npt.NDArray[np.bool_] | None:
+    """Which of a group's matched frames carry the change, when the edit starts (or ends)
+    inside the group: the deviation from the signed mean over the changed cells steps up
+    (or down) there. None when no clear step shows."""
+    assert c.frame_fine is not None
+    cells = score > 1.0
+    dev = np.abs(c.frame_fine[cj][:, cells].astype(np.float64) - s.fine[g][cells]).mean(axis=1)
+    n = dev.size
+    if n < 4:
+        return None
+    best, split = np.inf, 0
+    for t in range(2, n - 1):
+        a, b = dev[:t], dev[t:]
+        err = float(((a - a.mean()) ** 2).sum() + ((b - b.mean()) ** 2).sum())
+        if err < best:
+            best, split = err, t
+    a, b = dev[:split], dev[split:]
+    jump = (b.mean() - a.mean()) if starts else (a.mean() - b.mean())
+    spread = np.sqrt(best / n) + 0.5
+    if jump < 3.0 * spread:
+        return None
+    part = np.zeros(n, dtype=bool)
+    if starts:
+        part[split:] = True
+    else:
+        part[:split] = True
+    return part
+
+
+def _classify(
+    s: VideoFingerprint, c: VideoFingerprint, pairs: list[tuple[int, int]]
+) -> _Classified:
+    """Status and changed rectangles per alignment step.
+
+    A matched frame is edited when its coarse cells show it (per frame), or when its signed
+    group's fine grid does (per group of GROUP frames: small regions, such as a face of
+    0.25% of the frame, only show in the group average). Where a group only partly holds
+    the edit, the frames that carry it are found from the step in their fine cells."""
+    arr = np.array(pairs, dtype=np.int64).reshape(-1, 2)
+    status = np.full(len(pairs), _INSERTED, dtype=np.int8)
+    status[arr[:, 1] < 0] = _MISSING
+    both = np.flatnonzero((arr[:, 0] >= 0) & (arr[:, 1] >= 0))
+    si, cj = arr[both, 0], arr[both, 1]
+    exact, coarse_edited, coarse_scores = _coarse(s, c, si, cj)
+    fine = _fine_groups(s, c, si, cj)
+    fine_rects = {
+        g: cells_to_rects(score, c.width, c.height, FINE_ROWS, FINE_COLS)
+        for g, score in fine.items()
+        if (score > 1.0).any()
+    }
+    groups = si // GROUP
+    edited = coarse_edited.copy()
+    from_fine = np.zeros(si.size, dtype=bool)
+    for g in fine_rects:
+        members = np.flatnonzero(groups == g)
+        before, after = g - 1 in fine_rects, g + 1 in fine_rects
+        part = None
+        if before != after and (g - 1 in fine or g == 0) and (g + 1 in fine or not after):
+            # the edit starts (no change before) or ends (none after) inside this group
+            part = _edited_part(s, c, g, fine[g], cj[members], starts=not before)
+            if part is None and coarse_edited[members].any():
+                part = coarse_edited[members]  # the per-frame grid says where it is
+        chosen = members if part is None else members[part]
+        from_fine[chosen] = True
+    edited |= from_fine
+    edited &= ~exact
+    regions: dict[int, list[Rect]] = {}
+    for k in np.flatnonzero(edited):
+        coarse = (
+            cells_to_rects(coarse_scores[k], c.width, c.height) if coarse_edited[k] else []
+        )
+        rects = fine_rects.get(int(groups[k]), []) if from_fine[k] else []
+        # the fine rectangles are sharper; keep coarse ones only where nothing fine is
+        rects = rects + [r for r in coarse if not any(_overlap(r, f) for f in rects)]
+        regions[int(both[k])] = rects
+    st = np.where(exact, _INTACT, np.where(edited, _EDITED, _REENCODED)).astype(np.int8)
+    status[both] = st
+    return _Classified(status, regions)
+
+
+def _overlap(a: Rect, b: Rect) -> bool:
+    return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]
+
+
+def _merge(rects: list[Rect]) -> list[Rect]:
+    """Bounding boxes of groups of overlapping rectangles."""
+    out = list(dict.fromkeys(rects))
+    merged = True
+    while merged:
+        merged = False
+        for x in range(len(out)):
+            for y in range(x + 1, len(out)):
+                if _overlap(out[x], out[y]):
+                    a, b = out[x], out[y]
+                    x0, y0 = min(a[0], b[0]), min(a[1], b[1])
+                    x1, y1 = max(a[0] + a[2], b[0] + b[2]), max(a[1] + a[3], b[1] + b[3])
+                    out[x] = (x0, y0, x1 - x0, y1 - y0)
+                    del out[y]
+                    merged = True
+                    break
+            if merged:
+                break
+    return sorted(out)
 
 
 def _segments(
     s: VideoFingerprint,
     c: VideoFingerprint,
     pairs: list[tuple[int, int]],
-    status: npt.NDArray[np.int8],
-    scores: npt.NDArray[np.float32],
+    result: _Classified,
 ) -> list[Segment]:
+    status = result.status
     s_times = s.timestamps()
     c_times = c.timestamps()
     s_step = float(1 / s.frame_rate) if s.frame_rate else 0.0
@@ -556,7 +735,11 @@ def _segments(
         if k < k_total and status[k] == status[k - 1]:
             pi, pj = pairs[k - 1]
             i, j = pairs[k]
-            if (i < 0 or i == pi + 1) and (j < 0 or j == pj + 1):
+            # matched frames continue a segment while the checked frames do; the signed
+            # side may skip or repeat frames where a frame-rate change explained it
+            if (i < 0 or (i == pi + 1 if pj < 0 or j < 0 else i >= pi)) and (
+                j < 0 or j == pj + 1
+            ):
                 continue
         first, last = pairs[start], pairs[k - 1]
         st = int(status[start])
@@ -570,9 +753,19 @@ def _segments(
             t0 = float(s_times[signed_range[0]])
             t1 = float(s_times[signed_range[1]]) + s_step
         regions: list[Rect] = []
+        frame_regions: list[FrameRegions] = []
         if st == _EDITED:
-            regions = _cells_to_rects(scores[start:k].max(axis=0), c.width, c.height)
-        segments.append(Segment(STATUSES[st], checked_range, signed_range, t0, t1, regions))
+            for step in range(start, k):
+                rects = result.regions.get(step, [])
+                j = pairs[step][1]
+                if frame_regions and frame_regions[-1].regions == rects:
+                    frame_regions[-1] = replace(frame_regions[-1], last=j)
+                else:
+                    frame_regions.append(FrameRegions(j, j, rects))
+            regions = _merge([r for f in frame_regions for r in f.regions])
+        segments.append(
+            Segment(STATUSES[st], checked_range, signed_range, t0, t1, regions, frame_regions)
+        )
         start = k
     return segments
 
@@ -596,15 +789,28 @@ def _tidy_gaps(pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 def compare_fingerprints(signed: VideoFingerprint, checked: VideoFingerprint) -> FrameReport:
     """Align and classify two fingerprints (see module docstring)."""
-    pairs = _tidy_gaps(align(signed, checked))
-    status, scores = _classify(signed, checked, pairs)
-    counts = np.bincount(status.astype(np.int64), minlength=len(STATUSES)) if pairs else None
-    summary = {name: int(counts[k]) if counts is not None else 0 for k, name in enumerate(STATUSES)}
+    pairs = _pair_edited_runs(signed, checked, _tidy_gaps(align(signed, checked)))
+    retiming = _retiming(signed, checked, pairs)
+    dropped = 0
+    if retiming is not None:
+        tolerance = 1.0 / min(retiming.from_fps, retiming.to_fps) + 1e-3
+        pairs, dropped = _explain_retiming(signed, checked, pairs, tolerance)
+    result = _classify(signed, checked, pairs)
+    counts = np.bincount(result.status.astype(np.int64), minlength=len(STATUSES))
+    summary = {name: int(counts[k]) for k, name in enumerate(STATUSES)}
+    retimed = None
+    if retiming is not None:
+        shown = [i for i, j in pairs if i >= 0 and j >= 0]
+        retimed = Retimed(
+            round(retiming.from_fps, 3), round(retiming.to_fps, 3), dropped,
+            len(shown) - len(set(shown)),
+        )  # fmt: skip
     return FrameReport(
         signed_frame_count=signed.frame_count,
         checked_frame_count=checked.frame_count,
         summary=summary,
-        segments=_segments(signed, checked, pairs, status, scores) if pairs else [],
+        segments=_segments(signed, checked, pairs, result) if pairs else [],
+        retimed=retimed,
     )
 
 
@@ -612,22 +818,19 @@ def compare_video(
     signed: VideoFingerprint, checked_path: str | Path, progress: ProgressCallback | None = None
 ) -> FrameReport:
     """Fingerprint the checked file (streaming) and compare it with the signed fingerprint."""
-    checked = fingerprint_video(checked_path, progress=progress)
+    checked = fingerprint_video(checked_path, progress=progress, keep_frame_fine=True)
     return compare_fingerprints(signed, checked)
 
 
 __all__ = [
     "BAND_MARGIN",
-    "CELL_DETAIL_THRESHOLD",
-    "CELL_LUMA_THRESHOLD",
-    "DCT_HAMMING_THRESHOLD",
     "GAP_COST",
-    "GLOBAL_DETAIL_THRESHOLD",
     "STATUSES",
+    "FrameRegions",
     "FrameReport",
+    "Retimed",
     "Segment",
     "align",
-    "cell_scores",
     "compare_fingerprints",
     "compare_video",
 ]

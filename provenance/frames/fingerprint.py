@@ -79,7 +79,8 @@ def _visible_row_bytes(frame: VideoFrame, plane_width: int) -> int:
 class _Accumulator:
     """Growable per-frame columns kept as bytearrays (a few hundred bytes per frame)."""
 
-    def __init__(self) -> None:
+    def __init__(self, keep_frame_fine: bool) -> None:
+        self.frame_fine: bytearray | None = bytearray() if keep_frame_fine else None
         self.pts = bytearray()
         self.exact = bytearray()
         self.dct = bytearray()
@@ -95,7 +96,10 @@ class _Accumulator:
         self.dct += dct.to_bytes(8, "little")
         self.luma += luma
         self.detail += detail
-        self._group_sum += fine_cells(gray)
+        fine = fine_cells(gray)
+        self._group_sum += fine
+        if self.frame_fine is not None:
+            self.frame_fine += np.clip(np.rint(fine), 0, 255).astype(np.uint8).tobytes()
         self.count += 1
         if self.count % GROUP == 0:
             self._close_group(GROUP)
@@ -117,9 +121,13 @@ def _frame_pts_us(frame: VideoFrame, index: int, rate: Fraction) -> int:
 
 
 def fingerprint_video(
-    path: str | Path, progress: ProgressCallback | None = None
+    path: str | Path, progress: ProgressCallback | None = None, *, keep_frame_fine: bool = False
 ) -> VideoFingerprint:
-    """Decode every frame of the first video stream and fingerprint it (streaming)."""
+    """Decode every frame of the first video stream and fingerprint it (streaming).
+
+    keep_frame_fine: also keep every frame's fine grid (2 KB a frame, in memory), which the
+    comparison needs on the checked side.
+    """
     with av.open(str(path)) as container:
         if not container.streams.video:
             raise FramesDataError(f"{path}: no video stream")
@@ -129,7 +137,7 @@ def fingerprint_video(
         rate = Fraction(rate)
         total: int | None = stream.frames or None
         reformatter = VideoReformatter()
-        acc = _Accumulator()
+        acc = _Accumulator(keep_frame_fine)
         pending: collections.deque[concurrent.futures.Future[bytes]] = collections.deque()
         width = stream.codec_context.width
         height = stream.codec_context.height
@@ -192,6 +200,13 @@ def _build(
         luma=np.frombuffer(bytes(acc.luma), dtype=np.uint8).reshape(n, CELLS),
         detail=np.frombuffer(bytes(acc.detail), dtype=np.uint8).reshape(n, CELLS),
         fine=np.frombuffer(bytes(acc.fine), dtype=np.uint8).reshape(-1, FINE_ROWS, FINE_COLS),
+        frame_fine=(
+            None
+            if acc.frame_fine is None
+            else np.frombuffer(bytes(acc.frame_fine), dtype=np.uint8).reshape(
+                n, FINE_ROWS, FINE_COLS
+            )
+        ),
     )
 
 

@@ -20,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image, ImageOps
 
-from provenance.frames import compare
+from provenance.frames import grid
 from provenance.frames.errors import FramesDataError
 from provenance.frames.features import CELLS, FINE_SIZE, compute_features
 
@@ -133,13 +133,13 @@ def _changed_regions(signed: ImageFingerprint, checked: ImageFingerprint) -> lis
     def arr(b: bytes) -> np.ndarray[Any, np.dtype[np.uint8]]:
         return np.frombuffer(b, dtype=np.uint8)[None, :]
 
-    score, global_change = compare.cell_scores(
+    score, global_change = grid.cell_scores(
         arr(signed.luma), arr(signed.detail), arr(checked.luma), arr(checked.detail)
     )
-    score = compare._spatial_support(score * IMAGE_SENSITIVITY)[0]
-    rects = compare._cells_to_rects(score, checked.width, checked.height)
+    score = grid.spatial_support(score * IMAGE_SENSITIVITY)[0]
+    rects = grid.cells_to_rects(score, checked.width, checked.height)
     ham = bin(signed.dct ^ checked.dct).count("1")
-    if not rects and (ham > compare.DCT_HAMMING_THRESHOLD or bool(global_change[0])):
+    if not rects and (ham > grid.DCT_HAMMING_THRESHOLD or bool(global_change[0])):
         return [(0, 0, checked.width, checked.height)]
     return rects
 

@@ -61,6 +61,9 @@ class VideoFingerprint:
     luma: npt.NDArray[np.uint8]  # (N, 64)
     detail: npt.NDArray[np.uint8]  # (N, 64)
     fine: npt.NDArray[np.uint8]  # (ceil(N / GROUP), 32, 64)
+    # the checked side also keeps every frame's fine grid (N, 32, 64), to average it over
+    # whichever frames align with a signed group; not part of the signed table
+    frame_fine: npt.NDArray[np.uint8] | None = None
 
     def __post_init__(self) -> None:
         n = self.frame_count
@@ -71,6 +74,7 @@ class VideoFingerprint:
             or self.luma.shape != (n, CELLS)
             or self.detail.shape != (n, CELLS)
             or self.fine.shape != (group_count(n), FINE_ROWS, FINE_COLS)
+            or (self.frame_fine is not None and self.frame_fine.shape != (n, FINE_ROWS, FINE_COLS))
         ):
             raise FramesDataError(f"per-frame arrays do not match frame_count={n}")
 

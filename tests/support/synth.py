@@ -165,7 +165,7 @@ class ClipSet:
     def fingerprint(self, path: Path) -> VideoFingerprint:
         key = str(path)
         if key not in self._fp:
-            self._fp[key] = fingerprint_video(path)
+            self._fp[key] = fingerprint_video(path, keep_frame_fine=True)
         return self._fp[key]
 
 
