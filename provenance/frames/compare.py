@@ -55,6 +55,10 @@ share of their coarse cells kept its luminance (within the cell threshold; unrel
 pictures of similar texture keep 20-30%)."""
 FINE_MIN_COVERAGE = 0.75
 """A signed group is compared on its fine grid when this share of its frames is matched."""
+EDITED_SHARE, CLEAN_SHARE = 0.7, 0.4
+"""Within a changed group, frames carry the edit when they follow the group's mean change
+(projection about 1/share of edited frames, at least 1) and not when they stay near 0; see
+_edited_part."""
 
 STATUSES = ("intact", "reencoded", "edited", "inserted", "missing")
 _INTACT, _REENCODED, _EDITED, _INSERTED, _MISSING = range(5)
@@ -601,43 +605,57 @@ def _fine_groups(
             continue  # too little of the group left to stand for its mean
         mean = c.frame_fine[cj[sel]].mean(axis=0, dtype=np.float64)
         score = fine_scores(s.fine[g], mean)
-        out[g] = spatial_support(score, FINE_ROWS, FINE_COLS)[0]
+        out[g] = spatial_support(score, FINE_ROWS, FINE_COLS)
     return out
 
 
 def _edited_part(
-    s: VideoFingerprint,
-    c: VideoFingerprint,
-    g: int,
-    score: npt.NDArray[np.float64],
-    cj: npt.NDArray[np.int64],
-    starts: bool,
-) -> npt.NDArray[np.bool_] | None:
-    """Which of a group's matched frames carry the change, when the edit starts (or ends)
-    inside the group: the deviation from the signed mean over the changed cells steps up
-    (or down) there. None when no clear step shows."""
+    s: VideoFingerprint, c: VideoFingerprint, g: int, score: npt.NDArray[np.float64],
+    cj: npt.NDArray[np.int64], from_start: bool, to_end: bool,
+) -> npt.NDArray[np.bool_] | None:  # fmt: skip
+    """Which of a group's matched frames carry its change, when only some do.
+
+    Over the changed cells, each frame's difference to the signed group mean is projected
+    on the group's mean change: an edited frame follows that pattern (about 1/p for an
+    edit on a share p of the frames), an unedited one only differs by the motion within
+    the group, which does not (about 0). None when no run of frames separates like that
+    (then the whole group counts as edited). An edit that goes on in the previous (next)
+    group starts (ends) with this one.
+
+    A moving edit smears over the group's mean, so its leading and trailing cells change
+    less: the projection takes every cell at half the threshold or more."""
     assert c.frame_fine is not None
-    cells = score > 1.0
-    dev = np.abs(c.frame_fine[cj][:, cells].astype(np.float64) - s.fine[g][cells]).mean(axis=1)
-    n = dev.size
-    if n < 4:
+    if from_start and to_end:
         return None
-    best, split = np.inf, 0
-    for t in range(2, n - 1):
-        a, b = dev[:t], dev[t:]
-        err = float(((a - a.mean()) ** 2).sum() + ((b - b.mean()) ** 2).sum())
-        if err < best:
-            best, split = err, t
-    a, b = dev[:split], dev[split:]
-    jump = (b.mean() - a.mean()) if starts else (a.mean() - b.mean())
-    spread = np.sqrt(best / n) + 0.5
-    if jump < 3.0 * spread:
+    cells = score > 0.5
+    diff = c.frame_fine[cj][:, cells].astype(np.float64) - s.fine[g][cells]
+    pattern = diff.mean(axis=0)
+    norm = float(pattern @ pattern)
+    if diff.shape[0] < 2 or norm <= 0.0:
+        return None
+    share = diff @ pattern / norm
+    # the edit is one run of frames [t0, t1): try every run, keep the best fit whose
+    # other frames look unedited (near 0) and whose own frames follow the change
+    n = share.size
+    cum = np.concatenate([[0.0], np.cumsum(share)])
+    cum2 = np.concatenate([[0.0], np.cumsum(share**2)])
+    best: tuple[float, int, int] | None = None
+    for t0 in [0] if from_start else range(n):
+        for t1 in [n] if to_end else range(t0 + 1, n + 1):
+            if t0 == 0 and t1 == n:
+                continue
+            m = t1 - t0
+            inside = (cum[t1] - cum[t0]) / m
+            outside = share[np.r_[0:t0, t1:n]]
+            if inside < EDITED_SHARE or outside.max() > CLEAN_SHARE:
+                continue
+            err = (cum2[t1] - cum2[t0]) - m * inside**2 + float((outside**2).sum())
+            if best is None or err < best[0]:
+                best = (err, t0, t1)
+    if best is None:
         return None
     part = np.zeros(n, dtype=bool)
-    if starts:
-        part[split:] = True
-    else:
-        part[:split] = True
+    part[best[1] : best[2]] = True
     return part
 
 
@@ -649,7 +667,8 @@ def _classify(
     A matched frame is edited when its coarse cells show it (per frame), or when its signed
     group's fine grid does (per group of GROUP frames: small regions, such as a face of
     0.25% of the frame, only show in the group average). Where a group only partly holds
-    the edit, the frames that carry it are found from the step in their fine cells."""
+    the edit, the frames that carry it are those the coarse grid flags (for edits it
+    sees) or those whose own fine cells follow the change (see _edited_part)."""
     arr = np.array(pairs, dtype=np.int64).reshape(-1, 2)
     status = np.full(len(pairs), _INSERTED, dtype=np.int8)
     status[arr[:, 1] < 0] = _MISSING
@@ -665,17 +684,26 @@ def _classify(
     groups = si // GROUP
     edited = coarse_edited.copy()
     from_fine = np.zeros(si.size, dtype=bool)
-    for g in fine_rects:
+    for g, rects in fine_rects.items():
         members = np.flatnonzero(groups == g)
-        before, after = g - 1 in fine_rects, g + 1 in fine_rects
-        part = None
-        if before != after and (g - 1 in fine or g == 0) and (g + 1 in fine or not after):
-            # the edit starts (no change before) or ends (none after) inside this group
-            part = _edited_part(s, c, g, fine[g], cj[members], starts=not before)
-            if part is None and coarse_edited[members].any():
-                part = coarse_edited[members]  # the per-frame grid says where it is
-        chosen = members if part is None else members[part]
-        from_fine[chosen] = True
+        seen = [
+            m for m in members if coarse_edited[m] and any(
+                _overlap(r, f)
+                for r in cells_to_rects(coarse_scores[m], c.width, c.height)
+                for f in rects
+            )
+        ]  # fmt: skip
+        if seen:
+            # the per-frame grid sees this edit: it says where the edit starts and ends,
+            # the group only fills the frames in between (and up to a changed neighbour)
+            lo = members[0] if g - 1 in fine_rects else seen[0]
+            hi = members[-1] if g + 1 in fine_rects else seen[-1]
+            from_fine[members[(members >= lo) & (members <= hi)]] = True
+            continue
+        part = _edited_part(
+            s, c, g, fine[g], cj[members], g - 1 in fine_rects, g + 1 in fine_rects
+        )
+        from_fine[members if part is None else members[part]] = True
     edited |= from_fine
     edited &= ~exact
     regions: dict[int, list[Rect]] = {}
