@@ -30,7 +30,7 @@ Image = npt.NDArray[np.uint8]
 Rect = tuple[int, int, int, int]
 
 _CASCADE = cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_default.xml")
-BACKGROUNDS = ("coffee", "rocket", "motorcycle_left", "chelsea")
+BACKGROUNDS = ("coffee", "rocket", "chelsea", "hubble_deep_field")
 
 
 def portraits() -> dict[str, Image]:

@@ -28,7 +28,6 @@ import numpy.typing as npt
 from provenance.frames.features import FINE_COLS, FINE_ROWS, GRID
 from provenance.frames.fingerprint import ProgressCallback, fingerprint_video
 from provenance.frames.grid import (
-    CELL_LUMA_THRESHOLD,
     DCT_HAMMING_THRESHOLD,
     STRONG_SCORE,
     Rect,
@@ -49,16 +48,20 @@ _DIAGONAL_OK = GAP_COST  # equal-length gap whose diagonal is all cheap: take it
 _DP_DIRECT_CELLS = 20_000_000  # below this a gap goes straight to the banded DP
 _MAX_DP_CELLS = 400_000_000  # 400 MB of traceback; beyond that split the gap
 _CLASSIFY_CHUNK = 8192  # frames classified per batch (bounds temporaries)
-RELATED_SHARE = 0.5
-"""An unmatched signed and checked frame are the same picture, edited, when at least this
-share of their coarse cells kept its luminance (within the cell threshold; unrelated
-pictures of similar texture keep 20-30%)."""
-FINE_MIN_COVERAGE = 0.75
-"""A signed group is compared on its fine grid when this share of its frames is matched."""
+RELATED_LUMA, RELATED_SHARE = 4, 0.6
+"""An unmatched signed and checked frame are the same picture, edited, when at least 60% of
+their coarse cells kept their luminance within 4 levels (re-encoding noise: median 1, p99
+4); frames of the same shot half a second apart, or unrelated pictures of similar
+texture, do not."""
+FINE_PAIRED = 0.6
+"""Share of the fine threshold at which a cell counts when a neighbouring group agrees."""
+FINE_MIN_COVERAGE = 0.4
+"""A signed group is compared on its fine grid when this share of its frames is matched
+(a 60 to 30 fps conversion keeps half) and none is missing."""
 EDITED_SHARE, CLEAN_SHARE = 0.7, 0.4
 """Within a changed group, frames carry the edit when they follow the group's mean change
-(projection about 1/share of edited frames, at least 1) and not when they stay near 0; see
-_edited_part."""
+(projection about 1/share of edited frames, at least 1) and not when they stay near 0
+(below CLEAN_SHARE, or 30% of the edited frames' level); see _edited_part."""
 
 STATUSES = ("intact", "reencoded", "edited", "inserted", "missing")
 _INTACT, _REENCODED, _EDITED, _INSERTED, _MISSING = range(5)
@@ -445,7 +448,7 @@ def _related(s: VideoFingerprint, c: VideoFingerprint, i: int, j: int) -> bool:
     """Whether checked frame j is signed frame i with part of it edited (rather than another
     picture): most coarse cells keep their luminance."""
     dl = np.abs(s.luma[i].astype(np.int16) - c.luma[j].astype(np.int16))
-    return bool(np.mean(dl <= CELL_LUMA_THRESHOLD) >= RELATED_SHARE)
+    return bool(np.mean(dl <= RELATED_LUMA) >= RELATED_SHARE)
 
 
 def _pair_edited_runs(
@@ -516,36 +519,81 @@ def _retiming(
 def _explain_retiming(
     s: VideoFingerprint, c: VideoFingerprint, pairs: list[tuple[int, int]], tolerance: float
 ) -> tuple[list[tuple[int, int]], int]:
-    """Drop the signed frames a rate change skipped and pair the checked frames it showed
-    twice with the signed frame they repeat. A run between two matched frames qualifies
-    when the checked video spends the same time on it as the signed one (a cut shortens
-    it, an insertion lengthens it: those stay missing or inserted).
+    """Re-pair a frame-rate conversion by presentation time, and say which signed frames it
+    dropped.
+
+    Neighbouring frames look alike, so the alignment alone can pair a checked frame with
+    the signed frame next to the one it shows, and bunch up the drops. The matched pairs
+    are split into stretches of constant time offset (a cut or an insertion changes it by
+    more than 2.5 frame times; shorter ones pass as the conversion's own drops and
+    repeats); inside a stretch, every checked frame is paired with the signed frame on
+    screen at its time (an unmatched checked frame only if it shows that frame: a
+    duplicate). A signed frame no checked frame shows was dropped by the conversion when
+    the checked video spends as long between its shown neighbours as the signed one (or
+    it lies within one frame time of either end); the rest stay missing, and unrelated
+    checked frames inserted.
 
     Returns the new steps and the number of signed frames dropped."""
     st, ct = s.timestamps(), c.timestamps()
-    out = list(pairs)
-    dropped = 0
-    for start, stop in reversed(_runs(pairs)):
-        if start == 0 or stop >= len(pairs):
-            continue  # a trimmed start or end is a cut, whatever the rate
-        (i0, j0), (i1, j1) = pairs[start - 1], pairs[stop]
-        if abs((ct[j1] - ct[j0]) - (st[i1] - st[i0])) > tolerance:
+    matched = [(i, j) for i, j in pairs if i >= 0 and j >= 0]
+    matched_j = {j: i for i, j in matched}
+    offsets = np.array([ct[j] - st[i] for i, j in matched])
+    bounds = np.flatnonzero(np.abs(np.diff(offsets)) > 2.5 * tolerance) + 1
+    shown: dict[int, int] = {}  # checked -> signed
+    floor = 0
+    frame = float(1 / s.frame_rate)
+    for part in np.split(np.arange(len(matched)), bounds):
+        j0, j1 = matched[part[0]][1], matched[part[-1]][1]
+        js = np.arange(j0, j1 + 1)
+        (i0, _), centre = matched[part[0]], float(np.median(offsets[part]))
+        if abs(ct[j0] - ct[0]) <= tolerance and abs(st[i0] - st[0]) <= tolerance:
+            offset = ct[0] - st[0]  # both start together: neighbouring frames look too alike
+        else:  # to tell which one the alignment paired, so keep whole frames of offset
+            offset = round(centre / frame) * frame
+        best = _on_screen(st, ct[js] - offset, floor)
+        for j, k in zip(js.tolist(), best.tolist(), strict=True):
+            if j in matched_j or _related(s, c, k, j):
+                shown[j] = k
+                floor = k
+    # a signed frame nobody shows was dropped when the checked video spends as long between
+    # the shown frames around it as the signed one did (else a cut took it)
+    by_signed = {i: j for j, i in sorted(shown.items(), reverse=True)}
+    order = sorted(by_signed)
+    dropped: set[int] = set()
+    for i in range(s.frame_count):
+        if i in by_signed:
             continue
-        run = pairs[start:stop]
-        shift = ct[j0] - st[i0]
-        rebuilt: list[tuple[int, int]] = []
-        for _, j in run:
-            if j < 0:
-                dropped += 1
-                continue
-            # the signed frame on screen at this time: nearest of the neighbours' range
-            k = int(np.clip(np.searchsorted(st, ct[j] - shift), i0, i1))
-            if k > i0 and abs(st[k - 1] - (ct[j] - shift)) <= abs(st[k] - (ct[j] - shift)):
-                k -= 1
-            rebuilt.append((k, j))
-        rebuilt.sort(key=lambda p: p[1])
-        out[start:stop] = rebuilt
-    return out, dropped
+        k = bisect.bisect_left(order, i)
+        if 0 < k < len(order):
+            a, b = order[k - 1], order[k]
+            ok = abs((ct[by_signed[b]] - ct[by_signed[a]]) - (st[b] - st[a])) <= tolerance
+        else:  # before the first or after the last shown frame: within one frame time
+            ok = bool(order) and abs(st[i] - st[order[0 if k == 0 else -1]]) <= tolerance
+        if ok:
+            dropped.add(i)
+    signed_shown = set(by_signed)
+    out: list[tuple[int, int]] = []
+    missing = [i for i in range(s.frame_count) if i not in signed_shown and i not in dropped]
+    m = 0
+    for j in range(c.frame_count):
+        i = shown.get(j, -1)
+        while i >= 0 and m < len(missing) and missing[m] < i:
+            out.append((missing[m], -1))
+            m += 1
+        out.append((i, j))
+    out += [(i, -1) for i in missing[m:]]
+    return _tidy_gaps(out), len(dropped)
+
+
+def _on_screen(
+    st: npt.NDArray[np.float64], times: npt.NDArray[np.float64], floor: int
+) -> npt.NDArray[np.intp]:
+    """Index of the signed frame nearest to each time (not before `floor`)."""
+    k = np.clip(np.searchsorted(st, times), floor, st.size - 1)
+    earlier = np.maximum(k - 1, floor)
+    closer = np.abs(st[earlier] - times) <= np.abs(st[k] - times)
+    out: npt.NDArray[np.intp] = np.where(closer, earlier, k)
+    return out
 
 
 # --- classification and segments --------------------------------------------------------------
@@ -588,24 +636,52 @@ def _coarse(
 
 
 def _fine_groups(
-    s: VideoFingerprint, c: VideoFingerprint, si: npt.NDArray[np.int64], cj: npt.NDArray[np.int64]
+    s: VideoFingerprint,
+    c: VideoFingerprint,
+    si: npt.NDArray[np.int64],
+    cj: npt.NDArray[np.int64],
+    cut: set[int],
 ) -> dict[int, npt.NDArray[np.float64]]:
-    """Fine cell scores (32, 64) of every signed group that enough matched frames cover:
-    the checked frames' fine grids averaged over the frames matched to the group, against
-    the signed group's mean."""
+    """Fine cell scores (32, 64) of every signed group whose frames are all there (`cut`:
+    groups with missing frames) or were only thinned out by a frame-rate change: the
+    checked frames' fine grids averaged over the frames matched to the group, against the
+    signed group's mean. The matched frames must reach both ends of the group, or the
+    motion within it would bias the mean."""
     out: dict[int, npt.NDArray[np.float64]] = {}
     if c.frame_fine is None or si.size == 0:
         return out
+    # a frame-rate change may skip this many signed frames at a group's ends
+    step = int(np.ceil(float(s.frame_rate / c.frame_rate))) if c.frame_rate else 1
     groups = si // GROUP
     bounds = np.flatnonzero(np.diff(groups)) + 1
     for sel in np.split(np.arange(si.size), bounds):
         g = int(groups[sel[0]])
         size = min(GROUP, s.frame_count - g * GROUP)
-        if np.unique(si[sel]).size < FINE_MIN_COVERAGE * size:
-            continue  # too little of the group left to stand for its mean
+        first, last = g * GROUP, g * GROUP + size - 1
+        ends = int(si[sel].min()) - first, last - int(si[sel].max())
+        if g in cut or np.unique(si[sel]).size < FINE_MIN_COVERAGE * size or max(ends) > step:
+            continue  # the matched frames no longer stand for the group's mean
         mean = c.frame_fine[cj[sel]].mean(axis=0, dtype=np.float64)
-        score = fine_scores(s.fine[g], mean)
-        out[g] = spatial_support(score, FINE_ROWS, FINE_COLS)
+        out[g] = fine_scores(s.fine[g], mean)
+    # an edit lasts: a cell at FINE_PAIRED of the threshold counts when the same place (give
+    # or take a cell) is as high in a neighbouring group; codec noise peaks move around
+    near = {g: _dilate(score) for g, score in out.items()}
+    empty = np.zeros((FINE_ROWS, FINE_COLS))
+    for g, score in out.items():
+        around = np.maximum(near.get(g - 1, empty), near.get(g + 1, empty))
+        paired = (score > FINE_PAIRED) & (around > FINE_PAIRED)
+        boosted = np.where(paired & (score <= 1.0), score / FINE_PAIRED, score)
+        out[g] = spatial_support(boosted, FINE_ROWS, FINE_COLS)
+    return out
+
+
+def _dilate(score: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """Maximum over each cell's 3x3 neighbourhood."""
+    p = np.pad(score, 1)
+    rows, cols = score.shape
+    out: npt.NDArray[np.float64] = np.max(
+        [p[dr : dr + rows, dc : dc + cols] for dr in range(3) for dc in range(3)], axis=0
+    )
     return out
 
 
@@ -647,7 +723,7 @@ def _edited_part(
             m = t1 - t0
             inside = (cum[t1] - cum[t0]) / m
             outside = share[np.r_[0:t0, t1:n]]
-            if inside < EDITED_SHARE or outside.max() > CLEAN_SHARE:
+            if inside < EDITED_SHARE or outside.max() > max(CLEAN_SHARE, 0.3 * inside):
                 continue
             err = (cum2[t1] - cum2[t0]) - m * inside**2 + float((outside**2).sum())
             if best is None or err < best[0]:
@@ -675,7 +751,8 @@ def _classify(
     both = np.flatnonzero((arr[:, 0] >= 0) & (arr[:, 1] >= 0))
     si, cj = arr[both, 0], arr[both, 1]
     exact, coarse_edited, coarse_scores = _coarse(s, c, si, cj)
-    fine = _fine_groups(s, c, si, cj)
+    cut = {int(i) // GROUP for i, j in arr if j < 0}
+    fine = _fine_groups(s, c, si, cj, cut)
     fine_rects = {
         g: cells_to_rects(score, c.width, c.height, FINE_ROWS, FINE_COLS)
         for g, score in fine.items()

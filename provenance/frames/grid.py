@@ -47,12 +47,17 @@ DCT_HAMMING_THRESHOLD = 18
 """Whole-frame perceptual change: DCT hashes differing in more than this many of 64 bits
 (re-encodes: max 8)."""
 
-FINE_THRESHOLD = 6.0
-"""A fine cell is changed if its mean luminance, averaged over a group of frames, moved by
-more than this (0-255 scale) beyond the frame-wide shift; see docs/localization.md."""
-FINE_NOISE_FACTOR = 4.0
-"""...and by more than this many times the median change of all fine cells (the noise level
-of this re-encode: heavy re-encodes and rescales raise it, a face swap does not)."""
+FINE_THRESHOLD = 3.8
+"""A fine cell is changed if its mean luminance (averaged over a group of frames for video)
+moved by more than this (0-255 scale), beyond the picture-wide shift and the blur that
+rescaling and compression spread across strong edges (see fine_scores)..."""
+FINE_NOISE_FACTOR = 7.5
+"""...and by more than this many times the median change of all fine cells (the noise
+level of this copy: heavy re-encodes and rescales raise it, a face swap does not)..."""
+FINE_ACTIVITY = 150.0
+"""...each scaled by 1 + (the cell's largest step to a neighbouring cell) / FINE_ACTIVITY:
+re-encoding errs most at strong edges (controls peak at steps of 80-170), faces at this
+scale are smooth (steps of 20-40). All three from benchmarks/frames_calibration.py."""
 
 
 def cell_scores(
@@ -98,14 +103,30 @@ def _detail_residual(
 
 
 def fine_scores(
-    signed: npt.NDArray[np.floating[Any]], checked: npt.NDArray[np.floating[Any]]
+    signed: npt.NDArray[np.floating[Any]] | npt.NDArray[np.uint8],
+    checked: npt.NDArray[np.floating[Any]],
 ) -> npt.NDArray[np.float64]:
-    """Change score of each fine cell (> 1 means changed) between two fine grids."""
-    d = checked.astype(np.float64) - signed.astype(np.float64)
+    """Change score of each cell of a fine grid (> 1 means changed) between two grids."""
+    s = signed.astype(np.float64)
+    d = checked.astype(np.float64) - s
     d -= np.median(d)  # brightness shift of the whole picture (flicker, grading)
-    dev = np.abs(d)
-    threshold = max(FINE_THRESHOLD, FINE_NOISE_FACTOR * float(np.median(dev)))
-    score: npt.NDArray[np.float64] = dev / threshold
+    # rescaling and compression blur the picture a little: each cell's mean then moves by a
+    # multiple of the grid's Laplacian there; fitted twice, without the outliers (the edit)
+    p = np.pad(s, 1, mode="edge")
+    lap = p[:-2, 1:-1] + p[2:, 1:-1] + p[1:-1, :-2] + p[1:-1, 2:] - 4 * s
+    inlier = np.ones_like(d)
+    for _ in range(2):
+        alpha = float((inlier * lap * d).sum() / max(1e-9, float((inlier * lap * lap).sum())))
+        resid = d - alpha * lap
+        dev = np.abs(resid)
+        inlier = (dev <= 3 * np.median(dev) + 1).astype(np.float64)
+    dev = np.abs(resid - np.median(resid))
+    step = np.max(
+        [np.abs(p[1:-1, 1:-1] - q) for q in (p[:-2, 1:-1], p[2:, 1:-1], p[1:-1, :-2], p[1:-1, 2:])],
+        axis=0,
+    )
+    base = max(FINE_THRESHOLD, FINE_NOISE_FACTOR * float(np.median(dev)))
+    score: npt.NDArray[np.float64] = dev / (base * (1.0 + step / FINE_ACTIVITY))
     return score
 
 
@@ -191,6 +212,7 @@ __all__ = [
     "CELL_DETAIL_THRESHOLD",
     "CELL_LUMA_THRESHOLD",
     "DCT_HAMMING_THRESHOLD",
+    "FINE_ACTIVITY",
     "FINE_NOISE_FACTOR",
     "FINE_THRESHOLD",
     "GLOBAL_DETAIL_THRESHOLD",

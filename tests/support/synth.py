@@ -39,19 +39,22 @@ Rect = tuple[int, int, int, int]
 
 
 def transcode(
-    src: str | Path,
+    src: str | Path | list[Image],
     dst: str | Path,
     crf: int = 23,
     scale: float = 1.0,
     edit: Callable[[int, Image], Image] | None = None,
     codec: str = "libx264",
 ) -> int:
-    """Re-encode src (libx264 at a CRF by default), optionally editing frame i in RGB."""
+    """Re-encode src (a file, or decoded RGB frames) with libx264 at a CRF by default,
+    optionally editing frame i in RGB."""
     # threads=1: x264 output then depends only on the input, so figures are reproducible
     options = {"crf": str(crf), "preset": "veryfast", "threads": "1"} if codec == "libx264" else {}
 
     def gen() -> Iterator[Image]:
-        for i, img in enumerate(read_frames(src, scale)):
+        source = read_frames(src, scale) if isinstance(src, str | Path) else src
+        for i, img in enumerate(source):
+            img = _scaled(img, scale) if not isinstance(src, str | Path) else img
             yield edit(i, img) if edit is not None else img
 
     return write_video(dst, gen(), codec=codec, options=options)
@@ -104,10 +107,13 @@ def union_rect(rects: Iterable[Rect]) -> Rect | None:
     return (x0, y0, x1 - x0, y1 - y0)
 
 
-def retime(src: str | Path, dst: str | Path, fps: int, crf: int = 23) -> int:
+def retime(
+    src: str | Path, dst: str | Path, fps: int, crf: int = 23, scale: float = 1.0
+) -> list[int]:
     """Re-encode src at a new constant frame rate, as ``ffmpeg -i src -r fps dst`` does:
     output slot k shows the source frame whose presentation time is nearest to k/fps
-    (frames are dropped or shown twice; the picture content is not resampled)."""
+    (frames are dropped or shown twice; the picture content is not resampled). Returns
+    the source frame index of every output frame."""
     with av.open(str(src)) as container:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
@@ -116,7 +122,7 @@ def retime(src: str | Path, dst: str | Path, fps: int, crf: int = 23) -> int:
             t = float(frame.pts * frame.time_base) if frame.pts is not None else len(frames)
             frames.append((t, np.asarray(frame.to_ndarray(format="rgb24"), dtype=np.uint8)))
     if not frames:
-        return 0
+        return []
     start = frames[0][0]
     times = np.array([t - start for t, _ in frames])
     step = float(np.median(np.diff(times))) if len(times) > 1 else 1.0
@@ -125,7 +131,18 @@ def retime(src: str | Path, dst: str | Path, fps: int, crf: int = 23) -> int:
     # nearest source frame, ties to the earlier one
     idx = np.clip(np.searchsorted(times, slots - step / 2, side="left"), 0, len(frames) - 1)
     options = {"crf": str(crf), "preset": "veryfast", "threads": "1"}
-    return write_video(dst, (frames[int(i)][1] for i in idx), fps=fps, options=options)
+    pictures = (_scaled(frames[int(i)][1], scale) for i in idx)
+    write_video(dst, pictures, fps=fps, options=options)
+    return [int(i) for i in idx]
+
+
+def _scaled(img: Image, scale: float) -> Image:
+    if scale == 1.0:
+        return img
+    frame = av.VideoFrame.from_ndarray(img, format="rgb24")
+    w = int(frame.width * scale) // 2 * 2
+    h = int(frame.height * scale) // 2 * 2
+    return np.asarray(frame.reformat(width=w, height=h).to_ndarray(format="rgb24"), np.uint8)
 
 
 class ClipSet:
