@@ -153,26 +153,45 @@ def render_frames(frames: dict[str, object]) -> None:
     console.print(
         "  frames      " + ", ".join(f"{k} {v}" for k, v in summary.items() if v), markup=False
     )
+    retimed = frames.get("retimed")
+    if isinstance(retimed, dict):
+        console.print(
+            f"  retimed     frame rate changed {retimed['from_fps']:g} to {retimed['to_fps']:g}"
+            f" fps ({retimed['dropped']} frames dropped, {retimed['duplicated']} repeated"
+            " by the conversion: not counted as missing or inserted)",
+            markup=False,
+        )
     table = Table(box=None, padding=(0, 2), show_edge=False)
     for col in ("status", "checked frames", "signed frames", "from", "to", "regions"):
         table.add_column(col)
     segments = frames.get("segments") or []
     assert isinstance(segments, list)
+
+    def rng(v: object) -> str:
+        return f"{v[0]}-{v[1]}" if isinstance(v, list) else "-"
+
+    def rects(v: object) -> str:
+        return "; ".join(f"{x},{y} {w}x{h}" for x, y, w, h in v or [])  # type: ignore[attr-defined]
+
     for s in segments:
-
-        def rng(v: object) -> str:
-            return f"{v[0]}-{v[1]}" if isinstance(v, list) else "-"
-
-        regions = "; ".join(f"{x},{y} {w}x{h}" for x, y, w, h in s.get("regions") or [])
         table.add_row(
             s["status"],
             rng(s.get("checked_range")),
             rng(s.get("signed_range")),
             _timecode(s.get("start_time")),
             _timecode(s.get("end_time")),
-            regions,
+            rects(s.get("regions")),
         )
+        runs = s.get("frame_regions") or []
+        if len(runs) > 1:  # the regions move: say where, frame by frame
+            for run in runs[:_MAX_RUNS]:
+                table.add_row("", f"  {rng(run['frames'])}", "", "", "", rects(run["regions"]))
+            if len(runs) > _MAX_RUNS:
+                table.add_row("", f"  ... {len(runs) - _MAX_RUNS} more", "", "", "", "")
     console.print(table)
+
+
+_MAX_RUNS = 8  # per-frame region rows shown per segment (--json has them all)
 
 
 def register(app: typer.Typer) -> None:

@@ -131,7 +131,8 @@ def write_visual_report(report: VerificationReport, out_dir: Path | str) -> list
     out = Path(out_dir)
     if report.frames is not None:
         result = frames.FrameReport.from_dict(report.frames)
-        return frames.write_visual_report(result, report.path, out)
+        title = f"{Path(report.path).name}: {report.verdict.value}, {_frames_message(result)}"
+        return frames.write_visual_report(result, report.path, out, title=title)
     if not report.regions:
         return []
     out.mkdir(parents=True, exist_ok=True)

@@ -22,7 +22,7 @@ from PIL import Image, ImageOps
 
 from provenance.frames import grid
 from provenance.frames.errors import FramesDataError
-from provenance.frames.features import CELLS, FINE_SIZE, compute_features
+from provenance.frames.features import CELLS, FINE_SIZE, GRID, compute_features
 
 Rect = tuple[int, int, int, int]
 FINE_BYTES = 64 * 64  # STILL_FINE squared
@@ -33,6 +33,14 @@ IMAGE_SENSITIVITY = 2.5
 no motion or inter-frame coding, so JPEG re-saves (q95-q50) and 0.75/0.5 rescales peaked at
 0.3 of the video threshold while 1/16-area edits scored >= 1.0 (benchmarks/
 frames_calibration.py, stills section); 2.5 keeps re-saves below 0.75."""
+STILL_DOWNSCALED = 2.3
+"""Stills use the video's fine thresholds, times this for a copy downscaled by more than
+20%: one picture has no frames to average the ringing of a resampling filter over (0.5x
+Lanczos copies peaked at 2.15x the threshold, JPEG re-saves at full size at 0.34x;
+benchmarks/frames_calibration.py, stills)."""
+STILL_MOVED = 0.25
+"""A coarse texture change counts only where some fine cell inside moved by a quarter of its
+threshold: identical pixels score 0."""
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp"})
 REGIONS_VERSION = 2
 SEQUENCE_VERSION = 2
@@ -127,8 +135,22 @@ def _still_fine(gray: npt.NDArray[np.uint8]) -> bytes:
 
 
 def _changed_regions(signed: ImageFingerprint, checked: ImageFingerprint) -> list[Rect]:
+    """Changed rectangles: fine cells whose luminance moved (small regions, such as a face
+    of 0.25% of the picture), and coarse cells whose texture changed (a blur keeps the
+    means) where some fine cell inside moved too: pixels that did not change never get a
+    region, whatever the rest of the picture does to the coarse fits."""
     if signed.exact == checked.exact:
         return []
+    size = (STILL_FINE, STILL_FINE)
+    s_fine = np.frombuffer(signed.fine, dtype=np.uint8).reshape(size)
+    c_fine = np.frombuffer(checked.fine, dtype=np.uint8).reshape(size).astype(np.float64)
+    fine = grid.fine_scores(s_fine, c_fine)
+    if checked.width * checked.height < 0.8 * signed.width * signed.height:
+        fine /= STILL_DOWNSCALED  # resampling filters ring at edges
+    fine_rects = grid.cells_to_rects(
+        grid.spatial_support(fine, STILL_FINE, STILL_FINE), checked.width, checked.height,
+        STILL_FINE, STILL_FINE,
+    )  # fmt: skip
 
     def arr(b: bytes) -> np.ndarray[Any, np.dtype[np.uint8]]:
         return np.frombuffer(b, dtype=np.uint8)[None, :]
@@ -137,11 +159,19 @@ def _changed_regions(signed: ImageFingerprint, checked: ImageFingerprint) -> lis
         arr(signed.luma), arr(signed.detail), arr(checked.luma), arr(checked.detail)
     )
     score = grid.spatial_support(score * IMAGE_SENSITIVITY)[0]
-    rects = grid.cells_to_rects(score, checked.width, checked.height)
+    # coarse cell (r, c) covers fine cells [r*8, r*8+8) x [c*8, c*8+8)
+    k = STILL_FINE // GRID
+    moved = (fine >= STILL_MOVED).reshape(GRID, k, GRID, k).any(axis=(1, 3)).ravel()
+    coarse_rects = grid.cells_to_rects(np.where(moved, score, 0.0), checked.width, checked.height)
+    rects = fine_rects + [r for r in coarse_rects if not any(_overlap(r, f) for f in fine_rects)]
     ham = bin(signed.dct ^ checked.dct).count("1")
-    if not rects and (ham > grid.DCT_HAMMING_THRESHOLD or bool(global_change[0])):
+    if not rects and moved.any() and (ham > grid.DCT_HAMMING_THRESHOLD or bool(global_change[0])):
         return [(0, 0, checked.width, checked.height)]
     return rects
+
+
+def _overlap(a: Rect, b: Rect) -> bool:
+    return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]
 
 
 def compare_image(signed: ImageFingerprint, checked_path: str | Path) -> list[Rect]:
