@@ -652,6 +652,7 @@ def _fine_groups(
         return out
     # a frame-rate change may skip this many signed frames at a group's ends
     step = int(np.ceil(float(s.frame_rate / c.frame_rate))) if c.frame_rate else 1
+    cell_pixels = c.width * c.height / (FINE_ROWS * FINE_COLS)
     groups = si // GROUP
     bounds = np.flatnonzero(np.diff(groups)) + 1
     for sel in np.split(np.arange(si.size), bounds):
@@ -662,7 +663,7 @@ def _fine_groups(
         if g in cut or np.unique(si[sel]).size < FINE_MIN_COVERAGE * size or max(ends) > step:
             continue  # the matched frames no longer stand for the group's mean
         mean = c.frame_fine[cj[sel]].mean(axis=0, dtype=np.float64)
-        out[g] = fine_scores(s.fine[g], mean)
+        out[g] = fine_scores(s.fine[g], mean, cell_pixels)
     # an edit lasts: a cell at FINE_PAIRED of the threshold counts when the same place (give
     # or take a cell) is as high in a neighbouring group; codec noise peaks move around
     near = {g: _dilate(score) for g, score in out.items()}

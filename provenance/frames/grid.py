@@ -58,6 +58,10 @@ FINE_ACTIVITY = 150.0
 """...each scaled by 1 + (the cell's largest step to a neighbouring cell) / FINE_ACTIVITY:
 re-encoding errs most at strong edges (controls peak at steps of 80-170), faces at this
 scale are smooth (steps of 20-40). All three from benchmarks/frames_calibration.py."""
+FINE_CELL_PIXELS = 200.0
+"""Smallest cell area (pixels of the checked picture) the thresholds hold for (a 960x540
+copy has 253 on the video grid); smaller cells get a threshold raised by the square root of
+the ratio, at most 3x."""
 
 
 def cell_scores(
@@ -105,14 +109,16 @@ def _detail_residual(
 def fine_scores(
     signed: npt.NDArray[np.floating[Any]] | npt.NDArray[np.uint8],
     checked: npt.NDArray[np.floating[Any]],
+    cell_pixels: float = FINE_CELL_PIXELS,
 ) -> npt.NDArray[np.float64]:
-    """Change score of each cell of a fine grid (> 1 means changed) between two grids."""
+    """Change score of each cell of a fine grid (> 1 means changed) between two grids;
+    `cell_pixels`: the area of one cell in the checked picture."""
     s = signed.astype(np.float64)
     d = checked.astype(np.float64) - s
     d -= np.median(d)  # brightness shift of the whole picture (flicker, grading)
     # rescaling and compression blur the picture a little: each cell's mean then moves by a
     # multiple of the grid's Laplacian there; fitted twice, without the outliers (the edit)
-    p = np.pad(s, 1, mode="edge")
+    p = np.pad(s, 1, mode="reflect")
     lap = p[:-2, 1:-1] + p[2:, 1:-1] + p[1:-1, :-2] + p[1:-1, 2:] - 4 * s
     inlier = np.ones_like(d)
     for _ in range(2):
@@ -126,6 +132,9 @@ def fine_scores(
         axis=0,
     )
     base = max(FINE_THRESHOLD, FINE_NOISE_FACTOR * float(np.median(dev)))
+    # a cell's mean over fewer pixels carries more codec noise (one 16x16 block holds
+    # several cells of a small video)
+    base *= float(np.clip(np.sqrt(FINE_CELL_PIXELS / max(cell_pixels, 1.0)), 1.0, 3.0))
     score: npt.NDArray[np.float64] = dev / (base * (1.0 + step / FINE_ACTIVITY))
     return score
 
