@@ -47,6 +47,7 @@ from support import synth  # noqa: E402
 
 from provenance.frames import (  # noqa: E402
     FrameReport,
+    assertion,
     compare_fingerprints,
     compare_image,
     fingerprint_image,
@@ -171,6 +172,7 @@ def run_video(work: Path, quick: bool, frames: int) -> None:
     donors = [128] if quick else [None, 128]
     table: dict[tuple[float, str], list[Outcome]] = defaultdict(list)
     control_rows: list[tuple[str, Outcome, float]] = []
+    sizes: list[float] = []
     t0 = time.perf_counter()
     for k, (subject, donor) in enumerate(pairs):
         for share in shares:
@@ -183,6 +185,7 @@ def run_video(work: Path, quick: bool, frames: int) -> None:
             options = {"crf": "16", "preset": "veryfast", "threads": "1"}
             synth.write_video(master, footage.film(world, SIZE, frames, cam), options=options)
             signed = fingerprint_video(master)
+            sizes.append(len(json.dumps(assertion.encode(signed))) / signed.frame_count)
             decoded = list(synth.read_frames(master))
             for v in controls:
                 out = work / f"{tag}_ctl_{v.name.replace(' ', '_')}.mp4"
@@ -209,6 +212,10 @@ def run_video(work: Path, quick: bool, frames: int) -> None:
                     table[(share, v.name)].append(o)
             print(f"  {tag}: done ({time.perf_counter() - t0:.0f} s)", flush=True)
 
+    print(
+        f"\nAssertion size on the {len(sizes)} camera masters ({SIZE[0]}x{SIZE[1]}, {frames}"
+        f" frames): {statistics.mean(sizes):.1f} bytes/frame (max {max(sizes):.1f})"
+    )
     print("\nFace swaps: swapped frames found edited (per-frame IoU mean; unswapped frames")
     print("of the clip flagged; frames wrongly inserted/missing), both subjects and donors:")
     names = [v.name for v in edits]
