@@ -116,7 +116,7 @@ def _axis(
     while tick <= t1 + 1e-9:
         # the checked timeline is monotonic: interpolate position and frame number
         p = float(np.interp(tick, times, positions))
-        frame = int(np.floor(np.interp(tick, times, frames)))
+        frame = min(int(np.floor(np.interp(tick, times, frames))), int(frames.max()) - 1)
         x = x_of(p)
         draw.line((x, y - ROW_HEIGHT * len(STATUSES) + 2, x, y), fill=_GRID)
         draw.line((x, y + 2, x, y + 7), fill=_INK)
