@@ -9,9 +9,15 @@ Alignment, in three passes so that memory stays linear in the number of frames:
 3. the remaining gaps are aligned by a banded Needleman-Wunsch on perceptual distance, with a
    band of |len difference| + BAND_MARGIN around the gap's diagonal.
 
+Then the first and last frames of an edit, which the alignment may leave unmatched, are
+paired again (``_pair_edited_runs``), and a uniform frame-rate conversion is re-paired by
+presentation time, its dropped and repeated frames explained (``_explain_retiming``).
+
 Each aligned pair is then ``intact`` (exact hash equal), ``reencoded`` (within the calibrated
-thresholds) or ``edited`` (changed cells are reported as pixel rectangles); unaligned checked
-frames are ``inserted``, unaligned signed frames ``missing``.
+thresholds) or ``edited``: per frame on the coarse grid, per group of frames on the fine grid
+(``_classify``), with the changed cells reported as pixel rectangles frame by frame; unaligned
+checked frames are ``inserted``, unaligned signed frames ``missing``. docs/localization.md
+describes every step and its calibration.
 """
 
 from __future__ import annotations
@@ -489,15 +495,9 @@ def _pair_edited_runs(
     return _tidy_gaps(out)
 
 
-@dataclass(frozen=True)
-class _Retiming:
-    from_fps: float
-    to_fps: float
-
-
 def _retiming(
     s: VideoFingerprint, c: VideoFingerprint, pairs: list[tuple[int, int]]
-) -> _Retiming | None:
+) -> Retimed | None:
     """A uniform frame-rate change: the nominal rates differ and matched frames keep their
     presentation times (a slowed-down or sped-up copy changes the times, and is not one)."""
     if not (s.frame_rate and c.frame_rate):
@@ -513,7 +513,7 @@ def _retiming(
     on_time = np.abs(offset - np.median(offset)) <= tolerance
     if on_time.mean() < 0.5:
         return None
-    return _Retiming(rs, rc)
+    return Retimed(round(rs, 3), round(rc, 3))
 
 
 def _explain_retiming(
@@ -896,21 +896,15 @@ def _tidy_gaps(pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
 def compare_fingerprints(signed: VideoFingerprint, checked: VideoFingerprint) -> FrameReport:
     """Align and classify two fingerprints (see module docstring)."""
     pairs = _pair_edited_runs(signed, checked, _tidy_gaps(align(signed, checked)))
-    retiming = _retiming(signed, checked, pairs)
-    dropped = 0
-    if retiming is not None:
-        tolerance = 1.0 / min(retiming.from_fps, retiming.to_fps) + 1e-3
+    retimed = _retiming(signed, checked, pairs)
+    if retimed is not None:
+        tolerance = 1.0 / min(retimed.from_fps, retimed.to_fps) + 1e-3
         pairs, dropped = _explain_retiming(signed, checked, pairs, tolerance)
+        shown = [i for i, j in pairs if i >= 0 and j >= 0]
+        retimed = replace(retimed, dropped=dropped, duplicated=len(shown) - len(set(shown)))
     result = _classify(signed, checked, pairs)
     counts = np.bincount(result.status.astype(np.int64), minlength=len(STATUSES))
     summary = {name: int(counts[k]) for k, name in enumerate(STATUSES)}
-    retimed = None
-    if retiming is not None:
-        shown = [i for i, j in pairs if i >= 0 and j >= 0]
-        retimed = Retimed(
-            round(retiming.from_fps, 3), round(retiming.to_fps, 3), dropped,
-            len(shown) - len(set(shown)),
-        )  # fmt: skip
     return FrameReport(
         signed_frame_count=signed.frame_count,
         checked_frame_count=checked.frame_count,
