@@ -133,9 +133,7 @@ def edited_frames(report: FrameReport) -> set[int]:
     return out
 
 
-def score(
-    report: FrameReport, truth: dict[int, Rect], shown: list[int], scale: float
-) -> Outcome:
+def score(report: FrameReport, truth: dict[int, Rect], shown: list[int], scale: float) -> Outcome:
     edited = edited_frames(report)
     regions = per_frame_regions(report)
     out = Outcome(ious=[], frames=len(shown))

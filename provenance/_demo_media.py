@@ -155,8 +155,6 @@ def paste_object(img: Image, rect: Rect, shade: tuple[int, int, int] = (225, 185
     return out
 
 
-
-
 def make_photo(path: Path | str, *, size: tuple[int, int] = (640, 480), seed: int = 7) -> Path:
     """A photo-like still: smooth gradient sky, textured ground, and an oval 'face'."""
     path = Path(path)

@@ -778,17 +778,13 @@ def _classify(
             hi = members[-1] if g + 1 in fine_rects else seen[-1]
             from_fine[members[(members >= lo) & (members <= hi)]] = True
             continue
-        part = _edited_part(
-            s, c, g, fine[g], cj[members], g - 1 in fine_rects, g + 1 in fine_rects
-        )
+        part = _edited_part(s, c, g, fine[g], cj[members], g - 1 in fine_rects, g + 1 in fine_rects)
         from_fine[members if part is None else members[part]] = True
     edited |= from_fine
     edited &= ~exact
     regions: dict[int, list[Rect]] = {}
     for k in np.flatnonzero(edited):
-        coarse = (
-            cells_to_rects(coarse_scores[k], c.width, c.height) if coarse_edited[k] else []
-        )
+        coarse = cells_to_rects(coarse_scores[k], c.width, c.height) if coarse_edited[k] else []
         rects = fine_rects.get(int(groups[k]), []) if from_fine[k] else []
         # the fine rectangles are sharper; keep coarse ones only where nothing fine is
         rects = rects + [r for r in coarse if not any(_overlap(r, f) for f in rects)]
@@ -843,9 +839,7 @@ def _segments(
             i, j = pairs[k]
             # matched frames continue a segment while the checked frames do; the signed
             # side may skip or repeat frames where a frame-rate change explained it
-            if (i < 0 or (i == pi + 1 if pj < 0 or j < 0 else i >= pi)) and (
-                j < 0 or j == pj + 1
-            ):
+            if (i < 0 or (i == pi + 1 if pj < 0 or j < 0 else i >= pi)) and (j < 0 or j == pj + 1):
                 continue
         first, last = pairs[start], pairs[k - 1]
         st = int(status[start])

@@ -215,8 +215,6 @@ def cells_to_rects(
     return rects
 
 
-
-
 __all__ = [
     "CELL_DETAIL_THRESHOLD",
     "CELL_LUMA_THRESHOLD",
