@@ -30,7 +30,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import c2pa
-from provenance.samples import make_photo
+from provenance._demo_media import make_photo
 
 from provenance import _c2pa, generate_dev_identity, sign, verify
 from provenance.check import CheckOptions, run_check
