@@ -30,9 +30,9 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import c2pa
-from provenance._demo_media import make_photo
 
 from provenance import _c2pa, generate_dev_identity, sign, verify
+from provenance._demo_media import make_photo
 from provenance.check import CheckOptions, run_check
 from provenance.check.cache import CACHE_DIR
 from provenance.trust import Trust
