@@ -1,5 +1,5 @@
 """Generated sample media for `provenance demo`: a photo-like still, a short video with
-natural-looking motion, a tone, and the face-sized paste the demo's "face swap" uses.
+natural-looking motion, and the face-sized paste the demo's "face swap" uses.
 
 Everything is synthesized (no bundled binaries). Internal: the test suite and the
 benchmarks build on it (tests/support/synth.py) but it is not public API.
@@ -7,7 +7,6 @@ benchmarks build on it (tests/support/synth.py) but it is not public API.
 
 from __future__ import annotations
 
-import wave
 from collections.abc import Iterable, Iterator
 from fractions import Fraction
 from pathlib import Path
@@ -20,7 +19,6 @@ from PIL import ImageDraw, ImageFilter
 
 __all__ = [
     "Scene",
-    "make_audio",
     "make_photo",
     "make_video",
     "paste_object",
@@ -193,34 +191,4 @@ def make_video(
     path = Path(path)
     frames = Scene(size[0], size[1], seed=seed).frames(int(round(seconds * fps)))
     write_video(path, frames, fps=fps, options={"crf": str(crf), "preset": "veryfast"})
-    return path
-
-
-def make_audio(path: Path | str, *, seconds: float = 1.0, rate: int = 16000) -> Path:
-    """A WAV (or MP3, by suffix) file with a gliding tone."""
-    path = Path(path)
-    n = int(seconds * rate)
-    t = np.arange(n) / rate
-    tone = 0.3 * np.sin(2 * np.pi * (440 + 220 * t) * t)
-    pcm = (tone * 32767).astype("<i2")
-    if path.suffix.lower() == ".wav":
-        with wave.open(str(path), "wb") as wf:
-            wf.setnchannels(1)
-            wf.setsampwidth(2)
-            wf.setframerate(rate)
-            wf.writeframes(pcm.tobytes())
-        return path
-    with av.open(str(path), "w") as out:
-        codec = {".mp3": "libmp3lame", ".m4a": "aac", ".flac": "flac"}[path.suffix.lower()]
-        astream = out.add_stream(codec, rate=rate)
-        assert isinstance(astream, av.AudioStream)
-        astream.layout = "mono"
-        step = 1152
-        for start in range(0, n, step):
-            chunk = pcm[start : start + step].reshape(1, -1)
-            frame = av.AudioFrame.from_ndarray(chunk, format="s16", layout="mono")
-            frame.sample_rate = rate
-            frame.pts = start
-            out.mux(astream.encode(frame))
-        out.mux(astream.encode(None))
     return path

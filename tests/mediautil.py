@@ -7,6 +7,8 @@ import struct
 from dataclasses import dataclass
 from pathlib import Path
 
+from support.synth import make_audio
+
 from provenance import _demo_media as samples
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
@@ -21,10 +23,10 @@ MEDIA = {
     "gif": samples.make_photo,
     "mp4": samples.make_video,
     "mov": samples.make_video,
-    "wav": samples.make_audio,
-    "mp3": samples.make_audio,
-    "m4a": samples.make_audio,
-    "flac": samples.make_audio,
+    "wav": make_audio,
+    "mp3": make_audio,
+    "m4a": make_audio,
+    "flac": make_audio,
 }
 
 

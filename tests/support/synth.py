@@ -7,6 +7,7 @@ the fingerprint pairs that exercise the alignment at scale.
 
 from __future__ import annotations
 
+import wave
 from collections.abc import Callable, Iterable, Iterator
 from fractions import Fraction
 from pathlib import Path
@@ -24,6 +25,7 @@ __all__ = [
     "Scene",
     "blur_rect",
     "iou",
+    "make_audio",
     "long_fingerprint_pair",
     "paste_object",
     "read_frames",
@@ -241,3 +243,33 @@ def long_fingerprint_pair(
             [checked[k][:inserted_at], foreign[k], checked[k][inserted_at:]]
         )
     return build(signed), build(checked)
+
+
+def make_audio(path: Path | str, *, seconds: float = 1.0, rate: int = 16000) -> Path:
+    """A WAV (or MP3, by suffix) file with a gliding tone."""
+    path = Path(path)
+    n = int(seconds * rate)
+    t = np.arange(n) / rate
+    tone = 0.3 * np.sin(2 * np.pi * (440 + 220 * t) * t)
+    pcm = (tone * 32767).astype("<i2")
+    if path.suffix.lower() == ".wav":
+        with wave.open(str(path), "wb") as wf:
+            wf.setnchannels(1)
+            wf.setsampwidth(2)
+            wf.setframerate(rate)
+            wf.writeframes(pcm.tobytes())
+        return path
+    with av.open(str(path), "w") as out:
+        codec = {".mp3": "libmp3lame", ".m4a": "aac", ".flac": "flac"}[path.suffix.lower()]
+        astream = out.add_stream(codec, rate=rate)
+        assert isinstance(astream, av.AudioStream)
+        astream.layout = "mono"
+        step = 1152
+        for start in range(0, n, step):
+            chunk = pcm[start : start + step].reshape(1, -1)
+            frame = av.AudioFrame.from_ndarray(chunk, format="s16", layout="mono")
+            frame.sample_rate = rate
+            frame.pts = start
+            out.mux(astream.encode(frame))
+        out.mux(astream.encode(None))
+    return path
