@@ -40,6 +40,7 @@ from provenance.frames.grid import (
     cell_scores,
     cells_to_rects,
     fine_scores,
+    overlap,
     spatial_support,
 )
 from provenance.frames.table import GROUP, VideoFingerprint
@@ -766,7 +767,7 @@ def _classify(
         members = np.flatnonzero(groups == g)
         seen = [
             m for m in members if coarse_edited[m] and any(
-                _overlap(r, f)
+                overlap(r, f)
                 for r in cells_to_rects(coarse_scores[m], c.width, c.height)
                 for f in rects
             )
@@ -787,15 +788,11 @@ def _classify(
         coarse = cells_to_rects(coarse_scores[k], c.width, c.height) if coarse_edited[k] else []
         rects = fine_rects.get(int(groups[k]), []) if from_fine[k] else []
         # the fine rectangles are sharper; keep coarse ones only where nothing fine is
-        rects = rects + [r for r in coarse if not any(_overlap(r, f) for f in rects)]
+        rects = rects + [r for r in coarse if not any(overlap(r, f) for f in rects)]
         regions[int(both[k])] = rects
     st = np.where(exact, _INTACT, np.where(edited, _EDITED, _REENCODED)).astype(np.int8)
     status[both] = st
     return _Classified(status, regions)
-
-
-def _overlap(a: Rect, b: Rect) -> bool:
-    return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]
 
 
 def _merge(rects: list[Rect]) -> list[Rect]:
@@ -806,7 +803,7 @@ def _merge(rects: list[Rect]) -> list[Rect]:
         merged = False
         for x in range(len(out)):
             for y in range(x + 1, len(out)):
-                if _overlap(out[x], out[y]):
+                if overlap(out[x], out[y]):
                     a, b = out[x], out[y]
                     x0, y0 = min(a[0], b[0]), min(a[1], b[1])
                     x1, y1 = max(a[0] + a[2], b[0] + b[2]), max(a[1] + a[3], b[1] + b[3])

@@ -215,6 +215,11 @@ def cells_to_rects(
     return rects
 
 
+def overlap(a: Rect, b: Rect) -> bool:
+    """Whether two rectangles share any pixel."""
+    return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]
+
+
 __all__ = [
     "CELL_DETAIL_THRESHOLD",
     "CELL_LUMA_THRESHOLD",
@@ -227,5 +232,6 @@ __all__ = [
     "cell_scores",
     "cells_to_rects",
     "fine_scores",
+    "overlap",
     "spatial_support",
 ]

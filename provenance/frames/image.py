@@ -163,15 +163,13 @@ def _changed_regions(signed: ImageFingerprint, checked: ImageFingerprint) -> lis
     k = STILL_FINE // GRID
     moved = (fine >= STILL_MOVED).reshape(GRID, k, GRID, k).any(axis=(1, 3)).ravel()
     coarse_rects = grid.cells_to_rects(np.where(moved, score, 0.0), checked.width, checked.height)
-    rects = fine_rects + [r for r in coarse_rects if not any(_overlap(r, f) for f in fine_rects)]
+    rects = fine_rects + [
+        r for r in coarse_rects if not any(grid.overlap(r, f) for f in fine_rects)
+    ]
     ham = bin(signed.dct ^ checked.dct).count("1")
     if not rects and moved.any() and (ham > grid.DCT_HAMMING_THRESHOLD or bool(global_change[0])):
         return [(0, 0, checked.width, checked.height)]
     return rects
-
-
-def _overlap(a: Rect, b: Rect) -> bool:
-    return a[0] < b[0] + b[2] and b[0] < a[0] + a[2] and a[1] < b[1] + b[3] and b[1] < a[1] + a[3]
 
 
 def compare_image(signed: ImageFingerprint, checked_path: str | Path) -> list[Rect]:
