@@ -885,7 +885,9 @@ def _tidy_gaps(pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 
 def compare_fingerprints(signed: VideoFingerprint, checked: VideoFingerprint) -> FrameReport:
-    """Align and classify two fingerprints (see module docstring)."""
+    """Align and classify two fingerprints (see module docstring). The fine grid needs the
+    checked side's per-frame grids (``fingerprint_video(..., keep_frame_fine=True)``, as
+    ``compare_video`` does); without them only the coarse per-frame grid is used."""
     pairs = _pair_edited_runs(signed, checked, _tidy_gaps(align(signed, checked)))
     retimed = _retiming(signed, checked, pairs)
     if retimed is not None:
