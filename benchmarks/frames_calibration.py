@@ -34,6 +34,7 @@ import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -163,54 +164,82 @@ def fine_stats(signed: VideoFingerprint, checked: VideoFingerprint) -> float:
     return worst
 
 
-def run_video(work: Path, quick: bool, frames: int) -> None:
+@dataclass
+class CaseResult:
+    tag: str
+    size: float  # assertion bytes per frame of the master
+    edits: list[tuple[str, Outcome]]  # (variant, outcome)
+    controls: list[tuple[str, Outcome, float]]  # (name, outcome, largest fine score)
+
+
+def run_case(
+    work: Path, k: int, subject: str, donor: str, share: float, frames: int, quick: bool
+) -> CaseResult:
+    """One subject at one face size: master, controls, swap, swapped copies."""
     portraits = footage.portraits()
-    pairs = [("astronaut", "hopper"), ("hopper", "astronaut")][: 1 if quick else 2]
-    shares = (0.02, 0.0025) if quick else SHARES
     edits, controls = (QUICK_EDITS, QUICK_CONTROLS) if quick else (EDITS, CONTROLS)
     # the astronaut gets a donor through the 128x128 bottleneck, Grace Hopper a full one
-    donors = {"astronaut": 128, "hopper": None}
+    bottleneck = {"astronaut": 128, "hopper": None}[subject]
+    tag = f"{subject}_{share}"
+    world = footage.make_world(
+        portraits[subject], footage.BACKGROUNDS[k % 4], share, SIZE, seed=k + 1
+    )
+    cam = footage.Camera(seed=k + 1)
+    master = work / f"{tag}_master.mp4"
+    options = {"crf": "16", "preset": "veryfast", "threads": "1"}
+    synth.write_video(master, footage.film(world, SIZE, frames, cam), options=options)
+    signed = fingerprint_video(master)
+    result = CaseResult(tag, len(json.dumps(assertion.encode(signed))) / signed.frame_count, [], [])
+    decoded = list(synth.read_frames(master))
+    for v in controls:
+        out = work / f"{tag}_ctl_{v.name.replace(' ', '_')}.mp4"
+        shown = v.make(decoded, out)
+        checked = fingerprint_video(out, keep_frame_fine=True)
+        rep = compare_fingerprints(signed, checked)
+        o = Outcome(frames=len(shown))
+        o.false_edited = rep.summary["edited"]
+        o.false_gaps = rep.summary["inserted"] + rep.summary["missing"]
+        worst = fine_stats(signed, checked) if v.fps is None else float("nan")
+        result.controls.append((f"{subject} {share:.2%} {v.name}", o, worst))
+    side = int(round((share * SIZE[0] * SIZE[1]) ** 0.5))
+    swapper = footage.FaceSwapper(portraits[donor], side, bottleneck=bottleneck)
+    swapped = [swapper(i, f) if i >= SWAP_FROM else f for i, f in enumerate(decoded)]
+    truth = dict(swapper.regions)
+    for v in edits:
+        out = work / f"{tag}_swap{bottleneck}_{v.name.replace(' ', '_')}.mp4"
+        shown = v.make(swapped, out)
+        checked = fingerprint_video(out, keep_frame_fine=True)
+        rep = compare_fingerprints(signed, checked)
+        o = score(rep, truth, shown, v.scale)
+        o.false_gaps = rep.summary["inserted"] + rep.summary["missing"]
+        result.edits.append((v.name, o))
+    return result
+
+
+def run_video(work: Path, quick: bool, frames: int, jobs: int) -> None:
+    pairs = [("astronaut", "hopper"), ("hopper", "astronaut")][: 1 if quick else 2]
+    shares = (0.02, 0.0025) if quick else SHARES
+    edits = QUICK_EDITS if quick else EDITS
     table: dict[tuple[float, str], list[Outcome]] = defaultdict(list)
     control_rows: list[tuple[str, Outcome, float]] = []
     sizes: list[float] = []
     t0 = time.perf_counter()
-    for k, (subject, donor) in enumerate(pairs):
-        for share in shares:
-            tag = f"{subject}_{share}"
-            world = footage.make_world(
-                portraits[subject], footage.BACKGROUNDS[k % 4], share, SIZE, seed=k + 1
-            )
-            cam = footage.Camera(seed=k + 1)
-            master = work / f"{tag}_master.mp4"
-            options = {"crf": "16", "preset": "veryfast", "threads": "1"}
-            synth.write_video(master, footage.film(world, SIZE, frames, cam), options=options)
-            signed = fingerprint_video(master)
-            sizes.append(len(json.dumps(assertion.encode(signed))) / signed.frame_count)
-            decoded = list(synth.read_frames(master))
-            for v in controls:
-                out = work / f"{tag}_ctl_{v.name.replace(' ', '_')}.mp4"
-                shown = v.make(decoded, out)
-                checked = fingerprint_video(out, keep_frame_fine=True)
-                rep = compare_fingerprints(signed, checked)
-                o = Outcome(frames=len(shown))
-                o.false_edited = rep.summary["edited"]
-                o.false_gaps = rep.summary["inserted"] + rep.summary["missing"]
-                worst = fine_stats(signed, checked) if v.fps is None else float("nan")
-                control_rows.append((f"{subject} {share:.2%} {v.name}", o, worst))
-            side = int(round((share * SIZE[0] * SIZE[1]) ** 0.5))
-            for bottleneck in [donors[subject]]:
-                swapper = footage.FaceSwapper(portraits[donor], side, bottleneck=bottleneck)
-                swapped = [swapper(i, f) if i >= SWAP_FROM else f for i, f in enumerate(decoded)]
-                truth = dict(swapper.regions)
-                for v in edits:
-                    out = work / f"{tag}_swap{bottleneck}_{v.name.replace(' ', '_')}.mp4"
-                    shown = v.make(swapped, out)
-                    checked = fingerprint_video(out, keep_frame_fine=True)
-                    rep = compare_fingerprints(signed, checked)
-                    o = score(rep, truth, shown, v.scale)
-                    o.false_gaps = rep.summary["inserted"] + rep.summary["missing"]
-                    table[(share, v.name)].append(o)
-            print(f"  {tag}: done ({time.perf_counter() - t0:.0f} s)", flush=True)
+    cases = [
+        (work, k, subject, donor, share, frames, quick)
+        for k, (subject, donor) in enumerate(pairs)
+        for share in shares
+    ]
+    with ProcessPoolExecutor(jobs) as pool:
+        futures = {pool.submit(run_case, *case): case for case in cases}
+        for future in as_completed(futures):
+            share = futures[future][4]
+            r = future.result()
+            sizes.append(r.size)
+            control_rows += r.controls
+            for name, o in r.edits:
+                table[(share, name)].append(o)
+            print(f"  {r.tag}: done ({time.perf_counter() - t0:.0f} s)", flush=True)
+    control_rows.sort(key=lambda row: row[0])
 
     print(
         f"\nAssertion size on the {len(sizes)} camera masters ({SIZE[0]}x{SIZE[1]}, {frames}"
@@ -323,13 +352,14 @@ def main() -> None:
     ap.add_argument("--frames", type=int, default=0, help="frames per clip (default 150, 90 quick)")
     ap.add_argument("--workdir", type=Path, help="keep the media here")
     ap.add_argument("--stills-only", action="store_true")
+    ap.add_argument("--jobs", type=int, default=2, help="cases run in parallel (default 2)")
     args = ap.parse_args()
     t0 = time.perf_counter()
     work = args.workdir or Path(tempfile.mkdtemp(prefix="frames-cal-"))
     work.mkdir(parents=True, exist_ok=True)
     frames = args.frames or (90 if args.quick else 150)
     if not args.stills_only:
-        run_video(work, args.quick, frames)
+        run_video(work, args.quick, frames, args.jobs)
     run_stills(work, args.quick)
     print(f"elapsed {time.perf_counter() - t0:.0f} s")
 
