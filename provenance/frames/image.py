@@ -33,11 +33,11 @@ IMAGE_SENSITIVITY = 2.5
 no motion or inter-frame coding, so JPEG re-saves (q95-q50) and 0.75/0.5 rescales peaked at
 0.3 of the video threshold while 1/16-area edits scored >= 1.0 (benchmarks/
 frames_calibration.py, stills section); 2.5 keeps re-saves below 0.75."""
-STILL_DOWNSCALED = 2.3
+STILL_DOWNSCALED = 3.3
 """Stills use the video's fine thresholds, times this for a copy downscaled by more than
-20%: one picture has no frames to average the ringing of a resampling filter over (0.5x
-Lanczos copies peaked at 2.15x the threshold, JPEG re-saves at full size at 0.34x;
-benchmarks/frames_calibration.py, stills)."""
+20%: one picture has no frames to average the ringing of a resampling filter over (unedited
+0.5x Lanczos copies peaked at 3.1 times the threshold, JPEG re-saves at full size at 0.34
+times; benchmarks/frames_calibration.py, stills)."""
 STILL_MOVED = 0.25
 """A coarse texture change counts only where some fine cell inside moved by a quarter of its
 threshold: identical pixels score 0."""
