@@ -3,7 +3,7 @@ which frames and regions of a video changed since it was signed.
 
     >>> import provenance
     >>> ident = provenance.generate_dev_identity("keys").load()
-    >>> provenance.sign("photo.jpg", "signed.jpg", identity=ident)
+    >>> provenance.sign("photo.jpg", "signed.jpg", identity=ident, source_type="digitalCapture")
     >>> provenance.verify("signed.jpg", trust=["keys/ca.pem"]).verdict
     <Verdict.TRUSTED: 'trusted'>
 
@@ -29,6 +29,7 @@ from .errors import (
     ExitCode,
     InputError,
     ManifestError,
+    OutputError,
     OutputExistsError,
     PolicyError,
     ProvenanceError,
@@ -43,12 +44,15 @@ from .models import (
     Action,
     AssetStatus,
     ChangedFile,
+    Clock,
+    FragmentReport,
     FrameReport,
     Generator,
     History,
     HistoryNode,
     Ingredient,
     NodeStatus,
+    ParentIngredient,
     Segment,
     SequenceReport,
     SignerInfo,
@@ -58,6 +62,7 @@ from .models import (
     TimestampInfo,
     TrustDecision,
     TrustStatus,
+    ValidityCheck,
     Verdict,
     VerificationBatch,
     VerificationReport,
@@ -86,12 +91,15 @@ __all__ = [
     "Action",
     "AssetStatus",
     "ChangedFile",
+    "Clock",
+    "FragmentReport",
     "FrameReport",
     "Generator",
     "History",
     "HistoryNode",
     "Ingredient",
     "NodeStatus",
+    "ParentIngredient",
     "Segment",
     "SequenceReport",
     "SignResult",
@@ -101,6 +109,7 @@ __all__ = [
     "TimestampInfo",
     "TrustDecision",
     "TrustStatus",
+    "ValidityCheck",
     "Verdict",
     "VerificationBatch",
     "VerificationReport",
@@ -121,6 +130,7 @@ __all__ = [
     "ExitCode",
     "InputError",
     "ManifestError",
+    "OutputError",
     "OutputExistsError",
     "PolicyError",
     "ProvenanceError",
