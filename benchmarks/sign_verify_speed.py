@@ -187,7 +187,14 @@ def child(spec: dict[str, Any]) -> dict[str, Any]:
 
         def prepared() -> Any:
             if op == "sign":
-                r = provenance.sign(src, dst, identity=identity, fingerprints=False, force=True)
+                r = provenance.sign(
+                    src,
+                    dst,
+                    identity=identity,
+                    fingerprints=False,
+                    force=True,
+                    source_type="digitalCreation",
+                )
                 return r.manifest_bytes
             return provenance.verify(src, localize=False).verdict.value
 
