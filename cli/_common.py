@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import getpass
+import inspect
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -92,8 +93,6 @@ class Group(TyperGroup):
 def reflow(text: str) -> str:
     """Join the lines of each paragraph of a docstring, so the help wraps them to the
     terminal; a paragraph of indented lines (examples) keeps its lines."""
-    import inspect
-
     paragraphs = inspect.cleandoc(text).split("\n\n")
     return "\n\n".join(
         p if p.startswith((" ", "\b")) else " ".join(line.strip() for line in p.splitlines())

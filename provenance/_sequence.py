@@ -86,17 +86,7 @@ def sign_sequence(
     fp = frames.fingerprint_sequence(folder, progress=progress)
     data = {**fp.to_dict(), "anchor": anchor.name}
     manifest = _write.sign(plan, [{"label": SEQUENCE_LABEL, "data": data}])
-    return SignResult(
-        input=str(folder),
-        output=str(plan.output) if plan.output is not None else "-",
-        format=FORMAT,
-        manifest_bytes=len(manifest),
-        sidecar=True,
-        frames_signed=len(fp.files),
-        action=plan.action,
-        source_type=plan.source_type,
-        parent=plan.parent.record() if plan.parent is not None else None,
-    )
+    return plan.result(folder, FORMAT, manifest, len(fp.files))
 
 
 def verify_sequence(

@@ -57,7 +57,7 @@ from .errors import (
     UsageError,
 )
 from .identity import Identity
-from .models import ParentIngredient, SourceKind, Verdict, VerificationReport
+from .models import ParentIngredient, SignResult, SourceKind, Verdict, VerificationReport
 from .trust import Trust
 
 __all__ = [
@@ -128,6 +128,22 @@ class Plan:
     source_type: str | None  # IPTC digital source type URL
     parent: Parent | None  # the parent ingredient of an edit (None for a creation)
     tsa_url: str | None
+
+    def result(
+        self, input: Path, format: str, manifest: bytes, frames_signed: int | None
+    ) -> SignResult:
+        """What signing `input` by this plan wrote."""
+        return SignResult(
+            input=str(input),
+            output=str(self.output) if self.output is not None else "-",
+            format=format,
+            manifest_bytes=len(manifest),
+            sidecar=self.sidecar,
+            frames_signed=frames_signed,
+            action=self.action,
+            source_type=self.source_type,
+            parent=self.parent.record() if self.parent is not None else None,
+        )
 
 
 def plan(

@@ -79,15 +79,4 @@ def sign(
     extra, frames_signed = (
         _fingerprints.assertions_for(src, plan.media, progress) if fingerprints else ([], None)
     )
-    manifest = _write.sign(plan, extra)
-    return SignResult(
-        input=str(src),
-        output=str(plan.output) if plan.output is not None else "-",
-        format=plan.media.mime,
-        manifest_bytes=len(manifest),
-        sidecar=sidecar,
-        frames_signed=frames_signed,
-        action=plan.action,
-        source_type=plan.source_type,
-        parent=plan.parent.record() if plan.parent is not None else None,
-    )
+    return plan.result(src, plan.media.mime, _write.sign(plan, extra), frames_signed)
