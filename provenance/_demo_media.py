@@ -66,6 +66,7 @@ class Scene:
         self.phase = rng.random(6) * 6.28
 
     def frame(self, i: int) -> Image:
+        """Frame `i` (RGB, height x width x 3)."""
         w, h = self.width, self.height
         p = self.phase
         # background drifts along a slow Lissajous path
@@ -92,6 +93,7 @@ class Scene:
         return np.clip(img, 0, 255).astype(np.uint8)
 
     def frames(self, n: int, start: int = 0) -> Iterator[Image]:
+        """Frames `start` .. `start + n - 1`, one at a time."""
         for i in range(start, start + n):
             yield self.frame(i)
 

@@ -42,7 +42,7 @@ def signed(
     raw = folder / "camera.mp4"
     synth.write_video(raw, frames, options={"crf": "16", "preset": "veryfast", "threads": "1"})
     out = folder / "clip.signed.mp4"
-    sign(raw, out, identity=identity)
+    sign(raw, out, identity=identity, source_type="digitalCreation")
     return out
 
 
@@ -66,7 +66,7 @@ def _segments(frames_report: dict[str, object]) -> list[tuple[str, object, objec
 def _check(path: Path, signed: Path) -> dict[str, object]:
     report = verify(path, reference=signed)
     assert report.verdict is Verdict.TAMPERED and report.frames is not None
-    frames = report.frames
+    frames = report.frames.to_dict()  # the JSON, as `verify --json` prints it
     jsonschema.validate(frames, json.loads((SCHEMAS / "frames-report.schema.json").read_text()))
     return frames
 
@@ -195,7 +195,7 @@ def test_corrupted_jpeg_scan_regions_cover_changed_pixels(
     photo = tmp_path / "photo.jpg"
     PILImage.fromarray(picture).save(photo, quality=90, restart_marker_rows=1)
     signed_photo = tmp_path / "photo.signed.jpg"
-    sign(photo, signed_photo, identity=identity)
+    sign(photo, signed_photo, identity=identity, source_type="digitalCreation")
     with PILImage.open(signed_photo) as im:
         before = np.asarray(im.convert("RGB"), dtype=np.int16)
     data = bytearray(signed_photo.read_bytes())

@@ -3,20 +3,12 @@ alignment/classification of a checked video against the signed frames, stills an
 sequences, and a visual report."""
 
 from provenance.frames import assertion
-from provenance.frames.compare import (
-    FrameRegions,
-    FrameReport,
-    Retimed,
-    Segment,
-    compare_fingerprints,
-    compare_video,
-)
+from provenance.frames.compare import compare_fingerprints, compare_video
 from provenance.frames.errors import FramesDataError
 from provenance.frames.fingerprint import ProgressCallback, fingerprint_video
 from provenance.frames.image import (
     ImageFingerprint,
     SequenceFingerprint,
-    SequenceReport,
     compare_image,
     compare_sequence,
     fingerprint_image,
@@ -24,6 +16,7 @@ from provenance.frames.image import (
 )
 from provenance.frames.table import VideoFingerprint
 from provenance.frames.visual import write_visual_report
+from provenance.models import FrameRegions, FrameReport, Retimed, Segment, SequenceReport
 
 __all__ = [
     "FrameRegions",

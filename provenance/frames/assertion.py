@@ -67,6 +67,7 @@ import blake3
 import numpy as np
 import numpy.typing as npt
 
+from provenance._vocab import FRAMES_LABEL as LABEL
 from provenance.frames.errors import FramesDataError
 from provenance.frames.features import CELLS, FINE_COLS, FINE_ROWS, FINE_SIZE, GRID
 from provenance.frames.table import (
@@ -80,7 +81,6 @@ from provenance.frames.table import (
     pack_tables,
 )
 
-LABEL = "org.provenance.frames"
 VERSION = 2
 ENCODING = "columnar-delta+zlib+base64"
 

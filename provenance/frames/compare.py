@@ -24,9 +24,8 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -44,6 +43,7 @@ from provenance.frames.grid import (
     spatial_support,
 )
 from provenance.frames.table import GROUP, VideoFingerprint
+from provenance.models import FrameRegions, FrameReport, Retimed, Segment
 
 # --- alignment parameters ---------------------------------------------------------------------
 GAP_COST = 0.45
@@ -73,125 +73,6 @@ EDITED_SHARE, CLEAN_SHARE = 0.7, 0.4
 
 STATUSES = ("intact", "reencoded", "edited", "inserted", "missing")
 _INTACT, _REENCODED, _EDITED, _INSERTED, _MISSING = range(5)
-
-
-@dataclass(frozen=True)
-class FrameRegions:
-    """The changed rectangles of checked frames first..last (a run with equal regions)."""
-
-    first: int
-    last: int
-    regions: list[Rect]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"frames": [self.first, self.last], "regions": [list(r) for r in self.regions]}
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> FrameRegions:
-        first, last = d["frames"]
-        rects = [(int(x), int(y), int(w), int(h)) for x, y, w, h in d["regions"]]
-        return cls(int(first), int(last), rects)
-
-
-@dataclass
-class Segment:
-    """A run of consecutive frames that share one status."""
-
-    status: str
-    checked_range: tuple[int, int] | None
-    signed_range: tuple[int, int] | None
-    start_time: float
-    end_time: float
-    regions: list[Rect] = field(default_factory=list)  # all changed areas of the segment
-    frame_regions: list[FrameRegions] = field(default_factory=list)  # edited: per frame
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "status": self.status,
-            "checked_range": list(self.checked_range) if self.checked_range else None,
-            "signed_range": list(self.signed_range) if self.signed_range else None,
-            "start_time": round(self.start_time, 6),
-            "end_time": round(self.end_time, 6),
-            "regions": [list(r) for r in self.regions],
-            "frame_regions": [f.to_dict() for f in self.frame_regions],
-        }
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> Segment:
-        def rng(v: Any) -> tuple[int, int] | None:
-            return (int(v[0]), int(v[1])) if v else None
-
-        regions = [(int(x), int(y), int(w), int(h)) for x, y, w, h in d.get("regions") or []]
-        return cls(
-            d["status"],
-            rng(d.get("checked_range")),
-            rng(d.get("signed_range")),
-            float(d["start_time"]),
-            float(d["end_time"]),
-            regions,
-            [FrameRegions.from_dict(f) for f in d.get("frame_regions") or []],
-        )
-
-
-@dataclass(frozen=True)
-class Retimed:
-    """A uniform frame-rate change between the signed and the checked video: `dropped`
-    signed frames it skipped and `duplicated` checked frames it showed twice, none of them
-    counted as missing or inserted."""
-
-    from_fps: float
-    to_fps: float
-    dropped: int = 0
-    duplicated: int = 0
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "from_fps": self.from_fps,
-            "to_fps": self.to_fps,
-            "dropped": self.dropped,
-            "duplicated": self.duplicated,
-        }
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> Retimed:
-        return cls(
-            float(d["from_fps"]), float(d["to_fps"]), int(d["dropped"]), int(d["duplicated"])
-        )
-
-
-@dataclass
-class FrameReport:
-    """Frame-level verification result for one video."""
-
-    signed_frame_count: int
-    checked_frame_count: int
-    summary: dict[str, int]
-    segments: list[Segment]
-    retimed: Retimed | None = None
-
-    @property
-    def unchanged(self) -> bool:
-        """True if every signed frame is present, in order, without visual edits."""
-        return not (self.summary["edited"] or self.summary["inserted"] or self.summary["missing"])
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "signed_frame_count": self.signed_frame_count,
-            "checked_frame_count": self.checked_frame_count,
-            "summary": dict(self.summary),
-            "segments": [s.to_dict() for s in self.segments],
-            "retimed": self.retimed.to_dict() if self.retimed else None,
-        }
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> FrameReport:
-        return cls(
-            int(d["signed_frame_count"]),
-            int(d["checked_frame_count"]),
-            dict(d["summary"]),
-            [Segment.from_dict(s) for s in d["segments"]],
-            Retimed.from_dict(d["retimed"]) if d.get("retimed") else None,
-        )
 
 
 # --- distances --------------------------------------------------------------------------------
@@ -920,10 +801,6 @@ __all__ = [
     "BAND_MARGIN",
     "GAP_COST",
     "STATUSES",
-    "FrameRegions",
-    "FrameReport",
-    "Retimed",
-    "Segment",
     "align",
     "compare_fingerprints",
     "compare_video",

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import collections
 import concurrent.futures
-from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
 
@@ -33,6 +32,7 @@ import numpy.typing as npt
 from av.video.frame import VideoFrame
 from av.video.reformatter import Interpolation, VideoReformatter
 
+from provenance._vocab import Progress as ProgressCallback
 from provenance.frames.errors import FramesDataError
 from provenance.frames.features import (
     CELLS,
@@ -43,8 +43,6 @@ from provenance.frames.features import (
     fine_cells,
 )
 from provenance.frames.table import EXACT_HASH_BYTES, GROUP, VideoFingerprint
-
-ProgressCallback = Callable[[int, int | None], None]
 
 _PROGRESS_EVERY = 8
 # frames in flight to the hashing thread; bounds memory independent of duration

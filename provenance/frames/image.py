@@ -10,8 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import zlib
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,13 +19,14 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image, ImageOps
 
+from provenance._vocab import Progress as ProgressCallback
 from provenance.frames import grid
 from provenance.frames.errors import FramesDataError
 from provenance.frames.features import CELLS, FINE_SIZE, GRID, compute_features
+from provenance.models import ChangedFile, SequenceReport
 
 Rect = tuple[int, int, int, int]
 FINE_BYTES = 64 * 64  # STILL_FINE squared
-ProgressCallback = Callable[[int, int | None], None]
 
 IMAGE_SENSITIVITY = 2.5
 """Stills are scored at 2.5x the video sensitivity (cell luma > 3.2, detail > 8): a still has
@@ -77,6 +77,7 @@ class ImageFingerprint:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ImageFingerprint:
+        """Read back `to_dict()` output; raises FramesDataError when it is not one."""
         if not isinstance(data, dict) or data.get("version") != REGIONS_VERSION:
             raise FramesDataError("image fingerprint: unsupported or missing version")
         if data.get("fine_grid") != f"{STILL_FINE}x{STILL_FINE}":
@@ -187,6 +188,7 @@ class SequenceFingerprint:
     files: dict[str, ImageFingerprint]
 
     def to_dict(self) -> dict[str, Any]:
+        """The fingerprints of the ``org.provenance.sequence`` assertion: every file's, by name."""
         return {
             "version": SEQUENCE_VERSION,
             "files": [{"name": n, **fp.to_dict()} for n, fp in sorted(self.files.items())],
@@ -194,6 +196,7 @@ class SequenceFingerprint:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> SequenceFingerprint:
+        """Read back `to_dict()` output; raises FramesDataError when it is not one."""
         if not isinstance(data, dict) or data.get("version") != SEQUENCE_VERSION:
             raise FramesDataError("sequence fingerprint: unsupported or missing version")
         entries = data.get("files")
@@ -207,37 +210,6 @@ class SequenceFingerprint:
                 raise FramesDataError(f"sequence fingerprint: duplicate name {entry['name']!r}")
             files[entry["name"]] = ImageFingerprint.from_dict(entry)
         return cls(files)
-
-
-@dataclass
-class ChangedFile:
-    name: str
-    regions: list[Rect]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "regions": [list(r) for r in self.regions]}
-
-
-@dataclass
-class SequenceReport:
-    """Per-file outcome of checking an image sequence folder against its fingerprint."""
-
-    unchanged: list[str] = field(default_factory=list)  # exact or re-encoded only
-    changed: list[ChangedFile] = field(default_factory=list)
-    added: list[str] = field(default_factory=list)
-    missing: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not (self.changed or self.added or self.missing)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "unchanged": list(self.unchanged),
-            "changed": [c.to_dict() for c in self.changed],
-            "added": list(self.added),
-            "missing": list(self.missing),
-        }
 
 
 def _image_files(folder: str | Path) -> list[Path]:

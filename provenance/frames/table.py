@@ -43,6 +43,7 @@ GROUP_RECORD_SIZE = FINE_CELLS  # 2048: one byte of mean luminance per fine cell
 
 
 def group_count(frames: int) -> int:
+    """How many fine-grid groups `frames` frames make (the last one may be shorter)."""
     return -(-frames // GROUP)
 
 
@@ -84,6 +85,7 @@ class VideoFingerprint:
         return blake3.blake3(pack_tables(self)).hexdigest()
 
     def timestamps(self) -> npt.NDArray[np.float64]:
+        """Presentation times in seconds, per frame."""
         return self.pts_us.astype(np.float64) / 1e6
 
     def to_dict(self) -> dict[str, Any]:

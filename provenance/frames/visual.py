@@ -10,8 +10,9 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image, ImageDraw
 
-from provenance.frames.compare import STATUSES, FrameReport, Segment
+from provenance.frames.compare import STATUSES
 from provenance.frames.grid import Rect
+from provenance.models import FrameReport, Segment
 
 COLORS: dict[str, tuple[int, int, int]] = {
     "intact": (46, 160, 67),
