@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import struct
 from dataclasses import dataclass
 from pathlib import Path
 
 from provenance import samples
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
+# shared/ sits beside the checkout; PROVENANCE_SHARED points elsewhere (e.g. from a worktree).
+SHARED = Path(os.environ.get("PROVENANCE_SHARED") or Path(__file__).resolve().parents[2] / "shared")
 SCHEMAS = Path(__file__).resolve().parents[1] / "schemas"
 
 # One file per format the toolkit must sign; the maker picks the container by suffix.

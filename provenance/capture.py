@@ -1,0 +1,493 @@
+"""How it was made: capture facts from a file's own metadata, as a C2PA metadata assertion.
+
+A camera or phone writes the device, the time and often the place into the file (EXIF
+in photos; container tags such as `creation_time`, `©xyz`/`loci` or Apple's
+`com.apple.quicktime.*` keys in video). We read them (Pillow for images, PyAV for
+video) into `CaptureFacts` and record them as the metadata assertion the C2PA
+specification defines for them: `c2pa.metadata` (C2PA 2.2 section 18.14, replacing the
+deprecated `stds.exif`), JSON-LD whose fields are XMP properties from the namespaces
+and the list of fields the specification allows (its metadata annex), such as
+`tiff:Make`, `exif:DateTimeOriginal` and `exif:GPSLatitude`.
+
+Privacy: `Redaction.LOCATION`, `DEVICE` and `TIME` leave a group out. A redaction is
+recorded in the actions assertion as a `c2pa.edited.metadata` action with the reason
+`c2pa.PII.present` and the groups in its parameters (`org.provenance.redacted`), so a
+reader can tell "withheld" from "never there"; `provenance._strip` removes the same
+fields from the file's own metadata before it is signed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from PIL import ExifTags, Image
+
+from .errors import InputError
+from .formats import MediaType
+
+__all__ = [
+    "Redaction",
+    "Position",
+    "CaptureFacts",
+    "read_capture",
+    "capture_from_manifest",
+    "METADATA_LABEL",
+    "REDACTED_PARAMETER",
+]
+
+METADATA_LABEL = "c2pa.metadata"
+REDACTED_PARAMETER = "org.provenance.redacted"
+_DEPRECATED_EXIF_LABEL = "stds.exif"
+_NAMESPACES = {
+    "exif": "http://ns.adobe.com/exif/1.0/",
+    "exifEX": "http://cipa.jp/exif/1.0/",
+    "tiff": "http://ns.adobe.com/tiff/1.0/",
+    "xmpDM": "http://ns.adobe.com/xmp/1.0/DynamicMedia/",
+}
+
+
+class Redaction(enum.StrEnum):
+    """A group of capture facts that can be left out (and stripped from the file)."""
+
+    LOCATION = "location"  # GPS position and place names
+    DEVICE = "device"  # camera or phone make, model, lens, serial numbers, software
+    TIME = "time"  # when it was captured (and the file's other timestamps)
+
+
+@dataclass(frozen=True)
+class Position:
+    latitude: float  # degrees, north positive
+    longitude: float  # degrees, east positive
+    altitude: float | None = None  # metres above sea level
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"latitude": self.latitude, "longitude": self.longitude, "altitude": self.altitude}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Position:
+        return cls(d["latitude"], d["longitude"], d.get("altitude"))
+
+
+@dataclass(frozen=True)
+class CaptureFacts:
+    """What the file says about its capture. Every field is optional."""
+
+    make: str | None = None
+    model: str | None = None
+    lens: str | None = None
+    captured_at: str | None = None  # ISO 8601, with the UTC offset when the file gives it
+    exposure_time: str | None = None  # seconds, e.g. "1/125"
+    f_number: float | None = None
+    iso: int | None = None
+    focal_length: float | None = None  # millimetres
+    position: Position | None = None
+    orientation: int | None = None  # EXIF orientation 1..8
+    redacted: tuple[Redaction, ...] = field(default=())  # groups withheld from the manifest
+
+    _GROUPS = {
+        Redaction.LOCATION: ("position",),
+        Redaction.DEVICE: ("make", "model", "lens"),
+        Redaction.TIME: ("captured_at",),
+    }
+
+    @property
+    def is_empty(self) -> bool:
+        return self == CaptureFacts(redacted=self.redacted)
+
+    def has(self, group: Redaction) -> bool:
+        return any(getattr(self, name) is not None for name in self._GROUPS[group])
+
+    def without(self, groups: Iterable[Redaction]) -> CaptureFacts:
+        """These facts with `groups` left out, each recorded as redacted."""
+        groups = set(groups)
+        cleared = {name: None for g in groups for name in self._GROUPS[g]}
+        redacted = tuple(r for r in Redaction if r in groups or r in self.redacted)
+        return replace(self, **cleared, redacted=redacted)
+
+    # -- the C2PA metadata assertion -------------------------------------------------
+
+    def to_assertion(self, *, kind: str = "image") -> dict[str, Any] | None:
+        """The `c2pa.metadata` assertion for these facts (None when there are none).
+        `kind` "video" records the time as `xmpDM:shotDate` instead of
+        `exif:DateTimeOriginal`."""
+        data: dict[str, Any] = {}
+        put = data.__setitem__
+        if self.make:
+            put("tiff:Make", self.make)
+        if self.model:
+            put("tiff:Model", self.model)
+        if self.lens:
+            put("exifEX:LensModel", self.lens)
+        if self.orientation:
+            put("tiff:Orientation", self.orientation)
+        if self.captured_at:
+            put("xmpDM:shotDate" if kind == "video" else "exif:DateTimeOriginal", self.captured_at)
+        if self.exposure_time:
+            put("exif:ExposureTime", self.exposure_time)
+        if self.f_number is not None:
+            put("exif:FNumber", _rational(self.f_number))
+        if self.iso is not None:
+            put("exifEX:PhotographicSensitivity", self.iso)
+        if self.focal_length is not None:
+            put("exif:FocalLength", _rational(self.focal_length))
+        if self.position:
+            put("exif:GPSLatitude", _gps_coordinate(self.position.latitude, "NS"))
+            put("exif:GPSLongitude", _gps_coordinate(self.position.longitude, "EW"))
+            if self.position.altitude is not None:
+                put("exif:GPSAltitudeRef", 1 if self.position.altitude < 0 else 0)
+                put("exif:GPSAltitude", _rational(abs(self.position.altitude)))
+        if not data:
+            return None
+        prefixes = sorted({k.split(":", 1)[0] for k in data})
+        context = {p: _NAMESPACES[p] for p in prefixes}
+        return {"label": METADATA_LABEL, "data": {"@context": context, **data}}
+
+    @classmethod
+    def from_assertion(cls, data: Mapping[str, Any]) -> CaptureFacts:
+        """Facts from a `c2pa.metadata` (or deprecated `stds.exif`) assertion's data,
+        ours or another producer's; fields we cannot read are skipped."""
+        get = data.get
+        lat = _parse_gps_coordinate(get("exif:GPSLatitude"))
+        lon = _parse_gps_coordinate(get("exif:GPSLongitude"))
+        position = None
+        if lat is not None and lon is not None:
+            alt = _parse_number(get("exif:GPSAltitude"))
+            if alt is not None and str(get("exif:GPSAltitudeRef", "0")) == "1":
+                alt = -alt
+            position = Position(lat, lon, alt)
+        when = get("exif:DateTimeOriginal") or get("xmpDM:shotDate") or get("xmp:CreateDate")
+        iso = get("exifEX:PhotographicSensitivity", get("exif:ISOSpeedRatings"))
+        if isinstance(iso, Mapping):
+            iso = (iso.get("@list") or [None])[0]
+        elif isinstance(iso, list):
+            iso = iso[0] if iso else None
+        return cls(
+            make=_text(get("tiff:Make")),
+            model=_text(get("tiff:Model")),
+            lens=_text(get("exifEX:LensModel") or get("aux:Lens")),
+            captured_at=_text(when),
+            exposure_time=_text(get("exif:ExposureTime")),
+            f_number=_parse_number(get("exif:FNumber")),
+            iso=int(iso) if isinstance(iso, int | float | str) and str(iso).isdigit() else None,
+            focal_length=_parse_number(get("exif:FocalLength")),
+            position=position,
+            orientation=_int(get("tiff:Orientation")),
+        )
+
+    # -- the action that records a redaction ---------------------------------------
+
+    def redaction_action(self) -> dict[str, Any] | None:
+        """The `c2pa.edited.metadata` action that records `redacted`, or None."""
+        if not self.redacted:
+            return None
+        names = [r.value for r in self.redacted]
+        return {
+            "action": "c2pa.edited.metadata",
+            "reason": "c2pa.PII.present",
+            "description": "Capture metadata withheld for privacy: " + ", ".join(names),
+            "parameters": {REDACTED_PARAMETER: names},
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "make": self.make,
+            "model": self.model,
+            "lens": self.lens,
+            "captured_at": self.captured_at,
+            "exposure_time": self.exposure_time,
+            "f_number": self.f_number,
+            "iso": self.iso,
+            "focal_length": self.focal_length,
+            "position": self.position.to_dict() if self.position else None,
+            "orientation": self.orientation,
+            "redacted": [r.value for r in self.redacted],
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> CaptureFacts:
+        pos = d.get("position")
+        return cls(
+            make=d.get("make"),
+            model=d.get("model"),
+            lens=d.get("lens"),
+            captured_at=d.get("captured_at"),
+            exposure_time=d.get("exposure_time"),
+            f_number=d.get("f_number"),
+            iso=d.get("iso"),
+            focal_length=d.get("focal_length"),
+            position=Position.from_dict(pos) if pos else None,
+            orientation=d.get("orientation"),
+            redacted=tuple(Redaction(r) for r in d.get("redacted", ())),
+        )
+
+
+def capture_from_manifest(assertions: Iterable[Mapping[str, Any]]) -> CaptureFacts | None:
+    """The capture facts and recorded redactions of one manifest (its `assertions` list
+    from the Reader's JSON), or None when it records neither."""
+    facts: CaptureFacts | None = None
+    redacted: set[Redaction] = set()
+    for a in assertions:
+        label = str(a.get("label", ""))
+        data = a.get("data")
+        if not isinstance(data, Mapping):
+            continue
+        base = label.split("__", 1)[0]
+        if base in (METADATA_LABEL, _DEPRECATED_EXIF_LABEL) and facts is None:
+            facts = CaptureFacts.from_assertion(data)
+        elif base in ("c2pa.actions", "c2pa.actions.v2"):
+            for act in data.get("actions") or ():
+                params = act.get("parameters") if isinstance(act, Mapping) else None
+                for name in (params or {}).get(REDACTED_PARAMETER) or ():
+                    if name in Redaction.__members__.values():
+                        redacted.add(Redaction(name))
+    if facts is None and not redacted:
+        return None
+    facts = facts or CaptureFacts()
+    return replace(facts, redacted=tuple(r for r in Redaction if r in redacted))
+
+
+# -- reading a file's own metadata -------------------------------------------------------
+
+
+def read_capture(path: Path, media: MediaType) -> CaptureFacts:
+    """The capture facts in `path`'s own metadata (EXIF for images, container tags for
+    video); empty facts when it has none or the format carries none we read."""
+    if media.kind == "image":
+        return _image_facts(path)
+    if media.kind == "video":
+        return _video_facts(path)
+    return CaptureFacts()
+
+
+def _image_facts(path: Path) -> CaptureFacts:
+    from ._limits import pillow_bomb_warnings_ignored
+
+    try:
+        with pillow_bomb_warnings_ignored(), Image.open(path) as im:
+            exif = im.getexif()
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as e:
+        raise InputError(f"{path}: cannot read its metadata ({e})") from None
+    base = ExifTags.Base
+    sub = exif.get_ifd(ExifTags.IFD.Exif)
+    gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
+    return CaptureFacts(
+        make=_text(exif.get(base.Make)),
+        model=_text(exif.get(base.Model)),
+        lens=_text(sub.get(base.LensModel)),
+        captured_at=_exif_time(
+            sub.get(base.DateTimeOriginal) or exif.get(base.DateTime),
+            sub.get(base.OffsetTimeOriginal) or sub.get(base.OffsetTime),
+        ),
+        exposure_time=_fraction_text(sub.get(base.ExposureTime)),
+        f_number=_parse_number(sub.get(base.FNumber)),
+        iso=_int(sub.get(base.ISOSpeedRatings)),
+        focal_length=_parse_number(sub.get(base.FocalLength)),
+        position=_exif_position(gps),
+        orientation=_int(exif.get(base.Orientation)),
+    )
+
+
+def _exif_position(gps: Mapping[int, Any]) -> Position | None:
+    g = ExifTags.GPS
+    lat = _dms(gps.get(g.GPSLatitude), gps.get(g.GPSLatitudeRef), "S")
+    lon = _dms(gps.get(g.GPSLongitude), gps.get(g.GPSLongitudeRef), "W")
+    if lat is None or lon is None:
+        return None
+    alt = _parse_number(gps.get(g.GPSAltitude))
+    ref = gps.get(g.GPSAltitudeRef)
+    if alt is not None and ref in (1, b"\x01"):
+        alt = -alt
+    return Position(lat, lon, alt)
+
+
+def _dms(value: Any, ref: Any, negative: str) -> float | None:
+    try:
+        d, m, s = (float(x) for x in value)
+    except (TypeError, ValueError, ZeroDivisionError):
+        return None
+    deg = d + m / 60 + s / 3600
+    if not math.isfinite(deg):
+        return None
+    ref = ref.decode(errors="replace") if isinstance(ref, bytes) else str(ref or "")
+    deg = round(deg, 7)  # about a centimetre
+    return -deg if ref.strip().upper() == negative else deg
+
+
+def _exif_time(value: Any, offset: Any) -> str | None:
+    text = _text(value)
+    if not text:
+        return None
+    try:
+        when = dt.datetime.strptime(text.strip()[:19], "%Y:%m:%d %H:%M:%S")
+    except ValueError:
+        return None
+    iso = when.isoformat()
+    offset = _text(offset)
+    if offset and re.fullmatch(r"[+-]\d\d:\d\d", offset.strip()):
+        iso += offset.strip()
+    return iso
+
+
+# Container tags (ffmpeg names, compared lower-case), most specific first.
+VIDEO_TIME_KEYS = ("com.apple.quicktime.creationdate", "creation_time", "date")
+VIDEO_MAKE_KEYS = ("com.apple.quicktime.make", "make", "com.android.manufacturer")
+VIDEO_MODEL_KEYS = ("com.apple.quicktime.model", "model", "com.android.model")
+VIDEO_LOCATION_KEYS = ("com.apple.quicktime.location.iso6709", "location", "location-eng")
+
+
+def _video_facts(path: Path) -> CaptureFacts:
+    import av
+
+    try:
+        with av.open(str(path)) as container:
+            tags = {k.lower(): v for k, v in container.metadata.items()}
+            for stream in container.streams.video[:1]:
+                for k, v in stream.metadata.items():
+                    tags.setdefault(k.lower(), v)
+    except (av.error.FFmpegError, OSError, ValueError) as e:
+        raise InputError(f"{path}: cannot read its metadata ({e})") from None
+
+    def first(keys: tuple[str, ...]) -> str | None:
+        return next((str(tags[k]) for k in keys if tags.get(k)), None)
+
+    location = first(VIDEO_LOCATION_KEYS)
+    return CaptureFacts(
+        make=first(VIDEO_MAKE_KEYS),
+        model=first(VIDEO_MODEL_KEYS),
+        captured_at=_container_time(first(VIDEO_TIME_KEYS)),
+        position=parse_iso6709(location) if location else None,
+    )
+
+
+def _container_time(value: str | None) -> str | None:
+    """ISO 8601 as written by muxers ("2024-05-01T12:34:56.000000Z", Apple's
+    "2024-05-01T14:34:56+0200"), normalized; None for the QuickTime epoch (unset)."""
+    if not value:
+        return None
+    text = value.strip().replace("Z", "+00:00")
+    text = re.sub(r"([+-]\d\d)(\d\d)$", r"\1:\2", text)
+    try:
+        when = dt.datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if when.year < 1971:  # mvhd time 0 (1904) or 1970: no real time recorded
+        return None
+    return when.replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+_ISO6709 = re.compile(r"([+-]\d+(?:\.\d+)?)([+-]\d+(?:\.\d+)?)([+-]\d+(?:\.\d+)?)?")
+
+
+def parse_iso6709(text: str) -> Position | None:
+    """A position from an ISO 6709 string such as "+48.8584+002.2945+035.000/"
+    (degrees, degrees-minutes or degrees-minutes-seconds forms)."""
+    m = _ISO6709.match(text.strip())
+    if not m:
+        return None
+    lat = _iso6709_angle(m.group(1), 2)
+    lon = _iso6709_angle(m.group(2), 3)
+    if lat is None or lon is None or abs(lat) > 90 or abs(lon) > 180:
+        return None
+    alt = float(m.group(3)) if m.group(3) else None
+    return Position(lat, lon, alt)
+
+
+def _iso6709_angle(text: str, degree_digits: int) -> float | None:
+    sign = -1 if text[0] == "-" else 1
+    whole, _, frac = text[1:].partition(".")
+    frac_value = float("0." + frac) if frac else 0.0
+    digits = len(whole)
+    if digits == degree_digits:
+        return sign * (int(whole) + frac_value)
+    if digits == degree_digits + 2:
+        return sign * (int(whole[:degree_digits]) + (int(whole[degree_digits:]) + frac_value) / 60)
+    if digits == degree_digits + 4:
+        d, mm, ss = whole[:degree_digits], whole[degree_digits:-2], whole[-2:]
+        return sign * (int(d) + int(mm) / 60 + (int(ss) + frac_value) / 3600)
+    return None
+
+
+# -- value helpers -----------------------------------------------------------------------
+
+
+def _text(value: Any) -> str | None:
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", errors="replace")
+    if value is None:
+        return None
+    text = str(value).strip("\x00 \t\r\n")
+    return text or None
+
+
+def _int(value: Any) -> int | None:
+    if isinstance(value, tuple | list):
+        value = value[0] if value else None
+    try:
+        return int(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _parse_number(value: Any) -> float | None:
+    """A float from a number, a Pillow rational or an XMP rational "n/d"."""
+    try:
+        if isinstance(value, str) and "/" in value:
+            num, den = value.split("/", 1)
+            number = float(num) / float(den)
+        elif value is None:
+            return None
+        else:
+            number = float(value)
+    except (TypeError, ValueError, ZeroDivisionError):
+        return None
+    return round(number, 6) if math.isfinite(number) else None
+
+
+def _fraction_text(value: Any) -> str | None:
+    """An exposure time as photographers write it: "1/125", "2/1"."""
+    number = _parse_number(value)
+    if number is None or number <= 0:
+        return None
+    frac = Fraction(number).limit_denominator(100000)
+    if number < 1 and frac.numerator != 1:
+        frac = Fraction(1, round(1 / number))
+    return f"{frac.numerator}/{frac.denominator}"
+
+
+def _rational(value: float) -> str:
+    frac = Fraction(value).limit_denominator(10000)
+    return f"{frac.numerator}/{frac.denominator}"
+
+
+def _gps_coordinate(value: float, refs: str) -> str:
+    """XMP GPSCoordinate "DDD,MM.mmmmmmk" (k = N/S or E/W)."""
+    ref = refs[1] if value < 0 else refs[0]
+    value = abs(value)
+    degrees = int(value)
+    minutes = (value - degrees) * 60
+    return f"{degrees},{minutes:.6f}{ref}"
+
+
+def _parse_gps_coordinate(value: Any) -> float | None:
+    """A float from XMP "DDD,MM,SSk" or "DDD,MM.mmk" (or a plain number)."""
+    if isinstance(value, int | float):
+        return float(value)
+    if not isinstance(value, str) or not value or value[-1].upper() not in "NSEW":
+        return None
+    parts = value[:-1].split(",")
+    try:
+        nums = [float(p) for p in parts]
+    except ValueError:
+        return None
+    if not 1 <= len(nums) <= 3:
+        return None
+    deg = nums[0] + (nums[1] / 60 if len(nums) > 1 else 0) + (nums[2] / 3600 if len(nums) > 2 else 0)
+    return -deg if value[-1].upper() in "SW" else deg
