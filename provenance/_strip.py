@@ -439,7 +439,11 @@ def _tag_group(key: str, groups: Groups) -> Redaction | None:
     if key in _MUXER_KEYS:
         return None
     return next(
-        (g for g in Redaction if g in groups and any(fnmatch.fnmatchcase(key, p) for p in _VIDEO_KEYS[g])),
+        (
+            g
+            for g in Redaction
+            if g in groups and any(fnmatch.fnmatchcase(key, p) for p in _VIDEO_KEYS[g])
+        ),
         None,
     )
 
@@ -465,9 +469,10 @@ def _remux(src: Path, dst: Path, media: MediaType, groups: Groups) -> set[Redact
         return set()
     fmt = "mov" if media.mime == "video/quicktime" else "mp4"
     try:
-        with av.open(str(src)) as inp, av.open(
-            str(dst), "w", format=fmt, options={"movflags": "use_metadata_tags"}
-        ) as out:
+        with (
+            av.open(str(src)) as inp,
+            av.open(str(dst), "w", format=fmt, options={"movflags": "use_metadata_tags"}) as out,
+        ):
             for k, v in inp.metadata.items():
                 if k.lower() not in _MUXER_KEYS and _tag_group(k, groups) is None:
                     out.metadata[k] = v
@@ -488,4 +493,3 @@ def _remux(src: Path, dst: Path, media: MediaType, groups: Groups) -> set[Redact
     except av.error.FFmpegError as e:
         raise InputError(f"{src}: cannot remux without its tags ({e})") from None
     return removed
-

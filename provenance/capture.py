@@ -489,5 +489,7 @@ def _parse_gps_coordinate(value: Any) -> float | None:
         return None
     if not 1 <= len(nums) <= 3:
         return None
-    deg = nums[0] + (nums[1] / 60 if len(nums) > 1 else 0) + (nums[2] / 3600 if len(nums) > 2 else 0)
+    deg = (
+        nums[0] + (nums[1] / 60 if len(nums) > 1 else 0) + (nums[2] / 3600 if len(nums) > 2 else 0)
+    )
     return -deg if value[-1].upper() in "SW" else deg

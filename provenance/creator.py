@@ -294,7 +294,8 @@ def _leaf_certificate(signature: Any) -> x509.Certificate | None:
         cose = cbor2.loads(raw)
         items = cose.value if isinstance(cose, cbor2.CBORTag) else cose
         protected = cbor2.loads(items[0]) if items[0] else {}
-        chain = protected.get(_COSE_X5CHAIN) or _mapping(items[1]).get(_COSE_X5CHAIN)
+        unprotected = items[1] if isinstance(items[1], dict) else {}
+        chain = protected.get(_COSE_X5CHAIN) or unprotected.get(_COSE_X5CHAIN)
         leaf = chain[0] if isinstance(chain, list) else chain
         return x509.load_der_x509_certificate(leaf) if isinstance(leaf, bytes) else None
     except (binascii.Error, cbor2.CBORDecodeError, ValueError, TypeError, IndexError, KeyError):

@@ -204,7 +204,9 @@ def _write_chain(
         else serialization.NoEncryption()
     )
     pem = serialization.Encoding.PEM
-    paths = DevIdentity(key=out / f"{stem}.key", cert=out / f"{stem}.pem", ca=out / f"{ca_stem}.pem")
+    paths = DevIdentity(
+        key=out / f"{stem}.key", cert=out / f"{stem}.pem", ca=out / f"{ca_stem}.pem"
+    )
     for p in (paths.key, paths.cert, paths.ca):
         if p.exists() and not force:
             raise OutputExistsError(f"{p}: already exists (use --force to replace it)")

@@ -77,9 +77,10 @@ def test_identity_assertion_with_callback_signers_is_validated(
     assert who.certificate_sha256 == fingerprint(jane.cert.read_bytes())
     # The claim itself is signed by the claim signer, not by the creator.
     claim_cn = back.manifest["signature_info"]["common_name"]
-    assert claim_cn == identity.certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[
-        0
-    ].value
+    assert (
+        claim_cn
+        == identity.certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value
+    )
 
 
 def test_identity_not_trusted_without_its_anchor(
@@ -127,9 +128,7 @@ def test_check_embedded_refuses_a_manifest_without_identity() -> None:
         _cawg.check_embedded(b"\x00jumb c2pa.actions.v2 c2pa.hash.data")
 
 
-@pytest.mark.parametrize(
-    "roles", [(), ("cawg.author",), ("photographer",), ("com.example. x",)]
-)
+@pytest.mark.parametrize("roles", [(), ("cawg.author",), ("photographer",), ("com.example. x",)])
 def test_roles_are_checked(jane: DevIdentity, roles: tuple[str, ...]) -> None:
     with pytest.raises(UsageError):
         Creator(jane.load(), roles)
@@ -165,15 +164,16 @@ _CORPUS = [
     )
     if "cawg-identity" in e.get("categories", ())
 ]
+ICA = "cawg.identity_claims_aggregation"
 # Expected identity per corpus file, by checksum (names may change, bytes do not).
 _EXPECTED = {
     # c2pa-rs C_with_CAWG_data.jpg: X.509 identity, valid signature, test cert not trusted.
     "fa0b257c863c": (IdentityStatus.VALID, "C2PA Signer", "cawg.x509.cose"),
     # c2pa-c C_with_CAWG_data.jpg: aggregated identities; the issuer DID is unreachable offline.
-    "c7033c5d63e8": (IdentityStatus.UNVERIFIED, "Gavin Peacock", "cawg.identity_claims_aggregation"),
+    "c7033c5d63e8": (IdentityStatus.UNVERIFIED, "Gavin Peacock", ICA),
     # ica_success.jpg: well-formed, but its issuer is on no trusted list.
-    "2d82904a32ee": (IdentityStatus.UNVERIFIED, "First-Name Last-Name", "cawg.identity_claims_aggregation"),
-    "74d975b3b6b0": (IdentityStatus.INVALID, "First-Name Last-Name", "cawg.identity_claims_aggregation"),
+    "2d82904a32ee": (IdentityStatus.UNVERIFIED, "First-Name Last-Name", ICA),
+    "74d975b3b6b0": (IdentityStatus.INVALID, "First-Name Last-Name", ICA),
     # no_hard_binding.jpg: the signer payload does not cover the hard binding.
     "2e6b5fc080aa": (IdentityStatus.INVALID, "C2PA Signer", "cawg.x509.cose"),
 }  # fmt: skip
