@@ -65,8 +65,16 @@ def strip(src: Path, media: MediaType, groups: Iterable[Redaction], workdir: Pat
             removed = _copy_png(src, dst, wanted)
         elif media.mime in ("video/mp4", "video/quicktime", "video/x-m4v"):
             removed = _remux(src, dst, media, wanted)
+        elif media.kind != "image":
+            raise UnsupportedFormatError(
+                f"{src}: cannot redact metadata from {media.mime} files yet; "
+                "sign it without --redact"
+            )
         else:
-            found = leftovers(src, media, wanted)
+            try:
+                found = leftovers(src, media, wanted)
+            except InputError:
+                found = ["its"]  # unreadable here: it may hold anything
             if found:
                 raise UnsupportedFormatError(
                     f"{src}: cannot remove {', '.join(found)} metadata from {media.mime} "
@@ -87,7 +95,7 @@ def strip(src: Path, media: MediaType, groups: Iterable[Redaction], workdir: Pat
 
 def leftovers(path: Path, media: MediaType, groups: Iterable[Redaction]) -> list[str]:
     """The groups of which `path` still has readable capture metadata."""
-    facts = read_capture(path, media)
+    facts = read_capture(path, media, strict=True)
     found = {g for g in groups if facts.has(g)}
     if media.mime == "image/jpeg":
         with open(path, "rb") as f:
@@ -306,18 +314,17 @@ def _copy_jpeg(src: Path, dst: Path, groups: Groups) -> set[Redaction]:
         out.write(b"\xff\xd8")
         for marker, payload in _jpeg_segments(f):
             hits = _segment_hits(marker, payload, groups)
-            if hits and marker == _APP1 and payload.startswith(_EXIF_HEAD):
-                payload_or_none, _ = _clean_exif(payload, groups)
-            else:
-                payload_or_none = None if hits else payload
             removed |= hits
-            if payload_or_none is None:
-                continue
-            if 0xD0 <= marker <= 0xD7 or marker == 0x01:
-                out.write(bytes((0xFF, marker)))
-            else:
-                out.write(bytes((0xFF, marker)) + (len(payload_or_none) + 2).to_bytes(2))
-                out.write(payload_or_none)
+            if hits:
+                # EXIF loses only the redacted tags; other segments go whole.
+                exif = marker == _APP1 and payload.startswith(_EXIF_HEAD)
+                kept = _clean_exif(payload, groups)[0] if exif else None
+                if kept is None:
+                    continue
+                payload = kept
+            out.write(bytes((0xFF, marker)))
+            if not (0xD0 <= marker <= 0xD7 or marker == 0x01):  # markers with a length
+                out.write((len(payload) + 2).to_bytes(2) + payload)
         rest = f.read()
         if _trailing_exif_hits(rest, groups):
             raise UnsupportedFormatError(

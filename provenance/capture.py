@@ -257,24 +257,30 @@ def capture_from_manifest(assertions: Iterable[Mapping[str, Any]]) -> CaptureFac
 # -- reading a file's own metadata -------------------------------------------------------
 
 
-def read_capture(path: Path, media: MediaType) -> CaptureFacts:
+def read_capture(path: Path, media: MediaType, *, strict: bool = False) -> CaptureFacts:
     """The capture facts in `path`'s own metadata (EXIF for images, container tags for
-    video); empty facts when it has none or the format carries none we read."""
+    video); empty facts when it has none or the format carries none we read.
+
+    strict: raise `InputError` when the metadata cannot be read (when checking that a
+    redacted group is gone, "unreadable" must not pass for "absent").
+    """
     if media.kind == "image":
-        return _image_facts(path)
+        return _image_facts(path, strict)
     if media.kind == "video":
         return _video_facts(path)
     return CaptureFacts()
 
 
-def _image_facts(path: Path) -> CaptureFacts:
+def _image_facts(path: Path, strict: bool) -> CaptureFacts:
     from ._limits import pillow_bomb_warnings_ignored
 
     try:
         with pillow_bomb_warnings_ignored(), Image.open(path) as im:
             exif = im.getexif()
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as e:
-        raise InputError(f"{path}: cannot read its metadata ({e})") from None
+        if strict:
+            raise InputError(f"{path}: cannot read its metadata ({e})") from None
+        return CaptureFacts()  # e.g. SVG, or HEIC without a decoder: nothing we can read
     base = ExifTags.Base
     sub = exif.get_ifd(ExifTags.IFD.Exif)
     gps = exif.get_ifd(ExifTags.IFD.GPSInfo)

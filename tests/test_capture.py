@@ -172,3 +172,14 @@ def test_redaction_action_is_read_back_from_the_manifest() -> None:
     assert back == left
     assert capture_from_manifest([{"label": "c2pa.actions.v2", "data": {"actions": []}}]) is None
     assert PHOTO.redaction_action() is None
+
+
+def test_formats_pillow_cannot_open_have_no_facts(tmp_path: Path) -> None:
+    svg = tmp_path / "drawing.svg"
+    svg.write_text('<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"/>')
+    media = detect(svg)
+    assert read_capture(svg, media).is_empty
+    from provenance.errors import InputError
+
+    with pytest.raises(InputError):
+        read_capture(svg, media, strict=True)

@@ -220,3 +220,12 @@ def test_secondary_image_with_redacted_exif_is_refused(tmp_path: Path) -> None:
     both.write_bytes(primary.read_bytes() + secondary.read_bytes())  # like an MPF file
     with pytest.raises(UnsupportedFormatError, match="secondary image"):
         strip(both, detect(both), [LOCATION], tmp_path)
+
+
+def test_redaction_is_refused_where_we_cannot_strip(tmp_path: Path) -> None:
+    audio = samples.make_audio(tmp_path / "voice.mp3")
+    with pytest.raises(UnsupportedFormatError, match="audio/mpeg"):
+        plan_capture(audio, detect(audio), record=False, redact=[TIME], workdir=tmp_path)
+    # Recording alone never fails on formats without capture metadata.
+    plan = plan_capture(audio, detect(audio), record=True, workdir=tmp_path)
+    assert plan.source == audio and plan.assertions == ()
