@@ -33,7 +33,7 @@ import c2pa
 
 from provenance import _c2pa, generate_dev_identity, sign, verify
 from provenance.check import CheckOptions, run_check
-from provenance.check.cache import CACHE_DIR
+from provenance.check._cache import CACHE_DIR
 from provenance.samples import make_photo
 from provenance.trust import Trust
 
@@ -56,7 +56,7 @@ def _make(args: tuple[int, str, str]) -> str:
         raw.rename(dst)
         return kind
     ident = _identity()
-    sign(raw, dst, identity=ident, title=f"asset {i}")
+    sign(raw, dst, identity=ident, title=f"asset {i}", source_type="digitalCreation")
     raw.unlink()
     if kind == "tampered":
         data = bytearray(dst.read_bytes())

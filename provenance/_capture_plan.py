@@ -10,7 +10,7 @@ from typing import Any
 
 from ._strip import strip
 from .capture import CaptureFacts, Redaction, read_capture
-from .formats import MediaType
+from ._media import MediaType
 
 __all__ = ["CapturePlan", "plan_capture"]
 

@@ -39,7 +39,7 @@ from PIL import ExifTags, Image
 
 from .capture import Redaction, read_capture
 from .errors import InputError, UnsupportedFormatError
-from .formats import MediaType
+from ._media import MediaType
 
 __all__ = ["Stripped", "strip", "leftovers"]
 

@@ -31,7 +31,7 @@ from typing import Any
 from PIL import ExifTags, Image
 
 from .errors import InputError
-from .formats import MediaType
+from ._media import MediaType
 
 __all__ = [
     "Redaction",

@@ -16,7 +16,7 @@ from provenance.capture import (
     parse_iso6709,
     read_capture,
 )
-from provenance.formats import detect
+from provenance._media import detect
 
 # Fields the C2PA 2.2 metadata annex allows in c2pa.metadata, for those we write
 # (tiff:Make/Model/Orientation, exifEX:LensModel/PhotographicSensitivity, and the exif:

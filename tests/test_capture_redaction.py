@@ -25,7 +25,7 @@ from provenance._strip import leftovers, strip
 from provenance.capture import Redaction, capture_from_manifest
 from provenance.creator import Creator
 from provenance.errors import InputError, UnsupportedFormatError
-from provenance.formats import detect
+from provenance._media import detect
 from provenance.identity import Identity
 from provenance.keygen import DevIdentity
 

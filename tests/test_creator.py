@@ -11,7 +11,7 @@ import pytest
 from captureutil import make_exif_photo, read_back, sign_direct
 from cryptography import x509
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
-from mediautil import SHARED, sha256
+from mediautil import CORPUS, sha256
 
 from provenance import _cawg
 from provenance.capture import CaptureFacts
@@ -20,7 +20,6 @@ from provenance.errors import SigningError, UsageError
 from provenance.identity import Identity
 from provenance.keygen import DevIdentity, generate_dev_creator
 
-CORPUS = SHARED / "fixtures" / "c2pa-public"
 DOCUMENT_SIGNING = x509.ObjectIdentifier("1.3.6.1.5.5.7.3.36")
 
 
