@@ -1,5 +1,5 @@
-"""A claim signer that also adds a CAWG X.509 identity assertion, both signing through
-our callbacks.
+"""A claim signer that also adds a creator's CAWG X.509 identity assertion, both signing
+through our callbacks.
 
 c2pa-python 0.38 reaches CAWG identity signing only through its settings
 (`cawg_x509_signer` with a local key and certificate), and the native side ignores
@@ -34,12 +34,17 @@ from typing import Any
 
 import c2pa
 
+from . import _c2pa
+from ._vocab import IDENTITY_LABEL, IDENTITY_REFERENCED
 from .errors import SigningError
-from .identity import Identity
+from .identity import Creator, Identity
 
-__all__ = ["available", "with_identity", "check_embedded", "IDENTITY_LABEL"]
+__all__ = ["UNAVAILABLE", "available", "check_embedded", "with_identity"]
 
-IDENTITY_LABEL = b"cawg.identity"
+UNAVAILABLE = (
+    f"this C2PA library (c2pa-python with c2pa-rs {c2pa.sdk_version()}) cannot add a "
+    "creator identity while signing with our own signer; install a supported c2pa-python"
+)
 
 
 class _Native:
@@ -87,29 +92,24 @@ def _callback_signer(identity: Identity, tsa_url: str | None) -> c2pa.Signer:
 
 def with_identity(
     claim: Identity,
-    creator: Identity,
+    creator: Creator,
     *,
-    roles: Sequence[str],
-    referenced: Sequence[str],
     tsa_url: str | None = None,
+    referenced: Sequence[str] = IDENTITY_REFERENCED,
 ) -> c2pa.Signer:
     """One `c2pa.Signer` that signs the claim as `claim` (time-stamped at `tsa_url`) and
-    adds a `cawg.identity` assertion signed by `creator` with `roles`, referencing the
+    adds a `cawg.identity` assertion signed by `creator` with its roles, referencing the
     hard binding and the assertions labelled in `referenced`. Use it for one signing.
 
     The identity signature carries no time stamp (c2pa-rs does not time-stamp it).
     """
     if _NATIVE is None:
-        raise SigningError(
-            f"this C2PA library (c2pa-python with c2pa-rs {c2pa.sdk_version()}) cannot add "
-            "a creator identity while signing with our own signer; install a supported "
-            "c2pa-python release"
-        )
+        raise SigningError(UNAVAILABLE)
     try:
         claim_signer = _callback_signer(claim, tsa_url)
-        identity_signer = _callback_signer(creator, None)
+        identity_signer = _callback_signer(creator.identity, None)
     except c2pa.C2paError as e:
-        raise SigningError(f"cannot prepare the signers: {e}") from None
+        raise SigningError(f"cannot prepare the signers: {_c2pa.error_text(e)}") from None
     try:
         callbacks = (claim_signer._callback_cb, identity_signer._callback_cb)
         handles = (claim_signer._handle, identity_signer._handle)
@@ -117,7 +117,7 @@ def with_identity(
         claim_signer.close()
         identity_signer.close()
         raise SigningError(f"cannot add a creator identity with this c2pa-python: {e}") from None
-    refs, role_array = _strings(referenced), _strings(roles)
+    refs, role_array = _strings(referenced), _strings(creator.roles)
     ptr = _NATIVE.create(*handles, refs, role_array)
     # The call takes ownership of both handles, also when it fails after taking them:
     # mark them consumed, never free them again (a missed free only leaks; a double
@@ -135,5 +135,5 @@ def with_identity(
 
 def check_embedded(manifest: bytes) -> None:
     """Refuse a signed manifest that lacks the identity assertion we asked for."""
-    if IDENTITY_LABEL not in manifest:
+    if IDENTITY_LABEL.encode() not in manifest:
         raise SigningError("the C2PA library signed without the creator identity assertion")

@@ -37,17 +37,20 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 from PIL import ExifTags, Image
 
-from .capture import Redaction, read_capture
-from .errors import InputError, UnsupportedFormatError
+from ._capture import read_capture
 from ._media import MediaType
+from .errors import InputError, UnsupportedFormatError
+from .models import Redaction
 
-__all__ = ["Stripped", "strip", "leftovers"]
+__all__ = ["Stripped", "leftovers", "shows_location", "strip"]
 
 Groups = frozenset[Redaction]
 
 
 @dataclass(frozen=True)
 class Stripped:
+    """The file to sign after stripping, and which groups were found in it."""
+
     path: Path  # the file to sign: a stripped copy, or the input when nothing was there
     removed: tuple[Redaction, ...]  # groups that had fields in the file's own metadata
 
@@ -109,6 +112,17 @@ def leftovers(path: Path, media: MediaType, groups: Iterable[Redaction]) -> list
     elif media.kind == "video":
         found |= _video_tag_hits(path, frozenset(groups))
     return [g.value for g in Redaction if g in found]
+
+
+def shows_location(path: Path, media: MediaType) -> bool:
+    """Whether `path`'s own metadata gives away where it was made (a GPS position or a
+    place, in EXIF, XMP, IPTC or container tags). False when there is none we can read."""
+    if media.kind not in ("image", "video"):
+        return False
+    try:
+        return bool(leftovers(path, media, [Redaction.LOCATION]))
+    except InputError:
+        return False  # metadata we cannot parse: nobody else reads a position from it either
 
 
 # -- EXIF (shared by JPEG and PNG) ---------------------------------------------------------

@@ -1,22 +1,15 @@
-"""Media with real capture metadata, and signing them through the C2PA library with
-the capture plan and a creator identity (the pieces `provenance.sign` will call)."""
+"""Media with real capture metadata: a camera-like photo with EXIF (GPS included), XMP,
+and a short video whose container carries capture tags as phones write them."""
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import av
-import c2pa
 import numpy as np
 from PIL import ExifTags, Image
 from PIL.TiffImagePlugin import IFDRational
-
-from provenance import _c2pa, _cawg
-from provenance.creator import REFERENCED_ASSERTIONS, Creator, CreatorIdentity, read_identities
-from provenance.identity import Identity
 
 B, G = ExifTags.Base, ExifTags.GPS
 
@@ -125,79 +118,6 @@ def make_tagged_video(path: Path, tags: dict[str, str] = VIDEO_TAGS) -> Path:
 def decoded_frames(path: Path) -> list[bytes]:
     with av.open(str(path)) as c:
         return [f.to_ndarray(format="rgb24").tobytes() for f in c.decode(video=0)]
-
-
-def sign_direct(
-    src: Path,
-    out: Path,
-    mime: str,
-    *,
-    identity: Identity,
-    creator: Creator | None = None,
-    assertions: tuple[dict[str, Any], ...] = (),
-    actions: tuple[dict[str, Any], ...] = (),
-) -> bytes:
-    """Sign `src` as a digital capture with extra assertions and actions, and with a
-    creator identity when given. Returns the manifest bytes."""
-    acts = [
-        {
-            "action": "c2pa.created",
-            "digitalSourceType": "http://cv.iptc.org/newscodes/digitalsourcetype/digitalCapture",
-        },
-        *actions,
-    ]
-    definition = {
-        "claim_generator_info": [{"name": "provenance-toolkit-tests", "version": "0"}],
-        "title": out.name,
-        "assertions": [{"label": "c2pa.actions", "data": {"actions": acts}}, *assertions],
-    }
-    builder = c2pa.Builder(
-        definition, context=_c2pa.context(builder={"thumbnail": {"enabled": False}})
-    )
-    if creator is not None:
-        signer = _cawg.with_identity(
-            identity, creator.identity, roles=creator.roles, referenced=REFERENCED_ASSERTIONS
-        )
-    else:
-        alg = c2pa.C2paSigningAlg[identity.alg.upper()]
-        signer = c2pa.Signer.from_callback(identity.sign, alg, identity.chain_pem)
-    with signer, open(src, "rb") as f, open(out, "w+b") as dest:
-        manifest = bytes(builder.sign(signer, mime, f, dest))
-    if creator is not None:
-        _cawg.check_embedded(manifest)
-    return manifest
-
-
-@dataclass(frozen=True)
-class ReadBack:
-    state: str
-    store: dict[str, Any]
-    manifest: dict[str, Any]  # the active manifest
-    results: dict[str, Any]  # its validation results
-    identities: tuple[CreatorIdentity, ...]
-
-    def codes(self, kind: str) -> list[str]:
-        return [str(x["code"]) for x in self.results.get(kind) or ()]
-
-    def assertion(self, label: str) -> dict[str, Any] | None:
-        return next((a["data"] for a in self.manifest["assertions"] if a["label"] == label), None)
-
-
-def read_back(
-    path: Path, mime: str, *, anchors: str | None = None, identity_anchors: str | None = None
-) -> ReadBack:
-    ctx = _c2pa.context(trust_anchors_pem=anchors, identity_anchors_pem=identity_anchors)
-    with open(path, "rb") as f, c2pa.Reader(mime, f, context=ctx) as r:
-        store = json.loads(r.json())
-        detailed = json.loads(r.detailed_json())
-        state = str(r.get_validation_state())
-    label = store["active_manifest"]
-    manifest = store["manifests"][label]
-    results = store["validation_results"]["activeManifest"]
-    identities = read_identities(
-        manifest["assertions"], results, detailed["manifests"][label]["assertion_store"]
-    )
-    return ReadBack(state, store, manifest, results, identities)
 
 
 def pixels(path: Path) -> bytes:

@@ -1,24 +1,35 @@
-"""Creator identity: a CAWG X.509 identity assertion added while our own callback
-signer signs the claim, validated by the C2PA library; and the corpus's identities."""
+"""Creator identity: a CAWG X.509 identity assertion added while our own callback signer
+signs the claim, validated by the C2PA library and judged apart from the claim signer;
+development creator certificates; and the public corpus's identities."""
 
 from __future__ import annotations
 
 import json
 import stat
 from pathlib import Path
+from typing import Any
 
 import pytest
-from captureutil import make_exif_photo, read_back, sign_direct
+from captureutil import make_exif_photo
 from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
-from mediautil import CORPUS, sha256
+from mediautil import CORPUS, corpus_available, corpus_missing, sha256
 
-from provenance import _cawg
-from provenance.capture import CaptureFacts
-from provenance.creator import Creator, IdentityStatus, fingerprint, read_identities
-from provenance.errors import SigningError, UsageError
-from provenance.identity import Identity
-from provenance.keygen import DevIdentity, generate_dev_creator
+import provenance
+from provenance import (
+    Creator,
+    DevIdentity,
+    Identity,
+    IdentityStatus,
+    Trust,
+    TrustStatus,
+    Verdict,
+    _cawg,
+    generate_dev_creator,
+)
+from provenance.errors import CredentialError, SigningError, UsageError
 
 DOCUMENT_SIGNING = x509.ObjectIdentifier("1.3.6.1.5.5.7.3.36")
 
@@ -30,11 +41,22 @@ def jane(tmp_path_factory: pytest.TempPathFactory) -> DevIdentity:
     )
 
 
-def _callback_identity(identity: Identity) -> Identity:
+def _callback(identity: Identity) -> Identity:
     """The same key behind an opaque callback, as an HSM or KMS would offer it."""
     return Identity.from_callback(
         lambda data: identity.sign(data), alg=identity.alg, chain_pem=identity.chain_pem
     )
+
+
+def _fingerprint(pem: Path) -> str:
+    return x509.load_pem_x509_certificates(pem.read_bytes())[0].fingerprint(hashes.SHA256()).hex()
+
+
+def _signed(tmp_path: Path, identity: Identity, creator: Creator, name: str = "photo.jpg") -> Path:
+    src = make_exif_photo(tmp_path / name)
+    out = tmp_path / f"signed-{name}"
+    provenance.sign(src, out, identity=identity, source_type="digitalCapture", creator=creator)
+    return out
 
 
 def test_cawg_entry_point_is_available() -> None:
@@ -43,88 +65,175 @@ def test_cawg_entry_point_is_available() -> None:
     assert _cawg.available()
 
 
-def test_identity_assertion_with_callback_signers_is_validated(
+def test_callback_signers_add_a_trusted_identity(
     tmp_path: Path, identity: Identity, dev: DevIdentity, jane: DevIdentity
 ) -> None:
-    src = make_exif_photo(tmp_path / "photo.jpg")
-    out = tmp_path / "signed.jpg"
-    creator = Creator(_callback_identity(jane.load()), ("cawg.creator", "cawg.publisher"))
-    metadata = CaptureFacts(make="Acme").to_assertion()
-    assert metadata is not None
-    sign_direct(
-        src, out, "image/jpeg", identity=_callback_identity(identity), creator=creator,
-        assertions=(metadata,),
-    )  # fmt: skip
+    creator = Creator(_callback(jane.load()), ("cawg.creator", "cawg.publisher"))
+    out = _signed(tmp_path, _callback(identity), creator)
 
-    back = read_back(
-        out, "image/jpeg", anchors=dev.ca.read_text(), identity_anchors=jane.ca.read_text()
-    )
-    assert back.state == "Trusted"
-    assert {
-        "cawg.identity.well-formed",
-        "cawg.x509.signature.validated",
-        "cawg.x509.credential.trusted",
-    } <= set(back.codes("success"))
-    assert not back.codes("failure")
-    (who,) = back.identities
+    report = provenance.verify(out, trust=Trust.load([dev.ca], identity=[jane.ca]))
+    assert report.verdict is Verdict.TRUSTED
+    assert report.signer is not None and "CN=Test Org Signer" in report.signer.subject
+    (who,) = report.identities
     assert who.status is IdentityStatus.TRUSTED
     assert (who.name, who.organization) == ("Jane Doe", "Daily Planet")
     assert who.roles == ("cawg.creator", "cawg.publisher")
     assert who.sig_type == "cawg.x509.cose"
+    assert {
+        "cawg.identity.well-formed", "cawg.x509.signature.validated",
+        "cawg.x509.credential.trusted",
+    } <= set(who.success)  # fmt: skip
+    assert who.failures == ()
     # The signer payload covers the hard binding, the actions and the capture metadata.
     assert set(who.referenced) == {"c2pa.hash.data", "c2pa.actions.v2", "c2pa.metadata"}
-    assert who.certificate_sha256 == fingerprint(jane.cert.read_bytes())
-    # The claim itself is signed by the claim signer, not by the creator.
-    claim_cn = back.manifest["signature_info"]["common_name"]
-    assert (
-        claim_cn
-        == identity.certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value
-    )
+    assert who.certificate_sha256 == _fingerprint(jane.cert)
+    assert who.issuer == "Daily Planet Root CA (development only)"
 
 
-def test_identity_not_trusted_without_its_anchor(
+def test_claim_and_identity_are_judged_apart(
     tmp_path: Path, identity: Identity, dev: DevIdentity, jane: DevIdentity
 ) -> None:
-    src = make_exif_photo(tmp_path / "photo.png")
-    out = tmp_path / "signed.png"
-    sign_direct(src, out, "image/png", identity=identity, creator=Creator(jane.load()))
-    back = read_back(out, "image/png", anchors=dev.ca.read_text())
-    (who,) = back.identities
-    # Well-formed and signed, but nothing here vouches for the creator's certificate.
+    out = _signed(tmp_path, identity, Creator(jane.load()))
+    # c2pa-rs 0.91 lowers the whole state to Valid for an untrusted creator certificate;
+    # the claim signer is still trusted, and the identity has its own status.
+    report = provenance.verify(out, trust=[dev.ca])
+    assert report.validation_state == "Valid"
+    assert report.verdict is Verdict.TRUSTED and report.passed
+    assert report.trust is not None and report.trust.decision is TrustStatus.TRUSTED
+    (who,) = report.identities
     assert who.status is IdentityStatus.VALID
-    assert "failure:cawg.x509.credential.untrusted" in who.codes
-    # The claim signer is trusted, but c2pa-rs 0.91 lets the identity's untrusted
-    # credential lower the whole state from Trusted to Valid: verdicts must tell the two
-    # apart by their codes.
-    assert "signingCredential.trusted" in back.codes("success")
-    assert back.state == "Valid"
+    assert who.failures == ("cawg.x509.credential.untrusted",)
+    assert "no identity anchors" in who.explanation
+
+    # c2pa-rs 0.91 also lets an identity anchor vouch for a claim signer it issued; a root
+    # for people must not make signing software trusted.
+    same_root = _shared_root_chain(tmp_path)
+    out = _signed(tmp_path, same_root["claim"], Creator(same_root["creator"]), "shared.jpg")
+    people_only = provenance.verify(out, trust=Trust.load(identity=[same_root["root"]]))
+    assert people_only.validation_state == "Trusted"  # what the library says
+    assert people_only.verdict is Verdict.VALID  # what is proven
+    assert people_only.trust is not None
+    assert people_only.trust.decision is TrustStatus.NOT_CHECKED
+    assert people_only.identities[0].status is IdentityStatus.TRUSTED
+    both = Trust.load([dev.ca], identity=[same_root["root"]])
+    assert provenance.verify(out, trust=both).verdict is Verdict.VALID
+    claim_only = provenance.verify(out, trust=[same_root["root"]])
+    assert claim_only.verdict is Verdict.TRUSTED
+    assert claim_only.identities[0].status is IdentityStatus.VALID
 
 
-def test_tampered_identity_assertion_is_invalid(
+def _shared_root_chain(tmp_path: Path) -> dict[str, Any]:
+    """A claim signer and a creator whose certificates one root issued."""
+    import datetime as dt
+
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    now = dt.datetime.now(dt.UTC)
+    root_key = ec.generate_private_key(ec.SECP256R1())
+    root_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Shared Root")])
+    root = (
+        x509.CertificateBuilder().subject_name(root_name).issuer_name(root_name)
+        .public_key(root_key.public_key()).serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(hours=1)).not_valid_after(now + dt.timedelta(days=9))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(x509.KeyUsage(False, False, False, False, False, True, True, False, False),
+                       critical=True)
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(root_key.public_key()), False)
+        .sign(root_key, hashes.SHA256())
+    )  # fmt: skip
+
+    def leaf(cn: str) -> Identity:
+        key = ec.generate_private_key(ec.SECP256R1())
+        name = [
+            x509.NameAttribute(NameOID.COMMON_NAME, cn),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Shared"),
+        ]
+        cert = (
+            x509.CertificateBuilder().subject_name(x509.Name(name)).issuer_name(root_name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - dt.timedelta(hours=1))
+            .not_valid_after(now + dt.timedelta(days=5))
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(x509.KeyUsage(True, False, False, False, False, False, False, False,
+                                         False), critical=True)
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.EMAIL_PROTECTION,
+                                                  DOCUMENT_SIGNING]), critical=False)
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False)
+            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
+                root_key.public_key()), False)
+            .sign(root_key, hashes.SHA256())
+        )  # fmt: skip
+        return Identity.from_key(key, [cert, root])
+
+    pem = tmp_path / "shared-root.pem"
+    pem.write_bytes(root.public_bytes(serialization.Encoding.PEM))
+    return {"claim": leaf("Shared Signer"), "creator": leaf("Shared Creator"), "root": pem}
+
+
+def test_tampered_identity_assertion_makes_the_manifest_invalid(
     tmp_path: Path, identity: Identity, dev: DevIdentity, jane: DevIdentity
 ) -> None:
-    src = make_exif_photo(tmp_path / "photo.jpg")
-    out = tmp_path / "signed.jpg"
-    sign_direct(src, out, "image/jpeg", identity=identity, creator=Creator(jane.load()))
+    out = _signed(tmp_path, identity, Creator(jane.load()))
     data = bytearray(out.read_bytes())
     at = data.find(b"cawg.creator")
     assert at > 0
     data[at : at + 12] = b"cawg.editor!"  # rewrite the role inside the signed payload
     out.write_bytes(bytes(data))
-    back = read_back(
-        out, "image/jpeg", anchors=dev.ca.read_text(), identity_anchors=jane.ca.read_text()
-    )
-    assert back.state == "Invalid"
-    assert "cawg.x509.signature.mismatch" in back.codes("failure")
-    (who,) = back.identities
+    report = provenance.verify(out, trust=Trust.load([dev.ca], identity=[jane.ca]))
+    assert report.verdict is Verdict.INVALID and not report.passed
+    assert "cawg.x509.signature.mismatch" in report.status_codes
+    (who,) = report.identities
     # The certificate still chains to the anchor, yet the identity is invalid.
-    assert "success:cawg.x509.credential.trusted" in who.codes
+    assert "cawg.x509.credential.trusted" in who.success
     assert who.status is IdentityStatus.INVALID
+
+
+def test_pkcs12_creator_and_history(
+    tmp_path: Path, identity: Identity, dev: DevIdentity, jane: DevIdentity
+) -> None:
+    key = serialization.load_pem_private_key(jane.key.read_bytes(), None)
+    chain = x509.load_pem_x509_certificates(jane.cert.read_bytes())
+    p12 = tmp_path / "jane.p12"
+    p12.write_bytes(
+        pkcs12.serialize_key_and_certificates(
+            b"jane", key, chain[0], chain[1:],  # type: ignore[arg-type]
+            serialization.BestAvailableEncryption(b"secret"),
+        )
+    )  # fmt: skip
+    creator = Creator.from_pkcs12(p12, roles=["cawg.editor"], passphrase=b"secret")
+    first = _signed(tmp_path, identity, Creator(jane.load()))
+    edited = tmp_path / "edited.jpg"
+    result = provenance.sign(first, edited, identity=identity, action="cropped", creator=creator)
+    assert result.creator == "CN=Jane Doe, O=Daily Planet"
+    assert result.creator_roles == ("cawg.editor",)
+
+    h = provenance.history(edited, trust=Trust.load([dev.ca], identity=[jane.ca]))
+    roles = [[i.roles for i in n.identities] for n in h.nodes()]
+    assert roles == [[("cawg.editor",)], [("cawg.creator",)]]
+    assert all(i.status is IdentityStatus.TRUSTED for n in h.nodes() for i in n.identities)
+    assert h.passed
 
 
 def test_check_embedded_refuses_a_manifest_without_identity() -> None:
     with pytest.raises(SigningError, match="creator identity"):
         _cawg.check_embedded(b"\x00jumb c2pa.actions.v2 c2pa.hash.data")
+
+
+def test_expired_creator_certificate_is_refused_before_signing(
+    tmp_path: Path, identity: Identity
+) -> None:
+    import datetime as dt
+
+    key, cert, root = provenance.make_dev_chain(
+        org="Old", common_name="Old Creator", alg="es256",
+        now=dt.datetime.now(dt.UTC) - dt.timedelta(days=800),
+    )  # fmt: skip
+    old = Creator(Identity.from_key(key, [cert, root]))
+    src = make_exif_photo(tmp_path / "photo.jpg")
+    with pytest.raises(CredentialError, match="creator's certificate expired"):
+        provenance.sign(src, tmp_path / "o.jpg", identity=identity, creator=old,
+                        source_type="digitalCapture")  # fmt: skip
+    assert not (tmp_path / "o.jpg").exists()
 
 
 @pytest.mark.parametrize("roles", [(), ("cawg.author",), ("photographer",), ("com.example. x",)])
@@ -152,17 +261,18 @@ def test_dev_creator_certificate(jane: DevIdentity) -> None:
         generate_dev_creator(jane.key.parent / "x", name="  ")
 
 
-# -- the public corpus: identities of both kinds, read back -----------------------------
+# -- the public corpus: identities of both kinds, read back through verify -----------------
 
-_CORPUS = [
-    e
-    for e in (
-        json.loads((CORPUS / "MANIFEST.json").read_text())
-        if (CORPUS / "MANIFEST.json").is_file()
-        else []
-    )
-    if "cawg-identity" in e.get("categories", ())
-]
+
+def _corpus() -> list[Any]:
+    if not corpus_available():
+        return [pytest.param(None, id="corpus-missing")]
+    entries = json.loads((CORPUS / "MANIFEST.json").read_text())
+    return [
+        pytest.param(e, id=e["file"]) for e in entries if "cawg-identity" in e.get("categories", ())
+    ]
+
+
 ICA = "cawg.identity_claims_aggregation"
 # Expected identity per corpus file, by checksum (names may change, bytes do not).
 _EXPECTED = {
@@ -178,41 +288,28 @@ _EXPECTED = {
 }  # fmt: skip
 
 
-def test_corpus_has_cawg_files() -> None:
-    if not (CORPUS / "MANIFEST.json").is_file():
-        pytest.skip(f"public C2PA corpus not found at {CORPUS} (shared/fixtures/c2pa-public)")
-    assert len(_CORPUS) >= 2
-
-
-@pytest.mark.parametrize("entry", _CORPUS, ids=[e["file"] for e in _CORPUS])
-def test_corpus_identities(entry: dict[str, object]) -> None:
+@pytest.mark.parametrize("entry", _corpus())
+def test_corpus_identities(entry: dict[str, Any] | None) -> None:
+    if entry is None:
+        corpus_missing()
     path = CORPUS / str(entry["file"])
     assert sha256(path) == entry["sha256"]
-    import c2pa
-
-    from provenance import _c2pa
-
-    with open(path, "rb") as f, c2pa.Reader("image/jpeg", f, context=_c2pa.context()) as r:
-        store = json.loads(r.json())
-        detailed = json.loads(r.detailed_json())
-    label = store.get("active_manifest")
+    report = provenance.verify(path)
     expected = _EXPECTED.get(str(entry["sha256"])[:12])
-    if label not in store.get("manifests", {}):
-        # malformed_cbor.jpg: the library cannot decode the manifest at all.
-        assert expected is None
-        assert "assertion.required.missing" in entry["expected"]["failure_codes"]  # type: ignore[index]
+    if expected is None:
+        # malformed_cbor.jpg: the library cannot decode the identity assertion at all.
+        assert report.identities == () and report.verdict is Verdict.INVALID
+        assert "assertion.required.missing" in report.status_codes
         return
-    identities = read_identities(
-        store["manifests"][label]["assertions"],
-        store["validation_results"]["activeManifest"],
-        detailed["manifests"][label]["assertion_store"],
-    )
-    assert expected is not None, "a corpus CAWG file without an expectation here"
     status, name, sig_type = expected
-    (who,) = identities
+    (who,) = report.identities
     assert (who.status, who.name, who.sig_type) == (status, name, sig_type)
-    assert who.to_dict() == type(who).from_dict(who.to_dict()).to_dict()
+    assert type(who).from_dict(who.to_dict()) == who
     if sig_type == "cawg.x509.cose":
         assert who.certificate_sha256 and len(who.certificate_sha256) == 64
     else:
         assert who.issuer and who.issuer.startswith("did:") and who.verified
+    # An identity that fails validation fails the file; an unproven one does not.
+    assert (report.verdict is Verdict.INVALID) == (
+        status is IdentityStatus.INVALID or "signingCredential.expired" in report.status_codes
+    )

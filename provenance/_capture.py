@@ -1,4 +1,4 @@
-"""How it was made: capture facts from a file's own metadata, as a C2PA metadata assertion.
+"""How it was made: capture facts from a file's own metadata, and their C2PA form.
 
 A camera or phone writes the device, the time and often the place into the file (EXIF
 in photos; container tags such as `creation_time`, `©xyz`/`loci` or Apple's
@@ -9,43 +9,37 @@ deprecated `stds.exif`), JSON-LD whose fields are XMP properties from the namesp
 and the list of fields the specification allows (its metadata annex), such as
 `tiff:Make`, `exif:DateTimeOriginal` and `exif:GPSLatitude`.
 
-Privacy: `Redaction.LOCATION`, `DEVICE` and `TIME` leave a group out. A redaction is
-recorded in the actions assertion as a `c2pa.edited.metadata` action with the reason
-`c2pa.PII.present` and the groups in its parameters (`org.provenance.redacted`), so a
-reader can tell "withheld" from "never there"; `provenance._strip` removes the same
-fields from the file's own metadata before it is signed.
+Privacy: a redaction is recorded in the actions assertion as a `c2pa.edited.metadata`
+action with the reason `c2pa.PII.present` and the groups in its parameters
+(`org.provenance.redacted`), so a reader can tell "withheld" from "never there";
+`_strip` removes the same fields from the file's own metadata before it is signed.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import enum
 import math
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from PIL import ExifTags, Image
-
-from .errors import InputError
 from ._media import MediaType
+from ._vocab import ACTIONS_LABEL, EXIF_LABEL, METADATA_LABEL, REDACTED_PARAMETER
+from .errors import InputError
+from .models import CaptureFacts, Position, Redaction
 
 __all__ = [
-    "Redaction",
-    "Position",
-    "CaptureFacts",
+    "from_assertion",
+    "from_manifest",
+    "parse_iso6709",
     "read_capture",
-    "capture_from_manifest",
-    "METADATA_LABEL",
-    "REDACTED_PARAMETER",
+    "redaction_action",
+    "to_assertion",
 ]
 
-METADATA_LABEL = "c2pa.metadata"
-REDACTED_PARAMETER = "org.provenance.redacted"
-_DEPRECATED_EXIF_LABEL = "stds.exif"
 _NAMESPACES = {
     "exif": "http://ns.adobe.com/exif/1.0/",
     "exifEX": "http://cipa.jp/exif/1.0/",
@@ -54,204 +48,111 @@ _NAMESPACES = {
 }
 
 
-class Redaction(enum.StrEnum):
-    """A group of capture facts that can be left out (and stripped from the file)."""
-
-    LOCATION = "location"  # GPS position and place names
-    DEVICE = "device"  # camera or phone make, model, lens, serial numbers, software
-    TIME = "time"  # when it was captured (and the file's other timestamps)
+# -- the C2PA metadata assertion -----------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Position:
-    latitude: float  # degrees, north positive
-    longitude: float  # degrees, east positive
-    altitude: float | None = None  # metres above sea level
+def to_assertion(facts: CaptureFacts, *, kind: str = "image") -> dict[str, Any] | None:
+    """The `c2pa.metadata` assertion for these facts (None when there are none). `kind`
+    "video" records the time as `xmpDM:shotDate` instead of `exif:DateTimeOriginal`."""
+    data: dict[str, Any] = {}
+    put = data.__setitem__
+    if facts.make:
+        put("tiff:Make", facts.make)
+    if facts.model:
+        put("tiff:Model", facts.model)
+    if facts.lens:
+        put("exifEX:LensModel", facts.lens)
+    if facts.orientation:
+        put("tiff:Orientation", facts.orientation)
+    if facts.captured_at:
+        put("xmpDM:shotDate" if kind == "video" else "exif:DateTimeOriginal", facts.captured_at)
+    if facts.exposure_time:
+        put("exif:ExposureTime", facts.exposure_time)
+    if facts.f_number is not None:
+        put("exif:FNumber", _rational(facts.f_number))
+    if facts.iso is not None:
+        put("exifEX:PhotographicSensitivity", facts.iso)
+    if facts.focal_length is not None:
+        put("exif:FocalLength", _rational(facts.focal_length))
+    if facts.position:
+        put("exif:GPSLatitude", _gps_coordinate(facts.position.latitude, "NS"))
+        put("exif:GPSLongitude", _gps_coordinate(facts.position.longitude, "EW"))
+        if facts.position.altitude is not None:
+            put("exif:GPSAltitudeRef", 1 if facts.position.altitude < 0 else 0)
+            put("exif:GPSAltitude", _rational(abs(facts.position.altitude)))
+    if not data:
+        return None
+    prefixes = sorted({k.split(":", 1)[0] for k in data})
+    context = {p: _NAMESPACES[p] for p in prefixes}
+    return {"label": METADATA_LABEL, "data": {"@context": context, **data}}
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"latitude": self.latitude, "longitude": self.longitude, "altitude": self.altitude}
 
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> Position:
-        return cls(d["latitude"], d["longitude"], d.get("altitude"))
+def from_assertion(data: Mapping[str, Any]) -> CaptureFacts:
+    """Facts from a `c2pa.metadata` (or deprecated `stds.exif`) assertion's data, ours or
+    another producer's; fields that cannot be read are skipped."""
+    get = data.get
+    lat = _parse_gps_coordinate(get("exif:GPSLatitude"))
+    lon = _parse_gps_coordinate(get("exif:GPSLongitude"))
+    position = None
+    if lat is not None and lon is not None:
+        alt = _parse_number(get("exif:GPSAltitude"))
+        if alt is not None and str(get("exif:GPSAltitudeRef", "0")) == "1":
+            alt = -alt
+        position = Position(lat, lon, alt)
+    when = get("exif:DateTimeOriginal") or get("xmpDM:shotDate") or get("xmp:CreateDate")
+    iso = get("exifEX:PhotographicSensitivity", get("exif:ISOSpeedRatings"))
+    if isinstance(iso, Mapping):
+        iso = (iso.get("@list") or [None])[0]
+    elif isinstance(iso, list):
+        iso = iso[0] if iso else None
+    return CaptureFacts(
+        make=_text(get("tiff:Make")),
+        model=_text(get("tiff:Model")),
+        lens=_text(get("exifEX:LensModel") or get("aux:Lens")),
+        captured_at=_text(when),
+        exposure_time=_text(get("exif:ExposureTime")),
+        f_number=_parse_number(get("exif:FNumber")),
+        iso=int(iso) if isinstance(iso, int | float | str) and str(iso).isdigit() else None,
+        focal_length=_parse_number(get("exif:FocalLength")),
+        position=position,
+        orientation=_int(get("tiff:Orientation")),
+    )
 
 
-@dataclass(frozen=True)
-class CaptureFacts:
-    """What the file says about its capture. Every field is optional."""
-
-    make: str | None = None
-    model: str | None = None
-    lens: str | None = None
-    captured_at: str | None = None  # ISO 8601, with the UTC offset when the file gives it
-    exposure_time: str | None = None  # seconds, e.g. "1/125"
-    f_number: float | None = None
-    iso: int | None = None
-    focal_length: float | None = None  # millimetres
-    position: Position | None = None
-    orientation: int | None = None  # EXIF orientation 1..8
-    redacted: tuple[Redaction, ...] = field(default=())  # groups withheld from the manifest
-
-    _GROUPS = {
-        Redaction.LOCATION: ("position",),
-        Redaction.DEVICE: ("make", "model", "lens"),
-        Redaction.TIME: ("captured_at",),
+def redaction_action(redacted: Iterable[Redaction]) -> dict[str, Any] | None:
+    """The `c2pa.edited.metadata` action that records withheld groups, or None."""
+    names = [r.value for r in Redaction if r in set(redacted)]
+    if not names:
+        return None
+    return {
+        "action": "c2pa.edited.metadata",
+        "reason": "c2pa.PII.present",
+        "description": "Capture metadata withheld for privacy: " + ", ".join(names),
+        "parameters": {REDACTED_PARAMETER: names},
     }
 
-    @property
-    def is_empty(self) -> bool:
-        return self == CaptureFacts(redacted=self.redacted)
 
-    def has(self, group: Redaction) -> bool:
-        return any(getattr(self, name) is not None for name in self._GROUPS[group])
-
-    def without(self, groups: Iterable[Redaction]) -> CaptureFacts:
-        """These facts with `groups` left out, each recorded as redacted."""
-        groups = set(groups)
-        cleared = {name: None for g in groups for name in self._GROUPS[g]}
-        redacted = tuple(r for r in Redaction if r in groups or r in self.redacted)
-        return replace(self, **cleared, redacted=redacted)
-
-    # -- the C2PA metadata assertion -------------------------------------------------
-
-    def to_assertion(self, *, kind: str = "image") -> dict[str, Any] | None:
-        """The `c2pa.metadata` assertion for these facts (None when there are none).
-        `kind` "video" records the time as `xmpDM:shotDate` instead of
-        `exif:DateTimeOriginal`."""
-        data: dict[str, Any] = {}
-        put = data.__setitem__
-        if self.make:
-            put("tiff:Make", self.make)
-        if self.model:
-            put("tiff:Model", self.model)
-        if self.lens:
-            put("exifEX:LensModel", self.lens)
-        if self.orientation:
-            put("tiff:Orientation", self.orientation)
-        if self.captured_at:
-            put("xmpDM:shotDate" if kind == "video" else "exif:DateTimeOriginal", self.captured_at)
-        if self.exposure_time:
-            put("exif:ExposureTime", self.exposure_time)
-        if self.f_number is not None:
-            put("exif:FNumber", _rational(self.f_number))
-        if self.iso is not None:
-            put("exifEX:PhotographicSensitivity", self.iso)
-        if self.focal_length is not None:
-            put("exif:FocalLength", _rational(self.focal_length))
-        if self.position:
-            put("exif:GPSLatitude", _gps_coordinate(self.position.latitude, "NS"))
-            put("exif:GPSLongitude", _gps_coordinate(self.position.longitude, "EW"))
-            if self.position.altitude is not None:
-                put("exif:GPSAltitudeRef", 1 if self.position.altitude < 0 else 0)
-                put("exif:GPSAltitude", _rational(abs(self.position.altitude)))
-        if not data:
-            return None
-        prefixes = sorted({k.split(":", 1)[0] for k in data})
-        context = {p: _NAMESPACES[p] for p in prefixes}
-        return {"label": METADATA_LABEL, "data": {"@context": context, **data}}
-
-    @classmethod
-    def from_assertion(cls, data: Mapping[str, Any]) -> CaptureFacts:
-        """Facts from a `c2pa.metadata` (or deprecated `stds.exif`) assertion's data,
-        ours or another producer's; fields we cannot read are skipped."""
-        get = data.get
-        lat = _parse_gps_coordinate(get("exif:GPSLatitude"))
-        lon = _parse_gps_coordinate(get("exif:GPSLongitude"))
-        position = None
-        if lat is not None and lon is not None:
-            alt = _parse_number(get("exif:GPSAltitude"))
-            if alt is not None and str(get("exif:GPSAltitudeRef", "0")) == "1":
-                alt = -alt
-            position = Position(lat, lon, alt)
-        when = get("exif:DateTimeOriginal") or get("xmpDM:shotDate") or get("xmp:CreateDate")
-        iso = get("exifEX:PhotographicSensitivity", get("exif:ISOSpeedRatings"))
-        if isinstance(iso, Mapping):
-            iso = (iso.get("@list") or [None])[0]
-        elif isinstance(iso, list):
-            iso = iso[0] if iso else None
-        return cls(
-            make=_text(get("tiff:Make")),
-            model=_text(get("tiff:Model")),
-            lens=_text(get("exifEX:LensModel") or get("aux:Lens")),
-            captured_at=_text(when),
-            exposure_time=_text(get("exif:ExposureTime")),
-            f_number=_parse_number(get("exif:FNumber")),
-            iso=int(iso) if isinstance(iso, int | float | str) and str(iso).isdigit() else None,
-            focal_length=_parse_number(get("exif:FocalLength")),
-            position=position,
-            orientation=_int(get("tiff:Orientation")),
-        )
-
-    # -- the action that records a redaction ---------------------------------------
-
-    def redaction_action(self) -> dict[str, Any] | None:
-        """The `c2pa.edited.metadata` action that records `redacted`, or None."""
-        if not self.redacted:
-            return None
-        names = [r.value for r in self.redacted]
-        return {
-            "action": "c2pa.edited.metadata",
-            "reason": "c2pa.PII.present",
-            "description": "Capture metadata withheld for privacy: " + ", ".join(names),
-            "parameters": {REDACTED_PARAMETER: names},
-        }
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "make": self.make,
-            "model": self.model,
-            "lens": self.lens,
-            "captured_at": self.captured_at,
-            "exposure_time": self.exposure_time,
-            "f_number": self.f_number,
-            "iso": self.iso,
-            "focal_length": self.focal_length,
-            "position": self.position.to_dict() if self.position else None,
-            "orientation": self.orientation,
-            "redacted": [r.value for r in self.redacted],
-        }
-
-    @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> CaptureFacts:
-        pos = d.get("position")
-        return cls(
-            make=d.get("make"),
-            model=d.get("model"),
-            lens=d.get("lens"),
-            captured_at=d.get("captured_at"),
-            exposure_time=d.get("exposure_time"),
-            f_number=d.get("f_number"),
-            iso=d.get("iso"),
-            focal_length=d.get("focal_length"),
-            position=Position.from_dict(pos) if pos else None,
-            orientation=d.get("orientation"),
-            redacted=tuple(Redaction(r) for r in d.get("redacted", ())),
-        )
-
-
-def capture_from_manifest(assertions: Iterable[Mapping[str, Any]]) -> CaptureFacts | None:
+def from_manifest(assertions: Iterable[Mapping[str, Any]]) -> CaptureFacts | None:
     """The capture facts and recorded redactions of one manifest (its `assertions` list
     from the Reader's JSON), or None when it records neither."""
     facts: CaptureFacts | None = None
     redacted: set[Redaction] = set()
+    known = {r.value for r in Redaction}
     for a in assertions:
-        label = str(a.get("label", ""))
         data = a.get("data")
         if not isinstance(data, Mapping):
             continue
-        base = label.split("__", 1)[0]
-        if base in (METADATA_LABEL, _DEPRECATED_EXIF_LABEL) and facts is None:
-            facts = CaptureFacts.from_assertion(data)
-        elif base in ("c2pa.actions", "c2pa.actions.v2"):
+        base = str(a.get("label", "")).split("__", 1)[0]
+        if base in (METADATA_LABEL, EXIF_LABEL) and facts is None:
+            facts = from_assertion(data)
+        elif base.startswith(ACTIONS_LABEL):
             for act in data.get("actions") or ():
                 params = act.get("parameters") if isinstance(act, Mapping) else None
-                for name in (params or {}).get(REDACTED_PARAMETER) or ():
-                    if name in Redaction.__members__.values():
-                        redacted.add(Redaction(name))
+                names = params.get(REDACTED_PARAMETER) if isinstance(params, Mapping) else None
+                redacted.update(Redaction(n) for n in names or () if n in known)
     if facts is None and not redacted:
         return None
-    facts = facts or CaptureFacts()
-    return replace(facts, redacted=tuple(r for r in Redaction if r in redacted))
+    return replace(facts or CaptureFacts(), redacted=tuple(r for r in Redaction if r in redacted))
 
 
 # -- reading a file's own metadata -------------------------------------------------------
@@ -272,18 +173,26 @@ def read_capture(path: Path, media: MediaType, *, strict: bool = False) -> Captu
 
 
 def _image_facts(path: Path, strict: bool) -> CaptureFacts:
+    import struct
+
+    from PIL import ExifTags, Image
+
     from ._limits import pillow_bomb_warnings_ignored
 
     try:
         with pillow_bomb_warnings_ignored(), Image.open(path) as im:
+            # Read while the file is open: Pillow reads a TIFF's (or DNG's) IFDs lazily.
             exif = im.getexif()
-    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as e:
+            sub = exif.get_ifd(ExifTags.IFD.Exif)
+            gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
+    except (
+        OSError, ValueError, SyntaxError, struct.error, KeyError, TypeError,
+        Image.DecompressionBombError,
+    ) as e:  # fmt: skip
         if strict:
             raise InputError(f"{path}: cannot read its metadata ({e})") from None
         return CaptureFacts()  # e.g. SVG, or HEIC without a decoder: nothing we can read
     base = ExifTags.Base
-    sub = exif.get_ifd(ExifTags.IFD.Exif)
-    gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
     return CaptureFacts(
         make=_text(exif.get(base.Make)),
         model=_text(exif.get(base.Model)),
@@ -302,6 +211,8 @@ def _image_facts(path: Path, strict: bool) -> CaptureFacts:
 
 
 def _exif_position(gps: Mapping[int, Any]) -> Position | None:
+    from PIL import ExifTags
+
     g = ExifTags.GPS
     lat = _dms(gps.get(g.GPSLatitude), gps.get(g.GPSLatitudeRef), "S")
     lon = _dms(gps.get(g.GPSLongitude), gps.get(g.GPSLongitudeRef), "W")
