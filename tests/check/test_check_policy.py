@@ -294,7 +294,7 @@ def test_documented_policies_load_and_match_the_schema(
     blocks = _toml_blocks((ROOT / "docs" / "check.md").read_text())
     assert blocks, "docs/check.md shows no policy"
     (tmp_path / "certs").mkdir()
-    for name in ("newsroom-ca.pem", "agency-signer.pem"):
+    for name in ("newsroom-ca.pem", "agency-signer.pem", "staff-ca.pem"):
         (tmp_path / "certs" / name).write_text(doc_cert[0])
     for text in blocks:
         if "[tool.provenance" in text:
