@@ -20,11 +20,12 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import struct
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from ._media import MediaType
 from ._vocab import ACTIONS_LABEL, EXIF_LABEL, METADATA_LABEL, REDACTED_PARAMETER
@@ -32,9 +33,11 @@ from .errors import InputError
 from .models import CaptureFacts, Position, Redaction
 
 __all__ = [
+    "PNG_SIGNATURE",
     "from_assertion",
     "from_manifest",
     "parse_iso6709",
+    "png_chunks",
     "read_capture",
     "redaction_action",
     "to_assertion",
@@ -166,27 +169,60 @@ def read_capture(path: Path, media: MediaType, *, strict: bool = False) -> Captu
     redacted group is gone, "unreadable" must not pass for "absent").
     """
     if media.kind == "image":
-        return _image_facts(path, strict)
+        return _image_facts(path, media.mime == "image/png", strict)
     if media.kind == "video":
         return _video_facts(path)
     return CaptureFacts()
 
 
-def _image_facts(path: Path, strict: bool) -> CaptureFacts:
-    import struct
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
+
+def png_chunks(f: BinaryIO) -> Iterable[tuple[bytes, bytes]]:
+    """(type, data) of each chunk of the PNG file `f`, up to IEND."""
+    if f.read(8) != PNG_SIGNATURE:
+        raise InputError("not a PNG file")
+    while True:
+        head = f.read(8)
+        if not head:
+            return
+        if len(head) < 8:
+            raise InputError("the PNG file is truncated")
+        length, ctype = struct.unpack(">I4s", head)
+        data = f.read(length)
+        if len(data) != length or len(f.read(4)) != 4:
+            raise InputError("the PNG file is truncated")
+        yield ctype, data
+        if ctype == b"IEND":
+            return
+
+
+def _png_exif(path: Path) -> bytes | None:
+    """The PNG's eXIf chunk, found without decoding the image (Pillow's `getexif` decodes
+    a PNG whose eXIf follows its image data: a decompression bomb must not go off)."""
+    with open(path, "rb") as f:
+        return next((data for ctype, data in png_chunks(f) if ctype == b"eXIf"), None)
+
+
+def _image_facts(path: Path, png: bool, strict: bool) -> CaptureFacts:
     from PIL import ExifTags, Image
 
     from ._limits import pillow_bomb_warnings_ignored
 
     try:
-        with pillow_bomb_warnings_ignored(), Image.open(path) as im:
-            # Read while the file is open: Pillow reads a TIFF's (or DNG's) IFDs lazily.
-            exif = im.getexif()
+        if png:
+            exif = Image.Exif()
+            exif.load(_png_exif(path) or b"")
             sub = exif.get_ifd(ExifTags.IFD.Exif)
             gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
+        else:
+            with pillow_bomb_warnings_ignored(), Image.open(path) as im:
+                # Read while the file is open: Pillow reads a TIFF's (or DNG's) IFDs lazily.
+                exif = im.getexif()
+                sub = exif.get_ifd(ExifTags.IFD.Exif)
+                gps = exif.get_ifd(ExifTags.IFD.GPSInfo)
     except (
-        OSError, ValueError, SyntaxError, struct.error, KeyError, TypeError,
+        OSError, ValueError, SyntaxError, struct.error, KeyError, TypeError, InputError,
         Image.DecompressionBombError,
     ) as e:  # fmt: skip
         if strict:

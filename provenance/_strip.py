@@ -37,7 +37,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 from PIL import ExifTags, Image
 
-from ._capture import read_capture
+from ._capture import PNG_SIGNATURE, png_chunks, read_capture
 from ._media import MediaType
 from .errors import InputError, UnsupportedFormatError
 from .models import Redaction
@@ -107,7 +107,7 @@ def leftovers(path: Path, media: MediaType, groups: Iterable[Redaction]) -> list
             found |= _trailing_exif_hits(f.read(), frozenset(groups))
     elif media.mime == "image/png":
         with open(path, "rb") as f:
-            for ctype, data in _png_chunks(f):
+            for ctype, data in png_chunks(f):
                 found |= _chunk_hits(ctype, data, frozenset(groups))
     elif media.kind == "video":
         found |= _video_tag_hits(path, frozenset(groups))
@@ -364,27 +364,8 @@ def _trailing_exif_hits(rest: bytes, groups: Groups) -> set[Redaction]:
 
 # -- PNG -------------------------------------------------------------------------------------
 
-_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _XMP_KEYWORD = b"XML:com.adobe.xmp"
 _TIME_KEYWORDS = (b"Creation Time", b"date:create", b"date:modify", b"date:timestamp")
-
-
-def _png_chunks(f: Any) -> Iterable[tuple[bytes, bytes]]:
-    if f.read(8) != _PNG_SIGNATURE:
-        raise InputError("not a PNG file")
-    while True:
-        head = f.read(8)
-        if not head:
-            return
-        if len(head) < 8:
-            raise InputError("the PNG file is truncated")
-        length, ctype = struct.unpack(">I4s", head)
-        data = f.read(length)
-        if len(data) != length or len(f.read(4)) != 4:
-            raise InputError("the PNG file is truncated")
-        yield ctype, data
-        if ctype == b"IEND":
-            return
 
 
 def _text_chunk(ctype: bytes, data: bytes) -> tuple[bytes, bytes | None]:
@@ -422,8 +403,8 @@ def _chunk_hits(ctype: bytes, data: bytes, groups: Groups) -> set[Redaction]:
 def _copy_png(src: Path, dst: Path, groups: Groups) -> set[Redaction]:
     removed: set[Redaction] = set()
     with open(src, "rb") as f, open(dst, "wb") as out:
-        out.write(_PNG_SIGNATURE)
-        for ctype, data in _png_chunks(f):
+        out.write(PNG_SIGNATURE)
+        for ctype, data in png_chunks(f):
             hits = _chunk_hits(ctype, data, groups)
             removed |= hits
             new: bytes | None = data

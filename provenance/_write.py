@@ -491,7 +491,9 @@ def sign(p: Plan, assertions: list[dict[str, Any]]) -> bytes:
     return write(p, build(p, assertions))
 
 
-def _sign_to(builder: c2pa.Builder, signer: c2pa.Signer, p: Plan, out: IO[bytes] | None) -> bytes:
+def _sign_to(
+    builder: c2pa.Builder, signer: c2pa.Signer, p: Plan, out: IO[bytes] | None
+) -> bytes:
     def run(f: IO[bytes], dest: IO[bytes]) -> bytes:
         # Descriptor streams let the library read and write the files itself instead of
         # calling back into Python for every 8 KiB (see provenance/_streams.py).

@@ -117,7 +117,8 @@ def _against_reference(
     report = judge(str(asset.path), asset.media.mime, source, store, trust)
     if not report.verdict.verified:
         raise ManifestError(
-            f"{reference}: the reference does not verify ({report.verdict.value}: {report.message})"
+            f"{reference}: the reference does not verify ({report.verdict.value}: "
+            f"{report.message})"
         )
     verdict, message = stripped_outcome()
     return replace(report, verdict=verdict, message=message), store
