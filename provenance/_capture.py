@@ -152,10 +152,13 @@ def from_manifest(assertions: Iterable[Mapping[str, Any]]) -> CaptureFacts | Non
         if base in (METADATA_LABEL, EXIF_LABEL) and facts is None:
             facts = from_assertion(data)
         elif base.startswith(ACTIONS_LABEL):
-            for act in data.get("actions") or ():
+            acts = data.get("actions")
+            for act in acts if isinstance(acts, list) else ():
                 params = act.get("parameters") if isinstance(act, Mapping) else None
                 names = params.get(REDACTED_PARAMETER) if isinstance(params, Mapping) else None
-                redacted.update(Redaction(n) for n in names or () if n in known)
+                for n in names if isinstance(names, list) else ():
+                    if isinstance(n, str) and n in known:
+                        redacted.add(Redaction(n))
     if facts is None and not redacted:
         return None
     return replace(facts or CaptureFacts(), redacted=tuple(r for r in Redaction if r in redacted))

@@ -217,17 +217,17 @@ def identities(
     claims aggregation kinds), each judged by the codes the C2PA library reported for it.
 
     results: the store's validation results for its active manifest (`success`,
-        `failure` and `informational` lists): c2pa-rs reports there the identities of every
-        manifest of the store, each under a URL naming its manifest and assertion;
-        certificates: each X.509 identity's signer
-        certificate (DER) by assertion label, for its fingerprint; anchors_supplied:
-        identity anchors were given (without them no identity is trusted)."""
+        `failure` and `informational` lists): c2pa-rs reports there the identities of
+        every manifest of the store, each under a URL naming its manifest and assertion.
+    certificates: each X.509 identity's signer certificate (DER) by assertion label,
+        for its fingerprint.
+    anchors_supplied: identity anchors were given (without them none is trusted)."""
     found = []
     for a in manifest.get("assertions") or []:
         label = str(a.get("label", ""))
         if not _is_identity(label):
             continue
-        data = a.get("data") if isinstance(a.get("data"), Mapping) else {}
+        data = _mapping(a.get("data"))
         where = _assertion_url(str(manifest.get("label") or ""), label)
         codes = {kind: _codes_for(where, results, kind) for kind in _KINDS}
         ruling = identity_ruling(
@@ -258,31 +258,33 @@ def _assertion_url(manifest: str, assertion: str) -> str:
 
 
 def _codes_for(url: str, results: Mapping[str, Any], kind: str) -> tuple[str, ...]:
-    return tuple(
-        str(item.get("code", ""))
-        for item in results.get(kind) or ()
-        if str(item.get("url", "")) == url
-    )
+    items = [_mapping(i) for i in _items(results.get(kind))]
+    return tuple(str(i.get("code", "")) for i in items if str(i.get("url", "")) == url)
 
 
 def _mapping(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
 
 
+def _items(value: Any) -> list[Any]:
+    """A list from a manifest's JSON; anything else (a hostile manifest's) is none."""
+    return value if isinstance(value, list) else []
+
+
 def _roles(payload: Mapping[str, Any]) -> tuple[str, ...]:
-    roles = payload.get("role") or payload.get("roles") or ()
-    return tuple(str(r) for r in ([roles] if isinstance(roles, str) else roles))
+    roles = payload.get("role") or payload.get("roles")
+    return tuple(str(r) for r in ([roles] if isinstance(roles, str) else _items(roles)))
 
 
 def _referenced(payload: Mapping[str, Any]) -> tuple[str, ...]:
-    refs = payload.get("referenced_assertions") or ()
+    refs = _items(payload.get("referenced_assertions"))
     return tuple(str(_mapping(r).get("url", "")).rsplit("/", 1)[-1] for r in refs)
 
 
 def _aggregated(judged: CreatorIdentity, data: Mapping[str, Any]) -> CreatorIdentity:
     payload = _mapping(data.get("c2paAsset"))
     verified = []
-    for v in data.get("verifiedIdentities") or ():
+    for v in _items(data.get("verifiedIdentities")):
         v = _mapping(v)
         provider = _mapping(v.get("provider"))
         verified.append(

@@ -235,7 +235,7 @@ _EXPLAIN = {
     "timeStamp.outsideValidity": "the timestamp is outside the signer certificate's validity",
 }
 
-_IDENTITY_CODES = ("cawg.",)  # the CAWG identity assertion's own status codes
+_IDENTITY_CODES = "cawg."  # the prefix of the CAWG identity assertion's own status codes
 TAMPERED_MESSAGE = "the asset was changed after it was signed"
 INIT_SEGMENT_MESSAGE = (
     "init segment: fragments not supplied, so the media itself was not checked "
@@ -249,10 +249,10 @@ def _explain(codes: set[str], ingredient_only: bool, details: Mapping[str, str])
             where = "in an ingredient: " if ingredient_only else ""
             text = text if ingredient_only else details.get(code, text)
             return f"{where}{text} ({code})"
-    where = "an ingredient failed validation: " if ingredient_only else "validation failed: "
     if all(c.startswith(_IDENTITY_CODES) for c in codes):
-        where = where.replace("failed validation", "has a creator identity that does not validate")
-        where = where.replace("validation failed", "a creator identity does not validate")
+        where = "in an ingredient: " if ingredient_only else ""
+        return f"{where}a creator identity does not validate: " + ", ".join(sorted(codes))
+    where = "an ingredient failed validation: " if ingredient_only else "validation failed: "
     return where + ", ".join(sorted(codes))
 
 

@@ -313,3 +313,29 @@ def test_corpus_identities(entry: dict[str, Any] | None) -> None:
     assert (report.verdict is Verdict.INVALID) == (
         status is IdentityStatus.INVALID or "signingCredential.expired" in report.status_codes
     )
+
+
+def test_hostile_identity_and_metadata_json_is_read_without_failing() -> None:
+    """A hostile manifest's JSON can hold anything where a list or an object belongs."""
+    from provenance import _manifest
+
+    manifest = {
+        "label": "urn:c2pa:x",
+        "assertions": [
+            {"label": "cawg.identity", "data": {"signer_payload": {"role": 5,
+             "referenced_assertions": 7}, "signature_info": []}},
+            {"label": "cawg.identity__1", "data": {"c2paAsset": 3, "verifiedIdentities": {}}},
+            {"label": "c2pa.actions.v2", "data": {"actions": [5, {"parameters": {
+                "org.provenance.redacted": [{"x": 1}, "location", "elsewhere"]}}]}},
+            {"label": "c2pa.metadata", "data": {"exif:GPSLatitude": [1], "tiff:Make": 7,
+             "exifEX:PhotographicSensitivity": {"@list": "x"}}},
+            {"label": "cawg.identity__2", "data": None},
+        ],
+    }  # fmt: skip
+    found = _manifest.identities(manifest, {"failure": 3, "success": [1]}, {},
+                                 anchors_supplied=True)  # fmt: skip
+    assert [i.status for i in found] == [IdentityStatus.UNVERIFIED] * 3
+    assert found[0].roles == () and found[1].verified == ()
+    capture = _manifest.capture(manifest)
+    assert capture is not None and capture.make == "7" and capture.position is None
+    assert capture.redacted == (provenance.Redaction.LOCATION,)
