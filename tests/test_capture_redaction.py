@@ -5,9 +5,11 @@ recorded; the input is never modified."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import av
+import c2pa
 import pytest
 from captureutil import (
     XMP_WITH_GPS,
@@ -34,10 +36,6 @@ LOCATION, DEVICE, TIME = Redaction.LOCATION, Redaction.DEVICE, Redaction.TIME
 
 def _metadata(path: Path) -> dict[str, object] | None:
     """The signed c2pa.metadata assertion, read back with the C2PA library."""
-    import json
-
-    import c2pa
-
     with open(path, "rb") as f, c2pa.Reader(detect(path).mime, f) as r:
         store = json.loads(r.json())
     manifest = store["manifests"][store["active_manifest"]]
