@@ -38,22 +38,27 @@ from .errors import (
     UsageError,
 )
 from .history import history
-from .identity import Identity, PrivateKey, SignCallback
-from .keygen import DevIdentity, generate_dev_identity, make_dev_chain
+from .identity import Creator, Identity, PrivateKey, SignCallback
+from .keygen import DevIdentity, generate_dev_creator, generate_dev_identity, make_dev_chain
 from .models import (
     Action,
     AssetStatus,
+    CaptureFacts,
     ChangedFile,
     Clock,
+    CreatorIdentity,
     FragmentReport,
     FrameRegions,
     FrameReport,
     Generator,
     History,
     HistoryNode,
+    IdentityStatus,
     Ingredient,
     NodeStatus,
     ParentIngredient,
+    Position,
+    Redaction,
     Retimed,
     Segment,
     SequenceReport,
@@ -68,6 +73,7 @@ from .models import (
     Verdict,
     VerificationBatch,
     VerificationReport,
+    VerifiedIdentity,
 )
 from .sign import sign
 from .trust import Trust
@@ -82,27 +88,34 @@ __all__ = [
     "history",
     "write_visual_report",
     # identities and trust
+    "Creator",
     "DevIdentity",
     "Identity",
     "PrivateKey",
     "SignCallback",
     "Trust",
+    "generate_dev_creator",
     "generate_dev_identity",
     "make_dev_chain",
     # results
     "Action",
     "AssetStatus",
+    "CaptureFacts",
     "ChangedFile",
     "Clock",
+    "CreatorIdentity",
     "FragmentReport",
     "FrameRegions",
     "FrameReport",
     "Generator",
     "History",
     "HistoryNode",
+    "IdentityStatus",
     "Ingredient",
     "NodeStatus",
     "ParentIngredient",
+    "Position",
+    "Redaction",
     "Retimed",
     "Segment",
     "SequenceReport",
@@ -117,6 +130,7 @@ __all__ = [
     "Verdict",
     "VerificationBatch",
     "VerificationReport",
+    "VerifiedIdentity",
     # the CI check
     "AssetResult",
     "CheckOptions",

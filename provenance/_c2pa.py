@@ -52,17 +52,23 @@ def context(
     *,
     trust_anchors_pem: str | None = None,
     allowed_pem: str | None = None,
+    identity_anchors_pem: str | None = None,
     builder: dict[str, Any] | None = None,
     core: dict[str, Any] | None = None,
 ) -> c2pa.Context:
     """A C2PA context with our settings. Identical settings share one context: building
-    one parses every trust anchor, which would otherwise be paid again for each file."""
+    one parses every trust anchor, which would otherwise be paid again for each file.
+
+    identity_anchors_pem: roots trusted for CAWG X.509 identity assertions; c2pa-rs 0.91
+    keeps them apart from the claim signers' anchors, as a trust list of kind "cawg"."""
     settings: dict[str, Any] = json.loads(json.dumps(_BASE_SETTINGS))
     trust: dict[str, Any] = {"trust_config": _SIGNER_EKUS}
     if trust_anchors_pem:
         trust["trust_anchors"] = trust_anchors_pem
     if allowed_pem:
         trust["allowed_list"] = allowed_pem
+    if identity_anchors_pem:
+        trust["anchors"] = [{"trust_anchors": identity_anchors_pem, "trust_kind": "cawg"}]
     settings["trust"] = trust
     if builder:
         settings["builder"] = builder

@@ -35,7 +35,7 @@ from typing import IO, Any, BinaryIO
 import c2pa
 from PIL import Image
 
-from . import _c2pa, _read, _streams
+from . import _c2pa, _cawg, _read, _streams
 from ._atomic import atomic_output, check_output, output_error, probe_output
 from ._limits import decodable, pillow_bomb_warnings_ignored
 from ._media import MediaType, detect, open_regular
@@ -56,7 +56,7 @@ from .errors import (
     UnsupportedFormatError,
     UsageError,
 )
-from .identity import Identity
+from .identity import Creator, Identity
 from .models import ParentIngredient, SignResult, SourceKind, Verdict, VerificationReport
 from .trust import Trust
 
@@ -128,6 +128,8 @@ class Plan:
     source_type: str | None  # IPTC digital source type URL
     parent: Parent | None  # the parent ingredient of an edit (None for a creation)
     tsa_url: str | None
+    creator: Creator | None = None  # adds the creator's identity assertion (CAWG)
+    extra_actions: tuple[dict[str, Any], ...] = ()  # recorded after the main action
 
     def result(
         self, input: Path, format: str, manifest: bytes, frames_signed: int | None
@@ -143,7 +145,15 @@ class Plan:
             action=self.action,
             source_type=self.source_type,
             parent=self.parent.record() if self.parent is not None else None,
+            creator=_subject(self.creator.identity) if self.creator else None,
+            creator_roles=self.creator.roles if self.creator else (),
         )
+
+
+def _subject(identity: Identity) -> str:
+    """A certificate's subject as the C2PA library spells it (`CN=..., O=...`)."""
+    subject = identity.certificate.subject
+    return ", ".join(f"{a.rfc4514_attribute_name}={a.value!s}" for a in subject)
 
 
 def plan(
@@ -160,6 +170,7 @@ def plan(
     sidecar: bool = False,
     force: bool = False,
     credentials: Path | None = None,
+    creator: Creator | None = None,
 ) -> Plan:
     """Validate a signing request; raises `ProvenanceError` before any expensive work.
 
@@ -183,6 +194,10 @@ def plan(
     if tsa_url is not None and not tsa_url.startswith(("http://", "https://")):
         raise UsageError(f"timestamp authority URL must be http(s): {tsa_url!r}")
     _check_identity(identity)
+    if creator is not None:
+        _check_identity(creator.identity, "creator")
+        if not _cawg.available():
+            raise SigningError(_cawg.UNAVAILABLE)
 
     stream = None if output is None or isinstance(output, Path) else output
     dst = _destination(source, output if isinstance(output, Path) else None, sidecar, stream)
@@ -213,6 +228,7 @@ def plan(
         source_type=url,
         parent=edit_of,
         tsa_url=tsa_url,
+        creator=creator,
     )
 
 
@@ -293,18 +309,18 @@ def _parent(asset: _read.Asset, credentials: Path | None) -> Parent:
     return Parent(asset.path, asset.media, report, source.store, store.results)
 
 
-def _check_identity(identity: Identity) -> None:
+def _check_identity(identity: Identity, who: str = "signer") -> None:
     """The C2PA library refuses a certificate outside its validity period, but only after
     the work; say so first."""
     cert = identity.certificate
     now = dt.datetime.now(dt.UTC)
     if now < cert.not_valid_before_utc:
         raise CredentialError(
-            f"the signer's certificate is not valid before {cert.not_valid_before_utc:%Y-%m-%d}"
+            f"the {who}'s certificate is not valid before {cert.not_valid_before_utc:%Y-%m-%d}"
         )
     if now > cert.not_valid_after_utc:
         raise CredentialError(
-            f"the signer's certificate expired on {cert.not_valid_after_utc:%Y-%m-%d}"
+            f"the {who}'s certificate expired on {cert.not_valid_after_utc:%Y-%m-%d}"
         )
 
 
@@ -326,7 +342,7 @@ def _definition(p: Plan, assertions: list[dict[str, Any]]) -> dict[str, Any]:
             "softwareAgent": {"name": CLAIM_GENERATOR, "version": __version__},
             "digitalSourceType": p.source_type,
         }
-        own.append({"label": ACTIONS_LABEL, "data": {"actions": [act]}})
+        own.append({"label": ACTIONS_LABEL, "data": {"actions": [act, *p.extra_actions]}})
     if p.author:
         own.append(
             {
@@ -389,6 +405,8 @@ def build(p: Plan, assertions: list[dict[str, Any]]) -> c2pa.Builder:
                 if p.source_type:
                     action_def["digitalSourceType"] = p.source_type
                 builder.add_action(action_def)
+            for extra in p.extra_actions:
+                builder.add_action(extra)
         if p.sidecar:
             builder.set_no_embed()
     except c2pa.C2paError as e:
@@ -419,16 +437,7 @@ def _add_parent(builder: c2pa.Builder, parent: Parent) -> None:
 def write(p: Plan, builder: c2pa.Builder) -> bytes:
     """Sign, and write the signed asset (or the sidecar store) atomically, or copy it to
     the plan's stream; returns the manifest store's bytes."""
-    try:
-        signer = c2pa.Signer.from_callback(
-            p.identity.sign,
-            c2pa.C2paSigningAlg[p.identity.alg.upper()],
-            p.identity.chain_pem,
-            p.tsa_url,
-        )
-    except c2pa.C2paError as e:
-        raise SigningError(f"cannot prepare the signer: {_c2pa.error_text(e)}") from None
-    with signer:
+    with _signer(p) as signer:
         if p.output is None:
             return _write_stream(p, builder, signer)
         if p.sidecar:
@@ -440,6 +449,22 @@ def write(p: Plan, builder: c2pa.Builder) -> bytes:
             with atomic_output(p.output, force=p.force) as out:
                 manifest = _sign_to(builder, signer, p, out)
     return manifest
+
+
+def _signer(p: Plan) -> c2pa.Signer:
+    """The claim signer: our callback, wrapped with the creator's identity signer when
+    the plan has a creator (both sign through our callbacks, so HSM keys work)."""
+    if p.creator is not None:
+        return _cawg.with_identity(p.identity, p.creator, tsa_url=p.tsa_url)
+    try:
+        return c2pa.Signer.from_callback(
+            p.identity.sign,
+            c2pa.C2paSigningAlg[p.identity.alg.upper()],
+            p.identity.chain_pem,
+            p.tsa_url,
+        )
+    except c2pa.C2paError as e:
+        raise SigningError(f"cannot prepare the signer: {_c2pa.error_text(e)}") from None
 
 
 def _write_stream(p: Plan, builder: c2pa.Builder, signer: c2pa.Signer) -> bytes:
@@ -473,8 +498,12 @@ def _sign_to(
         # Descriptor streams let the library read and write the files itself instead of
         # calling back into Python for every 8 KiB (see provenance/_streams.py).
         if _streams.available():
-            return _streams.sign_fds(builder, signer, p.media.mime, f.fileno(), dest)
-        return bytes(builder.sign(signer, p.media.mime, f, dest))
+            manifest = _streams.sign_fds(builder, signer, p.media.mime, f.fileno(), dest)
+        else:
+            manifest = bytes(builder.sign(signer, p.media.mime, f, dest))
+        if p.creator is not None:
+            _cawg.check_embedded(manifest)  # before any output appears
+        return manifest
 
     written = p.output or Path(tempfile.gettempdir())
     with open_regular(p.source) as f:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import struct
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import pytest
+from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
 from support.synth import make_audio
 
 from provenance import _demo_media as samples
@@ -22,6 +25,16 @@ CORPUS = Path(
     os.environ.get("PROVENANCE_CORPUS") or ROOT.parent / "shared" / "fixtures" / "c2pa-public"
 )
 REQUIRE_CORPUS_ENV = "PROVENANCE_REQUIRE_CORPUS"
+
+
+def schema_validator(name: str) -> Draft202012Validator:
+    """A validator for one of our schemas, which may refer to the others' definitions."""
+    loaded = [json.loads(p.read_text()) for p in sorted(SCHEMAS.glob("*.schema.json"))]
+    registry: Registry[Any] = Registry().with_resources(
+        (s["$id"], Resource.from_contents(s)) for s in loaded
+    )
+    schema = json.loads((SCHEMAS / name).read_text())
+    return Draft202012Validator(schema, registry=registry)
 
 
 def corpus_available() -> bool:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from jsonschema import Draft202012Validator
-from mediautil import SCHEMAS
+from mediautil import schema_validator
 
 from provenance.models import (
     Action,
@@ -38,7 +38,7 @@ from provenance.models import (
 
 
 def _validator(schema: str) -> Draft202012Validator:
-    return Draft202012Validator(json.loads((SCHEMAS / schema).read_text()))
+    return schema_validator(schema)
 
 
 FRAMES = FrameReport(
