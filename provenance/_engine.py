@@ -113,7 +113,7 @@ def imap(
     if jobs < 1:
         raise UsageError("--jobs must be at least 1")
     if engine is Engine.RAY:
-        return _ray_imap(task, items, jobs=jobs, address=address)
+        return _ray_imap(task, items, ray=_import_ray(), jobs=jobs, address=address)
     if address is not None:
         raise UsageError("--ray-address needs --engine ray")
     return _local_imap(task, items, jobs=jobs)
@@ -204,14 +204,17 @@ class _Part(Generic[T]):
 
 
 def _ray_imap(
-    task: Task[T, R], items: Iterable[T], *, jobs: int, address: str | None
+    task: Task[T, R], items: Iterable[T], *, ray: Any, jobs: int, address: str | None
 ) -> Iterator[R]:
-    ray = _import_ray()
+    source = batches(task, items)
+    first = next(source, None)
+    if first is None:
+        return  # nothing to do: no cluster to start
     started = not ray.is_initialized()
     if started:
         _ray_init(ray, address=address, cpus=None if address else jobs)
     try:
-        yield from _ray_ordered(ray, task, items)
+        yield from _ray_ordered(ray, task, chain([first], source))
     finally:
         if started:
             ray.shutdown()
@@ -233,11 +236,10 @@ def _ray_init(ray: Any, *, address: str | None, cpus: int | None) -> None:
         raise UsageError(f"cannot start or join {where}: {e}") from None
 
 
-def _ray_ordered(ray: Any, task: Task[T, R], items: Iterable[T]) -> Iterator[R]:
+def _ray_ordered(ray: Any, task: Task[T, R], source: Iterator[list[T]]) -> Iterator[R]:
     remote = ray.remote(num_cpus=1, max_retries=RAY_RETRIES)(_run_batch)
     shipped = ray.put(task)  # once, not with every batch
     cpus = max(1, int(ray.cluster_resources().get("CPU", 1)))
-    source = batches(task, items)
     line: deque[deque[_Part[T]]] = deque()  # per batch in input order: its parts
     running: set[Any] = set()
 
