@@ -188,9 +188,7 @@ def _import_ray() -> Any:
     try:
         import ray
     except ImportError:
-        raise UsageError(
-            "--engine ray needs Ray: pip install 'provenance-toolkit[ray]'"
-        ) from None
+        raise UsageError("--engine ray needs Ray: pip install 'provenance-toolkit[ray]'") from None
     return ray
 
 
@@ -281,4 +279,3 @@ def _ray_ordered(ray: Any, task: Task[T, R], source: Iterator[list[T]]) -> Itera
         yield from results
         if not head:
             line.popleft()
-

@@ -3,14 +3,24 @@ pool, and clear one-line errors for an unknown engine or a missing Ray."""
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from typer.testing import CliRunner
 
 from provenance._demo_media import make_photo
-from provenance._engine import BATCH_BYTES, BATCH_ITEMS, Engine, Task, batches, imap
+from provenance._engine import (
+    BATCH_BYTES,
+    BATCH_ITEMS,
+    RAY_RETRIES,
+    Engine,
+    Task,
+    batches,
+    imap,
+)
 from provenance.cli import app
 from provenance.errors import UsageError
 
@@ -76,3 +86,27 @@ def test_missing_ray_is_one_clear_line(monkeypatch: pytest.MonkeyPatch, tmp_path
         2,
         "error: unknown engine 'spark' (use local, ray)\n",
     )
+
+
+class DieOn(Task[int, str]):
+    """Kills its worker process on one item, as a native crash on a hostile file would."""
+
+    def __init__(self, bad: int):
+        self.bad = bad
+
+    def run(self, item: int) -> str:
+        if item == self.bad:
+            os._exit(1)
+        return f"ok {item}"
+
+    def lost(self, item: int, why: str) -> str:
+        return f"lost {item}: {why}"
+
+
+@pytest.mark.slow
+def test_an_item_that_kills_every_worker_is_its_own_row_on_ray(ray_instance: Any) -> None:
+    # Ray workers cannot import this test module: ship its classes by value.
+    ray_instance.cloudpickle.register_pickle_by_value(sys.modules[__name__])
+    out = list(imap(DieOn(5), range(10), engine=Engine.RAY))
+    assert out[:5] + out[6:] == [f"ok {i}" for i in (0, 1, 2, 3, 4, 6, 7, 8, 9)]
+    assert out[5] == f"lost 5: WorkerCrashedError after {RAY_RETRIES} retries"
