@@ -47,6 +47,30 @@ def _vm_hwm_mib() -> float:
     return float("nan")
 
 
+def _tree_cpu() -> float:
+    """CPU seconds (user+system) of this process and every process below it, live or
+    reaped: the driver, the pool's workers, Ray's daemons and workers alike."""
+    t = os.times()
+    total = t.user + t.system + t.children_user + t.children_system
+    children: dict[int, list[int]] = {}
+    ticks: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append(int(entry))
+        ticks[int(entry)] = sum(int(f) for f in fields[11:15])  # utime stime cutime cstime
+    todo = [os.getpid()]
+    while todo:
+        for pid in children.get(todo.pop(), []):
+            total += ticks[pid] / os.sysconf("SC_CLK_TCK")
+            todo.append(pid)
+    return total
+
+
 def child(mode: str, repo: Path, subset: str | None) -> dict[str, Any]:
     """One measurement, in this (fresh) process."""
     import logging
@@ -72,14 +96,14 @@ def child(mode: str, repo: Path, subset: str | None) -> dict[str, Any]:
         out["rss0"] = _vm_hwm_mib()
         out["wall"], out["assets"] = _engine_only(opts)
     else:
-        t = time.perf_counter()
+        t, c = time.perf_counter(), _tree_cpu()
         report = run_check(opts)
-        out["wall"] = time.perf_counter() - t
+        out["wall"], out["cpu"] = time.perf_counter() - t, _tree_cpu() - c
         out["assets"] = len(report.results)
         if engine is Engine.RAY:  # again, on the now warm workers
-            t = time.perf_counter()
+            t, c = time.perf_counter(), _tree_cpu()
             run_check(opts)
-            out["warm"] = time.perf_counter() - t
+            out["warm"], out["warm_cpu"] = time.perf_counter() - t, _tree_cpu() - c
     out["rss"] = _vm_hwm_mib()
     return out
 
@@ -215,6 +239,7 @@ def main() -> int:
         for _ in range(args.repeat):
             for mode in runs:
                 runs[mode].append(_run_child(mode, repo))
+            print("  round:", {m: round(r[-1]["wall"], 2) for m, r in runs.items()}, flush=True)
         load1 = os.getloadavg()[0]
         n = runs["pool"][0]["assets"]
         assert all(r["assets"] == n for rs in runs.values() for r in rs)
@@ -229,19 +254,26 @@ def main() -> int:
         def walls(mode: str) -> str:
             return ", ".join(f"{r['wall']:.2f}" for r in runs[mode])
 
+        cpu = {k: med(*k) for k in (("pool", "cpu"), ("ray", "cpu"), ("ray", "warm_cpu"))}
+        print(f"{'':29}{'wall s':>8}{'assets/s':>10}{'CPU s':>8}   wall runs")
+        rows = [
+            ("process pool, 2 workers", pool, cpu["pool", "cpu"], walls("pool")),
+            ("Ray 2 CPUs, fresh workers", ray_cold, cpu["ray", "cpu"], walls("ray")),
+            ("Ray 2 CPUs, warm workers", ray_warm, cpu["ray", "warm_cpu"], ""),
+        ]
+        for name, wall, cpu_s, each in rows:
+            print(f"  {name:27}{wall:8.2f}{n / wall:10.0f}{cpu_s:8.1f}   {each}")
         print(
-            f"  process pool, 2 workers      : {pool:7.2f} s  {n / pool:6.0f} assets/s"
-            f"   runs {walls('pool')}"
+            f"  Ray start-up (ray.init)    {med('ray', 'startup'):8.2f}  (apart; the workers' "
+            "first imports are the fresh - warm difference)"
         )
         print(
-            f"  Ray 2 CPUs, fresh workers    : {ray_cold:7.2f} s  {n / ray_cold:6.0f} assets/s"
-            f"   runs {walls('ray')}"
-        )
-        print(f"  Ray 2 CPUs, warm workers     : {ray_warm:7.2f} s  {n / ray_warm:6.0f} assets/s")
-        print(f"  Ray start-up (ray.init)      : {med('ray', 'startup'):7.2f} s  (apart)")
-        print(
-            f"  ratio Ray / pool             : {ray_cold / pool:5.2f}x fresh, "
+            f"  ratio Ray / pool, wall     : {ray_cold / pool:5.2f}x fresh, "
             f"{ray_warm / pool:5.2f}x warm  (target <= 1.2)"
+        )
+        print(
+            f"  ratio Ray / pool, CPU      : {cpu['ray', 'cpu'] / cpu['pool', 'cpu']:5.2f}x fresh, "
+            f"{cpu['ray', 'warm_cpu'] / cpu['pool', 'cpu']:5.2f}x warm  (whole process trees)"
         )
 
         # Driver memory: 1k assets (4 folders of 250) against all of them.
