@@ -47,6 +47,12 @@ def _vm_hwm_mib() -> float:
     return float("nan")
 
 
+def _own_cpu() -> float:
+    """CPU seconds of this process alone (all its threads)."""
+    t = os.times()
+    return t.user + t.system
+
+
 def _tree_cpu() -> float:
     """CPU seconds (user+system) of this process and every process below it, live or
     reaped: the driver, the pool's workers, Ray's daemons and workers alike."""
@@ -96,9 +102,10 @@ def child(mode: str, repo: Path, subset: str | None) -> dict[str, Any]:
         out["rss0"] = _vm_hwm_mib()
         out["wall"], out["assets"] = _engine_only(opts)
     else:
-        t, c = time.perf_counter(), _tree_cpu()
+        t, c, d = time.perf_counter(), _tree_cpu(), _own_cpu()
         report = run_check(opts)
         out["wall"], out["cpu"] = time.perf_counter() - t, _tree_cpu() - c
+        out["driver_cpu"] = _own_cpu() - d
         out["assets"] = len(report.results)
         if engine is Engine.RAY:  # again, on the now warm workers
             t, c = time.perf_counter(), _tree_cpu()
@@ -267,6 +274,9 @@ def main() -> int:
             f"  Ray start-up (ray.init)    {med('ray', 'startup'):8.2f}  (apart; the workers' "
             "first imports are the fresh - warm difference)"
         )
+        for mode in runs:
+            per = med(mode, "driver_cpu") / n * 1000
+            print(f"  driver CPU per asset, {mode:4} : {per:5.2f} ms  (walk, policy, report)")
         print(
             f"  ratio Ray / pool, wall     : {ray_cold / pool:5.2f}x fresh, "
             f"{ray_warm / pool:5.2f}x warm  (target <= 1.2)"

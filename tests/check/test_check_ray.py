@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from mediautil import MEDIA
+from mediautil import MEDIA, flip_media_byte
 from typer.testing import CliRunner
 
 from provenance import Identity, sign
@@ -45,12 +45,15 @@ def run(repo: Path, *args: str) -> tuple[int, str]:
 def archive_media(
     tmp_path_factory: pytest.TempPathFactory, media_dir: Path, identity: Identity
 ) -> Path:
-    """Every format signed once (by a signer the check policy does not trust), and a
-    folder of frames signed as one image sequence."""
+    """Every format signed once (by a signer the check policy does not trust), edited
+    copies of the videos, and a folder of frames signed as one image sequence."""
     d = tmp_path_factory.mktemp("archive")
     for ext in MEDIA:
         made = "digitalCreation"
         sign(media_dir / f"sample.{ext}", d / f"signed.{ext}", identity=identity, source_type=made)
+    for ext in ("mp4", "mov"):  # edited after signing: verifying decodes every frame
+        shutil.copy(d / f"signed.{ext}", d / f"tampered.{ext}")
+        flip_media_byte(d / f"tampered.{ext}", media_dir / f"sample.{ext}")
     frames = d / "frames"
     frames.mkdir()
     for i in range(3):
@@ -104,6 +107,9 @@ def test_ray_gives_the_local_report_hostile_file_included(
             ["untrusted-signer"],
         ), ext
     assert results["archive/frames"]["report"]["sequence"] is not None
+    for ext in ("mp4", "mov"):
+        r = results[f"archive/tampered.{ext}"]
+        assert r["verdict"] == "tampered" and r["report"]["frames"] is not None, ext
 
 
 def _ours(root_pid: int) -> set[int]:
