@@ -130,12 +130,14 @@ class Job:
         `{"error": ..., "status": ...}`. The folder is deleted and the slot freed when the
         work has stopped, even if the client goes away first."""
         events: queue.SimpleQueue[dict[str, Any]] = queue.SimpleQueue()
-        last = [0.0]
+        last: dict[str, Any] = {"at": 0.0, "stage": None}
 
         def emit(event: dict[str, Any]) -> None:
+            """Each new stage, its end, and at most five counts a second in between."""
             now = time.monotonic()
-            if now - last[0] >= 0.2 or event["done"] == event["total"]:
-                last[0] = now
+            new_stage = event["stage"] != last["stage"]
+            if new_stage or now - last["at"] >= 0.2 or event["done"] == event["total"]:
+                last.update(at=now, stage=event["stage"])
                 events.put({"progress": event})
 
         def run() -> None:
@@ -224,12 +226,12 @@ def create_app(settings: Settings | None = None) -> Starlette:
             )
             return VerificationBatch((report,), generator()).to_dict()
 
-        async for event in job.events(work):
-            if "result" in event:
-                return JSONResponse(event["result"], headers={"cache-control": "no-store"})
-            if "error" in event:
-                return _fail(event["status"], event["error"])
-        return _fail(500, "internal error (please report it)")
+        last: dict[str, Any] = {}
+        async for event in job.events(work):  # to its end: the folder goes, the slot frees
+            last = event
+        if "result" not in last:
+            return _fail(last.get("status", 500), last.get("error", "internal error"))
+        return JSONResponse(last["result"], headers={"cache-control": "no-store"})
 
     async def api_view(request: Request) -> Response:
         try:
