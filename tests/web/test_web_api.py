@@ -213,17 +213,19 @@ def test_bad_uploads(serve: Serve, web_media: Media, uploads: Path, tmp_path: Pa
 # -------------------------------------------------------------------------------- limits
 
 
-def test_upload_cap_413_declared_or_streamed(
-    serve: Serve, web_media: Media, uploads: Path
-) -> None:
+def test_upload_cap_413_declared_or_streamed(serve: Serve, web_media: Media, uploads: Path) -> None:
     server = serve(_trusted(web_media, uploads, limits=Limits(upload_bytes=50_000)))
     big = web_media.signed_video  # well over 50 kB
     r = httpx.post(f"{server.url}/api/verify", files=_files(big), timeout=60)
     assert r.status_code == 413 and "50000 bytes" in r.json()["error"]
     boundary = "b0undary"
     body = (
-        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.mp4"\r\n\r\n'
-    ).encode() + big.read_bytes() + f"\r\n--{boundary}--\r\n".encode()
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.mp4"\r\n\r\n'
+        ).encode()
+        + big.read_bytes()
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
 
     def chunks() -> Iterator[bytes]:  # no Content-Length: counted as it streams
         for i in range(0, len(body), 16384):
@@ -301,7 +303,7 @@ def test_page_static_files_and_headers(serve: Serve, web_media: Media, uploads: 
     server = serve(_trusted(web_media, uploads))
     page = httpx.get(f"{server.url}/")
     assert page.status_code == 200 and "text/html" in page.headers["content-type"]
-    assert "<script src=\"/static/app.js\"" in page.text and "http" not in page.text.replace(
+    assert '<script src="/static/app.js"' in page.text and "http" not in page.text.replace(
         'xmlns="http://www.w3.org/2000/svg"', ""
     )
     for path in ("/static/app.js", "/static/app.css"):
