@@ -9,6 +9,7 @@ upload, `routes` adds the registry's own API to the same application.
 
 from __future__ import annotations
 
+import os
 import socket
 from collections.abc import Callable
 
@@ -37,7 +38,8 @@ def serve(
     port: int = 8080,
     ready: Callable[[str], None] | None = None,
 ) -> None:
-    """Serve the verifier until interrupted; `ready(url)` is called once it listens.
+    """Serve the verifier until interrupted (Ctrl-C is a normal stop); `ready(url)` is
+    called once it listens.
     Raises `UsageError` when the address cannot be listened on."""
     import uvicorn
 
@@ -46,7 +48,8 @@ def serve(
             (host, port), family=socket.AF_INET6 if ":" in host else socket.AF_INET
         )
     except OSError as e:
-        raise UsageError(f"cannot listen on {host}:{port} ({e.strerror or e})") from None
+        why = os.strerror(e.errno) if e.errno else str(e)
+        raise UsageError(f"cannot listen on {host}:{port} ({why})") from None
     with sock:
         bound = sock.getsockname()[1]
         shown = f"[{host}]" if ":" in host else host
@@ -58,4 +61,7 @@ def serve(
         )
         if ready is not None:
             ready(f"http://{shown}:{bound}/")
-        uvicorn.Server(config).run(sockets=[sock])
+        try:
+            uvicorn.Server(config).run(sockets=[sock])
+        except KeyboardInterrupt:
+            pass  # uvicorn stops gracefully on Ctrl-C, then raises it again: a normal stop

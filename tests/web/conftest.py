@@ -8,7 +8,7 @@ from __future__ import annotations
 import socket
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
@@ -17,14 +17,16 @@ from mediautil import transplant_manifest
 from PIL import Image, ImageDraw
 from support.synth import Scene, make_audio, read_frames, replace_rect, write_video
 
-from provenance import DevIdentity, Identity, sign
+from provenance import DevIdentity, Identity, Trust, sign, verify
 from provenance import _demo_media as samples
-from provenance._web import Settings, create_app
+from provenance._vocab import Progress
+from provenance._web import Found, Lookup, Settings, create_app
 
 W, H, N = 320, 240, 90
 RECT = (80, 60, 80, 60)
 EDITED = range(30, 60)
 PHOTO_EDIT = (260, 160, 380, 320)  # an ellipse's box: x0, y0, x1, y1
+REGISTRY = "one signed original"
 
 
 class Server:
@@ -48,6 +50,23 @@ class Server:
     def stop(self) -> None:
         self.server.should_exit = True
         self.thread.join(10)
+
+
+def one_original(original: Path) -> Lookup:
+    """A lookup over a registry of one signed original (the registry's interface): the
+    stripped file judged against it, as `verify --reference` does."""
+
+    def lookup(path: Path, *, trust: Trust, progress: Progress | None) -> Found | None:
+        report = verify(path, trust=trust, reference=original, progress=progress)
+        frames = report.frames
+        if frames is None:
+            return None
+        alike = frames.summary["intact"] + frames.summary["reencoded"]
+        label = report.manifest_label or ""
+        report = replace(report, sidecar=f"{REGISTRY}#{label}")  # no path of the server's
+        return Found(report, REGISTRY, label, alike / frames.checked_frame_count)
+
+    return lookup
 
 
 @pytest.fixture

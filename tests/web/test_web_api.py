@@ -15,14 +15,14 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import EDITED, PHOTO_EDIT, RECT, Media, Server
+from conftest import EDITED, PHOTO_EDIT, RECT, Media, Server, one_original
 from mediautil import schema_validator
 from PIL import Image
 from support.synth import iou
 from typer.testing import CliRunner
 
-from provenance import Trust, verify
-from provenance._web import HEADERS, Found, Limits, Settings
+from provenance import Trust
+from provenance._web import HEADERS, Limits, Settings
 from provenance.cli import app
 from provenance.frames.visual import OUTLINES
 
@@ -144,22 +144,6 @@ def test_photo_with_its_sidecar(serve: Serve, web_media: Media, uploads: Path) -
     assert r.json()["reports"][0]["verdict"] == "trusted"
 
 
-def _one_original(original: Path) -> Any:
-    """A lookup over a registry of one signed original (the registry's interface): the
-    stripped file judged against it, as `verify --reference` does."""
-
-    def lookup(path: Path, *, trust: Trust, progress: Any) -> Found | None:
-        report = verify(path, trust=trust, reference=original, progress=progress)
-        frames = report.frames
-        if frames is None:
-            return None
-        alike = frames.summary["intact"] + frames.summary["reencoded"]
-        label = report.manifest_label or ""
-        return Found(report, "one signed original", label, alike / frames.checked_frame_count)
-
-    return lookup
-
-
 def test_stripped_copy_is_looked_up_only_with_a_registry(
     serve: Serve, web_media: Media, uploads: Path
 ) -> None:
@@ -169,7 +153,7 @@ def test_stripped_copy_is_looked_up_only_with_a_registry(
     assert last["result"]["registry"] is None
     assert httpx.get(f"{without.url}/api/info").json()["registry"] is False
 
-    found = serve(_trusted(web_media, uploads, lookup=_one_original(web_media.signed_video)))
+    found = serve(_trusted(web_media, uploads, lookup=one_original(web_media.signed_video)))
     assert httpx.get(f"{found.url}/api/info").json()["registry"] is True
     steps, last = _view(found, web_media.stripped_video)
     assert "looking up" in [s["stage"] for s in steps]

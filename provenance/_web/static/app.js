@@ -185,7 +185,7 @@ function show(v) {
       `${Math.round(v.registry.similarity * 100)}%: the credentials below are the signed ` +
       "original's, and the timeline compares your file with it.";
   }
-  facts(report, v.words);
+  facts(report, v.words, v.registry);
   problems(report, v.words);
   timeline(report, v.pictures);
   picture(report, v.pictures);
@@ -194,7 +194,7 @@ function show(v) {
   $("verdict-word").focus();
 }
 
-function facts(r, words) {
+function facts(r, words, registry) {
   const dl = $("facts");
   dl.replaceChildren();
   const row = (k, ...v) => dl.append(h("dt", {}, k), h("dd", {}, ...v));
@@ -222,7 +222,9 @@ function facts(r, words) {
   }
   if (r.capture) row("Capture", captureText(r.capture));
   for (const a of r.actions) row("Action", actionText(a, words));
-  if (r.manifest_source && r.manifest_source !== "embedded") {
+  if (registry) {
+    row("Credentials from", `the registry ${registry.registry}, manifest ${registry.manifest_id}`);
+  } else if (r.manifest_source && r.manifest_source !== "embedded") {
     row("Credentials from", `${r.manifest_source}: ${r.sidecar || ""}`);
   }
   for (const i of r.ingredients) {
@@ -372,7 +374,8 @@ function axis(segments, total) {
   const t0 = anchors[0][0];
   const t1 = anchors[anchors.length - 1][0];
   const span = Math.max(t1 - t0, 1e-3);
-  const step = [0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600].find((s) => span / s <= 6) || 1200;
+  const most = Math.max(2, Math.floor(el.clientWidth / 80)); // labels never overlap
+  const step = [0.5, 1, 2, 5, 10, 15, 30, 60, 120, 300, 600].find((s) => span / s <= most) || 1200;
   for (let t = Math.ceil(t0 / step) * step; t <= t1 + 1e-9; t += step) {
     let p = anchors[anchors.length - 1][1];
     for (let i = 1; i < anchors.length; i++) {
