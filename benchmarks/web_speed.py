@@ -10,6 +10,7 @@ rectangle swapped in over a tenth of its frames, re-encoded, with the signed man
 back (tampered). Signs the clip with a development identity. Then, round-robin:
 
 - `provenance verify FILE --trust CA --json`, a fresh process, as a person runs it;
+- the same with `--report DIR`, which also draws the pictures of what changed;
 - `provenance.verify()` in a warm process: the library's own time (the floor);
 - `POST /api/verify` to `provenance serve` (a separate process, warmed once): the upload
   over loopback included, as a script would call it;
@@ -63,7 +64,7 @@ def make_clips(work: Path, seconds: int) -> tuple[Path, Path, Path]:
                 small[75:150, 200:300] = donor.frame(i)[75:150, 200:300]
             yield np.repeat(np.repeat(small, 4, axis=0), 4, axis=1)
 
-    opts = {"crf": "20", "preset": "veryfast"}
+    opts = {"crf": "20", "preset": "ultrafast"}  # quick to make; decoding is what is timed
     write_video(work / "camera.mp4", frames(False), options=opts)
     write_video(tampered, frames(True), options=opts)
     provenance.sign(work / "camera.mp4", signed, identity=dev.load(),
@@ -122,6 +123,9 @@ def main() -> None:
                 variants: dict[str, Callable[[], object]] = {
                     "provenance verify (CLI process)": lambda cmd=cmd: subprocess.run(
                         cmd, capture_output=True, check=False
+                    ),
+                    "provenance verify --report DIR (CLI)": lambda cmd=cmd: subprocess.run(
+                        [*cmd, "--report", str(work / "report")], capture_output=True, check=False
                     ),
                     "provenance.verify() (library, warm)": lambda file=file: provenance.verify(
                         file, trust=trust

@@ -111,8 +111,9 @@ class Job:
     folder: Path
     deadline: float
     seconds: float
-    release: Callable[[], None]
+    slots: threading.BoundedSemaphore  # one of them is this job's until it closes
     cancelled: threading.Event = field(default_factory=threading.Event)
+    closed: bool = False
 
     def step_guard(self, emit: Callable[[dict[str, Any]], None]) -> Step:
         """A `Step` that passes progress on and stops the work when time is up or the
@@ -144,8 +145,7 @@ class Job:
             try:
                 events.put({"result": work(self.step_guard(emit))})
             except _OutOfTime:
-                events.put(_error(503, f"the verification took longer than this server's "
-                                       f"limit of {self.seconds:g} s"))  # fmt: skip
+                events.put(_error(503, f"the verification {_TOO_LONG} {self.seconds:g} s"))
             except Exception:  # a bug of ours: logged, never shown
                 _log.exception("web verifier: internal error")
                 events.put(_error(500, "internal error (please report it)"))
@@ -168,9 +168,13 @@ class Job:
 
     def close(self) -> None:
         """Delete the folder and free the slot (once)."""
-        shutil.rmtree(self.folder, ignore_errors=True)
-        self.release()
-        self.release = lambda: None
+        if not self.closed:
+            self.closed = True
+            shutil.rmtree(self.folder, ignore_errors=True)
+            self.slots.release()
+
+
+_TOO_LONG = "took longer than this server's limit of"
 
 
 def _error(status: int, message: str) -> dict[str, Any]:
@@ -191,26 +195,27 @@ def create_app(settings: Settings | None = None) -> Starlette:
         if not slots.acquire(blocking=False):
             raise _Failed(503, "the server is busy verifying other files; try again shortly")
         folder = Path(tempfile.mkdtemp(prefix="provenance-web-", dir=settings.temp_dir))
-        job = Job(folder, time.monotonic() + limits.seconds, limits.seconds, slots.release)
+        job = Job(folder, time.monotonic() + limits.seconds, limits.seconds, slots)
         try:
-            got = await receive(
-                request.headers.get("content-type", ""),
-                request.stream(),
-                folder,
-                max_bytes=limits.upload_bytes,
-            )
+            with anyio.fail_after(limits.seconds):  # a slow upload holds a slot no longer
+                got = await receive(
+                    request.headers.get("content-type", ""),
+                    request.stream(),
+                    folder,
+                    max_bytes=limits.upload_bytes,
+                )
             upload = Upload(
                 got.paths[FILE], got.names[FILE], got.paths.get(SIDECAR), got.names.get(SIDECAR)
             )
             _check_types(upload)
-        except TooLarge:
+        except BaseException as e:
             job.close()
-            raise _Failed(413, _too_large(limits)) from None
-        except UploadRefused as e:
-            job.close()
-            raise _Failed(e.status, str(e)) from None
-        except BaseException:
-            job.close()
+            if isinstance(e, TooLarge):
+                raise _Failed(413, _too_large(limits)) from None
+            if isinstance(e, UploadRefused):
+                raise _Failed(e.status, str(e)) from None
+            if isinstance(e, TimeoutError):
+                raise _Failed(503, f"the upload {_TOO_LONG} {limits.seconds:g} s") from None
             raise
         return job, upload
 

@@ -24,6 +24,7 @@ from .._vocab import (
     Progress,
     short_source_type,
 )
+from ..errors import ProvenanceError
 from ..history import history
 from ..models import History, Verdict, VerificationBatch, VerificationReport
 from ..trust import Trust
@@ -144,7 +145,11 @@ def verify_upload(
     if report.verdict is Verdict.UNSIGNED and lookup is not None:
         if step is not None:
             step("looking up", 0, None)
-        found = lookup(upload.path, trust=trust, progress=decoding)
+        try:
+            found = lookup(upload.path, trust=trust, progress=decoding)
+        except ProvenanceError as e:  # the file's own verdict stands; say why nothing more
+            message = f"{report.message}; registry lookup failed ({_scrub(str(e), upload)})"
+            report = replace(report, message=message)
         if found is not None:
             report = found.report
     return _named(report, upload), found

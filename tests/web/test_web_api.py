@@ -18,10 +18,13 @@ import pytest
 from conftest import EDITED, PHOTO_EDIT, RECT, Media, Server, one_original
 from mediautil import schema_validator
 from PIL import Image
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
 from support.synth import iou
 from typer.testing import CliRunner
 
-from provenance import Trust
+from provenance import InputError, Trust
 from provenance._web import HEADERS, Limits, Settings
 from provenance.cli import app
 from provenance.frames.visual import OUTLINES
@@ -165,6 +168,17 @@ def test_stripped_copy_is_looked_up_only_with_a_registry(
     assert report["path"] == "stripped.mp4" and report["manifest_source"] == "reference"
     assert report["frames"]["summary"]["edited"] == len(EDITED)
     assert view["pictures"] and view["history"] is None
+
+    def unreachable(path: Path, *, trust: Trust, progress: Any) -> None:
+        raise InputError("https://registry.example: cannot connect")
+
+    down = serve(_trusted(web_media, uploads, lookup=unreachable))
+    r = httpx.post(f"{down.url}/api/verify", files=_files(web_media.stripped_video), timeout=60)
+    report = r.json()["reports"][0]
+    assert report["verdict"] == "unsigned"
+    assert report["message"].endswith(
+        "registry lookup failed (https://registry.example: cannot connect)"
+    )
     assert list(uploads.iterdir()) == []
 
 
@@ -271,13 +285,48 @@ def test_busy_server_answers_503_and_frees_its_slot(
     assert list(uploads.iterdir()) == []
 
 
-def test_time_limit_503(serve: Serve, web_media: Media, uploads: Path) -> None:
-    server = serve(_trusted(web_media, uploads, limits=Limits(seconds=0.001)))
-    r = httpx.post(f"{server.url}/api/verify", files=_files(web_media.tampered_video), timeout=60)
-    assert r.status_code == 503 and "longer than this server's limit" in r.json()["error"]
-    _, last = _view(server, web_media.tampered_video)
+def test_time_limits_503(serve: Serve, web_media: Media, uploads: Path) -> None:
+    def slow_lookup(path: Path, *, trust: Trust, progress: Any) -> None:
+        time.sleep(1.5)  # a registry taking its time, then reporting progress
+        progress(1, 2)
+
+    server = serve(_trusted(web_media, uploads, lookup=slow_lookup, limits=Limits(seconds=1)))
+    photo = web_media.unsigned_photo  # unsigned, so it is looked up
+    _, last = _view(server, photo)
     assert last["status"] == 503 and "result" not in last
+    assert "the verification took longer than this server's limit of 1 s" in last["error"]
+    r = httpx.post(f"{server.url}/api/verify", files=_files(photo), timeout=60)
+    assert r.status_code == 503 and "verification took longer" in r.json()["error"]
+
+    boundary = "b0undary"
+
+    def stalled() -> Iterator[bytes]:
+        yield f'--{boundary}\r\nContent-Disposition: form-data; name="file"\r\n\r\n'.encode()
+        time.sleep(1.5)
+        yield photo.read_bytes() + f"\r\n--{boundary}--\r\n".encode()
+
+    r = httpx.post(
+        f"{server.url}/api/verify",
+        content=stalled(),
+        headers={"content-type": f"multipart/form-data; boundary={boundary}"},
+        timeout=60,
+    )
+    assert r.status_code == 503 and "the upload took longer" in r.json()["error"]
     assert list(uploads.iterdir()) == []
+
+
+def test_more_routes_share_the_app(serve: Serve, web_media: Media, uploads: Path) -> None:
+    """How the registry's own API joins the verifier: routes on the same application."""
+
+    async def algorithms(request: Request) -> JSONResponse:
+        return JSONResponse({"fingerprints": [], "watermarks": []})
+
+    route = Route("/services/supportedAlgorithms", algorithms)
+    server = serve(_trusted(web_media, uploads, routes=[route]))
+    r = httpx.get(f"{server.url}/services/supportedAlgorithms")
+    assert r.json() == {"fingerprints": [], "watermarks": []}
+    assert r.headers["content-security-policy"] == HEADERS["content-security-policy"]
+    assert httpx.get(f"{server.url}/").status_code == 200
 
 
 # ------------------------------------------------------------------------ page, headers
