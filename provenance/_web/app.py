@@ -114,6 +114,8 @@ class Job:
     slots: threading.BoundedSemaphore  # one of them is this job's until it closes
     cancelled: threading.Event = field(default_factory=threading.Event)
     closed: bool = False
+    inbox: queue.SimpleQueue[dict[str, Any]] = field(default_factory=queue.SimpleQueue)
+    shown: dict[str, Any] = field(default_factory=lambda: {"at": 0.0, "stage": None})
 
     def step_guard(self, emit: Callable[[dict[str, Any]], None]) -> Step:
         """A `Step` that passes progress on and stops the work when time is up or the
@@ -126,36 +128,38 @@ class Job:
 
         return step
 
-    async def events(self, work: Callable[[Step], Any]) -> AsyncIterator[dict[str, Any]]:
-        """Run `work` in a thread: its progress events, then `{"result": ...}` or
-        `{"error": ..., "status": ...}`. The folder is deleted and the slot freed when the
-        work has stopped, even if the client goes away first."""
-        events: queue.SimpleQueue[dict[str, Any]] = queue.SimpleQueue()
-        last: dict[str, Any] = {"at": 0.0, "stage": None}
+    def start(self, work: Callable[[Step], Any]) -> None:
+        """Run `work` in a thread of its own, which closes the job when the work stops:
+        finished, failed, out of time, or its client gone (`events` stops it then)."""
 
         def emit(event: dict[str, Any]) -> None:
             """Each new stage, its end, and at most five counts a second in between."""
             now = time.monotonic()
-            new_stage = event["stage"] != last["stage"]
-            if new_stage or now - last["at"] >= 0.2 or event["done"] == event["total"]:
-                last.update(at=now, stage=event["stage"])
-                events.put({"progress": event})
+            new_stage = event["stage"] != self.shown["stage"]
+            if new_stage or now - self.shown["at"] >= 0.2 or event["done"] == event["total"]:
+                self.shown.update(at=now, stage=event["stage"])
+                self.inbox.put({"progress": event})
 
         def run() -> None:
             try:
-                events.put({"result": work(self.step_guard(emit))})
+                outcome = {"result": work(self.step_guard(emit))}
             except _OutOfTime:
-                events.put(_error(503, f"the verification {_TOO_LONG} {self.seconds:g} s"))
+                outcome = _error(503, f"the verification {_TOO_LONG} {self.seconds:g} s")
             except Exception:  # a bug of ours: logged, never shown
                 _log.exception("web verifier: internal error")
-                events.put(_error(500, "internal error (please report it)"))
+                outcome = _error(500, "internal error (please report it)")
+            self.close()  # before the answer goes: the folder is gone when it arrives
+            self.inbox.put(outcome)
 
-        thread = threading.Thread(target=run, name="provenance-web", daemon=True)
-        thread.start()
+        threading.Thread(target=run, name="provenance-web", daemon=True).start()
+
+    async def events(self) -> AsyncIterator[dict[str, Any]]:
+        """The work's progress events, then `{"result": ...}` or `{"error": ..., "status":
+        ...}`. A client that goes away stops the work at its next progress call."""
         try:
             while True:
                 try:
-                    event = await anyio.to_thread.run_sync(events.get, True, 0.5)
+                    event = await anyio.to_thread.run_sync(self.inbox.get, True, 0.5)
                 except queue.Empty:
                     continue
                 yield event
@@ -163,8 +167,6 @@ class Job:
                     return
         finally:
             self.cancelled.set()
-            await anyio.to_thread.run_sync(thread.join)
-            self.close()
 
     def close(self) -> None:
         """Delete the folder and free the slot (once)."""
@@ -231,8 +233,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
             )
             return VerificationBatch((report,), generator()).to_dict()
 
+        job.start(work)
         last: dict[str, Any] = {}
-        async for event in job.events(work):  # to its end: the folder goes, the slot frees
+        async for event in job.events():
             last = event
         if "result" not in last:
             return _fail(last.get("status", 500), last.get("error", "internal error"))
@@ -248,8 +251,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
             view = view_upload(upload, trust=settings.trust, lookup=settings.lookup, step=step)
             return view.to_dict()
 
+        job.start(work)  # now, so that the job closes even if the answer never starts
+
         async def lines() -> AsyncIterator[bytes]:
-            async for event in job.events(work):
+            async for event in job.events():
                 yield json.dumps(event).encode() + b"\n"
 
         return StreamingResponse(

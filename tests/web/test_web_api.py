@@ -285,6 +285,24 @@ def test_busy_server_answers_503_and_frees_its_slot(
     assert list(uploads.iterdir()) == []
 
 
+def test_a_client_gone_mid_answer_stops_the_work(
+    serve: Serve, web_media: Media, uploads: Path
+) -> None:
+    server = serve(_trusted(web_media, uploads, limits=Limits(concurrent=1)))
+    files = _files(web_media.tampered_video)
+    with httpx.stream("POST", f"{server.url}/api/view", files=files, timeout=60) as r:
+        first = json.loads(next(r.iter_lines()))
+        assert first["progress"]["stage"] == "reading"
+    # the connection is closed: the work stops, its folder goes, its slot frees
+    for _ in range(300):
+        if not any(uploads.iterdir()):
+            break
+        time.sleep(0.05)
+    assert list(uploads.iterdir()) == []
+    r = httpx.post(f"{server.url}/api/verify", files=_files(web_media.unsigned_photo))
+    assert r.status_code == 200
+
+
 def test_time_limits_503(serve: Serve, web_media: Media, uploads: Path) -> None:
     def slow_lookup(path: Path, *, trust: Trust, progress: Any) -> None:
         time.sleep(1.5)  # a registry taking its time, then reporting progress
