@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from ..errors import UsageError
 from .app import HEADERS, Limits, Settings, create_app
-from .view import Found, Lookup, View, verify_upload, view_upload
+from .view import Found, Lookup
 
 __all__ = [
     "HEADERS",
@@ -23,11 +23,8 @@ __all__ = [
     "Limits",
     "Lookup",
     "Settings",
-    "View",
     "create_app",
     "serve",
-    "verify_upload",
-    "view_upload",
 ]
 
 
