@@ -15,6 +15,11 @@ from ._common import Command, err_console, exit_codes_help
 __all__ = ["register", "serve"]
 
 _LOOPBACK = ("127.0.0.1", "::1", "localhost")
+_EPILOG = exit_codes_help(
+    OK="stopped with Ctrl-C",
+    FAILED="not used",
+    ERROR="bad option, unreadable trust file, or an address that cannot be listened on",
+)
 
 
 def serve(
@@ -108,4 +113,4 @@ def serve(
 
 def register(app: typer.Typer) -> None:
     """Add the command to the app."""
-    app.command(cls=Command, epilog=exit_codes_help())(serve)
+    app.command(cls=Command, epilog=_EPILOG)(serve)
