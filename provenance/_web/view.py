@@ -129,22 +129,19 @@ def verify_upload(
     *,
     trust: Trust,
     lookup: Lookup | None = None,
-    step: Step | None = None,
+    step: Step = lambda stage, done, total: None,
 ) -> tuple[VerificationReport, Found | None]:
     """The upload's report, as `verify` makes it (a file that cannot be checked gets an
     `error` report); an unsigned file is looked up when there is a registry."""
 
     def decoding(done: int, total: int | None) -> None:
-        if step is not None:
-            step("decoding", done, total)
+        step("decoding", done, total)
 
-    if step is not None:
-        step("reading", 0, None)
+    step("reading", 0, None)
     (report,) = verify_many([upload.path], trust=trust, progress=decoding).reports
     found = None
     if report.verdict is Verdict.UNSIGNED and lookup is not None:
-        if step is not None:
-            step("looking up", 0, None)
+        step("looking up", 0, None)
         try:
             found = lookup(upload.path, trust=trust, progress=decoding)
         except ProvenanceError as e:  # the file's own verdict stands; say why nothing more
@@ -160,7 +157,7 @@ def view_upload(
     *,
     trust: Trust,
     lookup: Lookup | None = None,
-    step: Step | None = None,
+    step: Step = lambda stage, done, total: None,
     picture_width: int = 960,
 ) -> View:
     """The report, the edit history and the pictures of what changed, for the page."""
@@ -169,7 +166,7 @@ def view_upload(
     if report.manifest_label is not None and found is None:
         tree = history(upload.path, trust=trust)
         tree = replace(tree, path=upload.name, message=_scrub(tree.message, upload))
-    if step is not None and (report.frames is not None or report.regions):
+    if report.frames is not None or report.regions:
         step("drawing", 0, None)
     pictures = tuple(
         _picture(s.picture, s.regions, s.segment, s.frame)
