@@ -11,7 +11,7 @@ import c2pa
 
 from ._version import __version__
 
-__all__ = ["context", "error_kind", "error_text", "generator", "SDK_VERSION"]
+__all__ = ["context", "error_kind", "error_text", "generator", "signing_context", "SDK_VERSION"]
 
 SDK_VERSION: str = c2pa.sdk_version()
 
@@ -54,6 +54,27 @@ def context(
 ) -> c2pa.Context:
     """A C2PA context with our settings. Identical settings share one context: building
     one parses every trust anchor, which would otherwise be paid again for each file."""
+    settings = _settings(trust_anchors_pem, allowed_pem, builder, core)
+    return _context(json.dumps(settings, sort_keys=True), os.getpid())
+
+
+def signing_context(
+    signer: c2pa.Signer,
+    *,
+    builder: dict[str, Any] | None = None,
+    core: dict[str, Any] | None = None,
+) -> c2pa.Context:
+    """A context that carries `signer` (and consumes it), for the library's embeddable
+    signing API, which takes its signer from the context. Never shared: one per signing."""
+    return c2pa.Context.from_dict(_settings(None, None, builder, core), signer=signer)
+
+
+def _settings(
+    trust_anchors_pem: str | None,
+    allowed_pem: str | None,
+    builder: dict[str, Any] | None,
+    core: dict[str, Any] | None,
+) -> dict[str, Any]:
     settings: dict[str, Any] = json.loads(json.dumps(_BASE_SETTINGS))
     trust: dict[str, Any] = {"trust_config": _SIGNER_EKUS}
     if trust_anchors_pem:
@@ -65,7 +86,7 @@ def context(
         settings["builder"] = builder
     if core:
         settings["core"] = core
-    return _context(json.dumps(settings, sort_keys=True), os.getpid())
+    return settings
 
 
 @functools.lru_cache(maxsize=16)

@@ -20,14 +20,16 @@ ordinary Python file-object path.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import sys
+from collections.abc import Iterator
 from typing import IO, Any
 
 import c2pa
 
-__all__ = ["available", "sign_fds"]
+__all__ = ["available", "fd_stream", "sign_fds"]
 
 
 class _Native:
@@ -116,3 +118,12 @@ def sign_fds(
         finally:
             dest.seek(0, os.SEEK_END)  # the library moved the descriptor, not the object
     return bytes(manifest)
+
+
+@contextlib.contextmanager
+def fd_stream(fd: int) -> Iterator[Any]:
+    """A library stream (`C2paStream*`) that reads, writes and seeks descriptor `fd`."""
+    if _NATIVE is None:
+        raise RuntimeError("native streams are unavailable")
+    with _FdStream(_NATIVE, fd) as stream:
+        yield stream._stream
