@@ -4,10 +4,18 @@ from __future__ import annotations
 
 import hashlib
 import struct
+from collections.abc import Iterator
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
-from provenance import samples
+import av
+import c2pa
+import numpy as np
+
+from provenance import Identity, _c2pa, _single_pass, samples
+from provenance.frames.synth import Scene
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 SCHEMAS = Path(__file__).resolve().parents[1] / "schemas"
@@ -95,3 +103,59 @@ def transplant_manifest(signed: Path, edited: Path) -> None:
     # Appended, so no chunk offset of the re-encoded file moves.
     with edited.open("ab") as f:
         f.write(box)
+
+
+# -- single-pass BMFF signing (provenance._single_pass) ----------------------------------
+
+BMFF_MIME = {"mp4": "video/mp4", "mov": "video/quicktime", "m4a": "audio/mp4"}
+CREATED = {
+    "action": "c2pa.created",
+    "digitalSourceType": "http://cv.iptc.org/newscodes/digitalsourcetype/digitalCapture",
+}
+
+
+def single_pass_builder(identity: Identity, title: str = "single pass") -> c2pa.Builder:
+    """A builder as the write step makes one: its context carries the signer."""
+    signer = c2pa.Signer.from_callback(
+        identity.sign, c2pa.C2paSigningAlg[identity.alg.upper()], identity.chain_pem
+    )
+    definition = {
+        "claim_generator_info": [{"name": "provenance-toolkit tests"}],
+        "title": title,
+        "assertions": [{"label": "c2pa.actions", "data": {"actions": [CREATED]}}],
+    }
+    return c2pa.Builder(definition, context=_c2pa.signing_context(signer))
+
+
+def sign_single_pass(src: Path, dst: Path, identity: Identity, **kw: Any) -> bytes:
+    """Sign an MP4/MOV/M4A through provenance._single_pass; the manifest store."""
+    with open(src, "rb") as f, open(dst, "w+b") as out:
+        return _single_pass.sign_bmff(
+            single_pass_builder(identity), BMFF_MIME[src.suffix[1:]], f, out, **kw
+        )
+
+
+def make_mp4(
+    path: Path, frames: int, *, options: dict[str, str] | None = None, noise: bool = False
+) -> Path:
+    """H.264 in MP4; `noise` frames are 1080p lossless intra noise (about 3.8 MB each)."""
+    size = (1920, 1080) if noise else (320, 240)
+    rng = np.random.default_rng(5)
+    pictures: Iterator[np.ndarray] = (
+        (rng.integers(0, 256, (size[1], size[0], 3), dtype=np.uint8) for _ in range(frames))
+        if noise
+        else iter(Scene(*size, seed=3).frames(frames))
+    )
+    with av.open(str(path), "w", format="mp4", options=options or {}) as out:
+        stream = out.add_stream("libx264", rate=30)
+        assert isinstance(stream, av.VideoStream)
+        stream.width, stream.height, stream.pix_fmt = size[0], size[1], "yuv420p"
+        stream.time_base = Fraction(1, 30)
+        if noise:
+            stream.options = {"qp": "0", "preset": "ultrafast", "x264-params": "keyint=1"}
+        for i, picture in enumerate(pictures):
+            frame = av.VideoFrame.from_ndarray(picture, format="rgb24")
+            frame.pts = i
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode(None))
+    return path

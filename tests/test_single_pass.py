@@ -6,43 +6,25 @@ from __future__ import annotations
 import hashlib
 import json
 import struct
-from collections.abc import Callable, Iterator
-from fractions import Fraction
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import av
 import c2pa
-import numpy as np
 import pytest
-from mediautil import C2PA_UUID, bmff_boxes, flip_media_byte, sha256
+from mediautil import (
+    BMFF_MIME,
+    C2PA_UUID,
+    bmff_boxes,
+    flip_media_byte,
+    make_mp4,
+    sha256,
+    sign_single_pass,
+    single_pass_builder,
+)
 
-from provenance import DevIdentity, Identity, Verdict, _c2pa, _embeddable, _single_pass, verify
-from provenance.frames.synth import Scene
-
-MIME = {"mp4": "video/mp4", "mov": "video/quicktime", "m4a": "audio/mp4"}
-CREATED = {
-    "action": "c2pa.created",
-    "digitalSourceType": "http://cv.iptc.org/newscodes/digitalsourcetype/digitalCapture",
-}
-
-
-def builder(identity: Identity, title: str = "single pass") -> c2pa.Builder:
-    """A builder as the write step makes one: its context carries the signer."""
-    signer = c2pa.Signer.from_callback(
-        identity.sign, c2pa.C2paSigningAlg[identity.alg.upper()], identity.chain_pem
-    )
-    definition = {
-        "claim_generator_info": [{"name": "provenance-toolkit tests"}],
-        "title": title,
-        "assertions": [{"label": "c2pa.actions", "data": {"actions": [CREATED]}}],
-    }
-    return c2pa.Builder(definition, context=_c2pa.signing_context(signer))
-
-
-def sign_single_pass(src: Path, dst: Path, identity: Identity, **kw: Any) -> bytes:
-    with open(src, "rb") as f, open(dst, "w+b") as out:
-        return _single_pass.sign_bmff(builder(identity), MIME[src.suffix[1:]], f, out, **kw)
+from provenance import DevIdentity, Identity, Verdict, _embeddable, _single_pass, verify
 
 
 def decoded(path: Path) -> list[str]:
@@ -62,36 +44,10 @@ def bmff_hash(path: Path, mime: str) -> dict[str, Any]:
     return dict(a["data"])
 
 
-def write_video(
-    path: Path, frames: int, *, options: dict[str, str] | None = None, noise: bool = False
-) -> Path:
-    """H.264 in MP4; `noise` frames are 1080p lossless intra noise (about 3.8 MB each)."""
-    size = (1920, 1080) if noise else (320, 240)
-    rng = np.random.default_rng(5)
-    pictures: Iterator[np.ndarray] = (
-        (rng.integers(0, 256, (size[1], size[0], 3), dtype=np.uint8) for _ in range(frames))
-        if noise
-        else iter(Scene(*size, seed=3).frames(frames))
-    )
-    with av.open(str(path), "w", format="mp4", options=options or {}) as out:
-        stream = out.add_stream("libx264", rate=30)
-        assert isinstance(stream, av.VideoStream)
-        stream.width, stream.height, stream.pix_fmt = size[0], size[1], "yuv420p"
-        stream.time_base = Fraction(1, 30)
-        if noise:
-            stream.options = {"qp": "0", "preset": "ultrafast", "x264-params": "keyint=1"}
-        for i, picture in enumerate(pictures):
-            frame = av.VideoFrame.from_ndarray(picture, format="rgb24")
-            frame.pts = i
-            out.mux(stream.encode(frame))
-        out.mux(stream.encode(None))
-    return path
-
-
 @pytest.fixture(scope="module")
 def big_mp4(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """About 11 MB: three Merkle leaves."""
-    return write_video(tmp_path_factory.mktemp("big") / "big.mp4", 3, noise=True)
+    return make_mp4(tmp_path_factory.mktemp("big") / "big.mp4", 3, noise=True)
 
 
 def test_the_library_build_passes_the_self_check() -> None:
@@ -99,7 +55,7 @@ def test_the_library_build_passes_the_self_check() -> None:
     assert _single_pass.available()
 
 
-@pytest.mark.parametrize("ext", sorted(MIME))
+@pytest.mark.parametrize("ext", sorted(BMFF_MIME))
 def test_signs_in_one_pass_and_verifies_trusted(
     ext: str, media: Callable[[str], Path], identity: Identity, dev: DevIdentity, tmp_path: Path
 ) -> None:
@@ -122,7 +78,7 @@ def test_signs_in_one_pass_and_verifies_trusted(
     assert box[8:24] == C2PA_UUID and box[28:37] == b"manifest\0" and box[45:].startswith(store)
     for mdat in (b for b in boxes if b.kind == "mdat"):
         assert struct.unpack(">I", data[mdat.start : mdat.start + 4]) == (1,), "64-bit header"
-    (merkle,) = bmff_hash(out, MIME[ext])["merkle"]
+    (merkle,) = bmff_hash(out, BMFF_MIME[ext])["merkle"]
     # Variable-size leaves. (The library's JSON shows number arrays as base64 bytes, so
     # the sizes themselves are checked by validation, not read here.)
     assert merkle["count"] == len(merkle["hashes"]) and "variableBlockSizes" in merkle
@@ -148,7 +104,7 @@ def test_media_data_is_hashed_as_4_mib_leaves(
 
 
 def test_moov_before_mdat(identity: Identity, dev: DevIdentity, tmp_path: Path) -> None:
-    src = write_video(tmp_path / "faststart.mp4", 20, options={"movflags": "faststart"})
+    src = make_mp4(tmp_path / "faststart.mp4", 20, options={"movflags": "faststart"})
     assert [b.kind for b in bmff_boxes(src.read_bytes())][:2] == ["ftyp", "moov"]
     out = tmp_path / "out.mp4"
     sign_single_pass(src, out, identity)
@@ -189,8 +145,8 @@ def test_a_changed_byte_is_tampered(
 def test_fragmented_mp4_is_not_applicable_and_leaves_the_output_empty(
     identity: Identity, tmp_path: Path
 ) -> None:
-    src = write_video(tmp_path / "frag.mp4", 20, options={"movflags": "frag_keyframe+empty_moov"})
-    b = builder(identity)
+    src = make_mp4(tmp_path / "frag.mp4", 20, options={"movflags": "frag_keyframe+empty_moov"})
+    b = single_pass_builder(identity)
     with open(src, "rb") as f, open(tmp_path / "out.mp4", "w+b") as out:
         out.write(b"stale")
         with pytest.raises(_single_pass.NotApplicable, match="moof"):
@@ -204,7 +160,7 @@ def test_other_formats_are_not_applicable(
 ) -> None:
     with open(media("jpg"), "rb") as f, open(tmp_path / "out.jpg", "w+b") as out:
         with pytest.raises(_single_pass.NotApplicable, match="image/jpeg"):
-            _single_pass.sign_bmff(builder(identity), "image/jpeg", f, out)
+            _single_pass.sign_bmff(single_pass_builder(identity), "image/jpeg", f, out)
 
 
 def test_unavailable_when_the_api_is_missing_or_the_self_check_fails(
@@ -224,6 +180,6 @@ def test_unavailable_when_the_api_is_missing_or_the_self_check_fails(
             assert not _single_pass.available()
             with open(media("mp4"), "rb") as f, open(tmp_path / "o.mp4", "w+b") as out:
                 with pytest.raises(_single_pass.NotApplicable):
-                    _single_pass.sign_bmff(builder(identity), "video/mp4", f, out)
+                    _single_pass.sign_bmff(single_pass_builder(identity), "video/mp4", f, out)
         _single_pass.available.cache_clear()
     assert _single_pass.available()
