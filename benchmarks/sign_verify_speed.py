@@ -8,6 +8,9 @@ Generates (into a temporary folder, or a --workdir cache) two MP4s of about 250 
   (also with the fsync that our atomic output does);
 * `provenance.sign` (fingerprints off: this measures the C2PA part) and `provenance.verify`
   (localize off);
+* single-pass signing (`provenance._single_pass`: the file copied once, its media data
+  hashed as Merkle leaves on the way, the manifest patched in place; with fsync), and the
+  verification of its output by `provenance.verify` and by a bare `c2pa.Reader`;
 * bare c2pa-python as the baseline: `Builder.sign` with plain Python file objects and
   default settings, and `Reader`;
 * a table of variants of the bare library call, one change at a time, with the time to
@@ -19,8 +22,11 @@ the operation only (no interpreter start-up or imports), and its peak memory is 
 child's RSS high-water mark (VmHWM). Figures are medians of --runs runs, taken round-robin
 so that the noise of a shared machine falls on every row alike; ratios are medians too.
 
+Peak memory is also taken at a third, larger size (--large-mb, 1000 by default), one run,
+for the rows that are meant to stay flat (the bare-library variants are skipped there).
+
 Run:  .venv/bin/python benchmarks/sign_verify_speed.py [--quick] [--workdir DIR]
-(about 4-6 minutes on 2 cores; --quick: 40/80 MB files and 2 runs, about a minute).
+(about 6-8 minutes on 2 cores; --quick: 40/80/160 MB files and 2 runs, about a minute).
 """
 
 from __future__ import annotations
@@ -218,6 +224,28 @@ def child(spec: dict[str, Any]) -> dict[str, Any]:
                 with _open_pair(src, dst, spec["streams"]) as (f, o):
                     return len(builder.sign(signer, mime, f, o))
 
+    elif op == "single_pass":
+        import c2pa
+
+        from provenance import _c2pa, _single_pass
+        from provenance.keygen import DevIdentity
+
+        keys = Path(spec["keys"])
+        identity = DevIdentity(keys / "signer.key", keys / "signer.pem", keys / "ca.pem").load()
+
+        def prepared() -> Any:
+            # Timed from the first use: the one-time self-check (about 30 ms) included.
+            signer = c2pa.Signer.from_callback(
+                identity.sign, c2pa.C2paSigningAlg[identity.alg.upper()], identity.chain_pem
+            )
+            context = _c2pa.signing_context(signer, builder={"thumbnail": {"enabled": False}})
+            builder = c2pa.Builder(_manifest(Path(src).name), context=context)
+            with open(src, "rb") as f, open(dst, "w+b") as o:
+                n = len(_single_pass.sign_bmff(builder, spec["mime"], f, o))
+                o.flush()
+                os.fsync(o.fileno())  # as provenance.sign's atomic output does
+            return n
+
     elif op == "idle":
         import c2pa  # noqa: F401
 
@@ -344,7 +372,8 @@ def header(sizes: list[str]) -> str:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--workdir", type=Path, help="keep generated media here between runs")
-    ap.add_argument("--quick", action="store_true", help="40/80 MB videos, 2 runs")
+    ap.add_argument("--quick", action="store_true", help="40/80/160 MB videos, 2 runs")
+    ap.add_argument("--large-mb", type=int, help="third size, memory only (1000; 0: none)")
     ap.add_argument("--runs", type=int, help="timed runs per row (default 3; --quick 2)")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -355,11 +384,12 @@ def main() -> None:
     t_start = time.perf_counter()
     runs = args.runs or (2 if args.quick else 3)
     small_mb, big_mb = (40, 80) if args.quick else (250, 500)
+    large_mb = args.large_mb if args.large_mb is not None else (160 if args.quick else 1000)
     owned = args.workdir is None
     work = Path(tempfile.mkdtemp(prefix="sign-speed-")) if owned else args.workdir
     work.mkdir(parents=True, exist_ok=True)
     try:
-        bench(work, runs, small_mb, big_mb)
+        bench(work, runs, small_mb, big_mb, large_mb)
     finally:
         for p in work.glob("out-*"):
             p.unlink()
@@ -368,7 +398,7 @@ def main() -> None:
     print(f"\ntotal {time.perf_counter() - t_start:.0f} s")
 
 
-def bench(work: Path, runs: int, small_mb: int, big_mb: int) -> None:
+def bench(work: Path, runs: int, small_mb: int, big_mb: int, large_mb: int) -> None:
     from provenance import _streams
     from provenance.keygen import generate_dev_identity
 
@@ -378,17 +408,20 @@ def bench(work: Path, runs: int, small_mb: int, big_mb: int) -> None:
         generate_dev_identity(keys, org="Benchmark", force=True)
     small = make_video(work / f"video-{small_mb}.mp4", small_mb)
     big = make_video(work / f"video-{big_mb}.mp4", big_mb)
+    large = make_video(work / f"video-{large_mb}.mp4", large_mb) if large_mb else None
     photo = make_jpeg(work / "photo-24mp.jpg")
-    sizes = [f"{small.stat().st_size / MB:.0f}MB", f"{big.stat().st_size / MB:.0f}MB"]
+    videos = [small, big] + ([large] if large else [])
+    sizes = [f"{p.stat().st_size / MB:.0f}MB" for p in videos]
     gate = getattr(sys.modules["provenance.sign"], "_MERKLE_FROM_BYTES", None)
     modes = ", ".join(
         f"{z}: {'Merkle' if gate is not None and p.stat().st_size >= gate else 'plain'}"
-        for z, p in zip(sizes, (small, big), strict=True)
+        for z, p in zip(sizes, videos, strict=True)
     )
     print(f"native fd streams available: {_streams.available()}; runs per row: {runs}")
     print(f"provenance.sign BMFF hash mode by size ({modes}); gate {gate} bytes")
     base = {"keys": str(keys)}
     out_mp4 = str(work / "out-video.mp4")
+    out_sp = str(work / "out-single-pass.mp4")
 
     rows: dict[str, Samples] = {}
 
@@ -400,16 +433,25 @@ def bench(work: Path, runs: int, small_mb: int, big_mb: int) -> None:
     mp4 = "video/mp4"
     vs = variants()
     idle = run_child({**base, "op": "idle", "src": str(big)})
-    for src, size, timed in [(big, sizes[1], True)] * runs + [(small, sizes[0], False)]:
+    rounds = [(big, sizes[1], True)] * runs + [(small, sizes[0], False)]
+    if large is not None:
+        rounds.append((large, sizes[2], False))
+    for src, size, timed in rounds:
         s = str(src)
         measure("floor: SHA-256 (hashlib, 1 MiB)", {"op": "sha256", "src": s}, size, timed)
         measure("floor: read+hash+write copy", {"op": "copy", "src": s, "dst": out_mp4}, size,
                 timed)  # fmt: skip
         measure("floor: copy + fsync", {"op": "copy_fsync", "src": s, "dst": out_mp4}, size,
                 timed)  # fmt: skip
+        measure("single-pass sign", {"op": "single_pass", "src": s, "dst": out_sp, "mime": mp4},
+                size, timed)  # fmt: skip
+        measure("single-pass: provenance.verify", {"op": "verify", "src": out_sp}, size, timed)
+        measure("single-pass: bare c2pa verify",
+                {"op": "c2pa_verify", "src": out_sp, "mime": mp4}, size, timed)  # fmt: skip
+        Path(out_sp).unlink(missing_ok=True)
         measure("provenance.sign", {"op": "sign", "src": s, "dst": out_mp4}, size, timed)
         measure("provenance.verify", {"op": "verify", "src": out_mp4}, size, timed)
-        for v in vs:
+        for v in vs if src is not large else vs[:0]:
             spec = {"src": s, "dst": out_mp4, "mime": mp4, "settings": v.settings}
             measure(f"sign  {v.name}", {**spec, "op": "c2pa_sign", "streams": v.streams}, size,
                     timed)  # fmt: skip
@@ -418,7 +460,7 @@ def bench(work: Path, runs: int, small_mb: int, big_mb: int) -> None:
         Path(out_mp4).unlink(missing_ok=True)
 
     sha, copy = rows["floor: SHA-256 (hashlib, 1 MiB)"], rows["floor: read+hash+write copy"]
-    print(f"\nVIDEO ({sizes[1]} timed; peak RSS of a fresh process at both sizes; an idle "
+    print(f"\nVIDEO ({sizes[1]} timed; peak RSS of a fresh process at each size; an idle "
           f"child that imported c2pa and provenance peaks at {idle['hwm']:.0f} MiB)")  # fmt: skip
     print(header(sizes))
     print(fmt_row("floor: SHA-256 (hashlib, 1 MiB)", sha, None, sizes))
@@ -428,6 +470,13 @@ def bench(work: Path, runs: int, small_mb: int, big_mb: int) -> None:
     print(fmt_row("provenance.sign  (vs copy+fsync: it fsyncs)", rows["provenance.sign"],
                   rows["floor: copy + fsync"], sizes))  # fmt: skip
     print(fmt_row("provenance.verify (vs SHA-256)", rows["provenance.verify"], sha, sizes))
+    fsync_floor, sp = rows["floor: copy + fsync"], rows["single-pass sign"]
+    print(fmt_row("single-pass sign (vs copy+fsync: target 1.5)", sp, fsync_floor, sizes))
+    print(fmt_row("single-pass sign (vs hash+copy)", sp, copy, sizes))
+    sp_verify = rows["single-pass: provenance.verify"]
+    print(fmt_row("  provenance.verify it (vs SHA-256: 1.2)", sp_verify, sha, sizes))
+    print(fmt_row("  bare c2pa verify it (vs SHA-256)", rows["single-pass: bare c2pa verify"], sha,
+                  sizes))  # fmt: skip
     bare_sign, bare_verify = f"sign  {vs[0].name}", f"verify {vs[0].name}"
     print(fmt_row("bare c2pa sign   (vs hash+copy)", rows[bare_sign], copy, sizes))
     print(fmt_row("bare c2pa verify (vs SHA-256)", rows[bare_verify], sha, sizes))
@@ -435,14 +484,20 @@ def bench(work: Path, runs: int, small_mb: int, big_mb: int) -> None:
           f"{ratio(rows['provenance.sign'].s, rows[bare_sign].s):.2f}x;  "
           f"provenance.verify / bare c2pa verify: "
           f"{ratio(rows['provenance.verify'].s, rows[bare_verify].s):.2f}x")  # fmt: skip
-    print(f"  verdicts: provenance.verify {sorted(rows['provenance.verify'].results)}")
+    print(f"  single-pass sign / provenance.sign: {ratio(sp.s, rows['provenance.sign'].s):.2f}x"
+          f" wall, {ratio(sp.cpu, rows['provenance.sign'].cpu):.2f}x CPU; / bare c2pa sign: "
+          f"{ratio(sp.s, rows[bare_sign].s):.2f}x wall")  # fmt: skip
+    print(
+        f"  verdicts: provenance.verify {sorted(rows['provenance.verify'].results)}, of the "
+        f"single-pass output {sorted(rows['single-pass: provenance.verify'].results)}"
+    )
 
     print(VARIANTS_NOTE)
-    print(header(sizes))
+    print(header(sizes[:2]))
     for v in vs:
-        print(fmt_row(f"sign  {v.name}"[:46], rows[f"sign  {v.name}"], copy, sizes))
+        print(fmt_row(f"sign  {v.name}"[:46], rows[f"sign  {v.name}"], copy, sizes[:2]))
         r = rows[f"verify {v.name}"]
-        print(fmt_row(f"  verify it ({'/'.join(sorted(r.results))})", r, sha, sizes))
+        print(fmt_row(f"  verify it ({'/'.join(sorted(r.results))})", r, sha, sizes[:2]))
 
     # JPEG
     jrows: dict[str, Samples] = {}
