@@ -114,24 +114,43 @@ CREATED = {
 }
 
 
-def single_pass_builder(identity: Identity, title: str = "single pass") -> c2pa.Builder:
-    """A builder as the write step makes one: its context carries the signer."""
+def single_pass_builder(
+    identity: Identity, *, tsa_url: str | None = None, parent: Path | None = None
+) -> c2pa.Builder:
+    """A builder as the write step makes one: its context carries the signer. With
+    `parent`, an edit of that file (as `provenance.sign(action="edited")` records it)."""
     signer = c2pa.Signer.from_callback(
-        identity.sign, c2pa.C2paSigningAlg[identity.alg.upper()], identity.chain_pem
+        identity.sign, c2pa.C2paSigningAlg[identity.alg.upper()], identity.chain_pem, tsa_url
     )
+    created = [{"label": "c2pa.actions", "data": {"actions": [CREATED]}}]
     definition = {
         "claim_generator_info": [{"name": "provenance-toolkit tests"}],
-        "title": title,
-        "assertions": [{"label": "c2pa.actions", "data": {"actions": [CREATED]}}],
+        "title": "single pass",
+        "assertions": [] if parent else created,
     }
-    return c2pa.Builder(definition, context=_c2pa.signing_context(signer))
+    context = _c2pa.signing_context(signer, builder={"thumbnail": {"enabled": False}})
+    builder = c2pa.Builder(definition, context=context)
+    if parent is not None:
+        with open(parent, "rb") as f:
+            builder.add_ingredient(
+                {"title": parent.name, "relationship": "parentOf"}, "video/mp4", f
+            )
+        builder.set_intent(c2pa.C2paBuilderIntent.EDIT)
+        builder.add_action({"action": "c2pa.edited"})
+    return builder
 
 
-def sign_single_pass(src: Path, dst: Path, identity: Identity, **kw: Any) -> bytes:
+def sign_single_pass(
+    src: Path, dst: Path, identity: Identity, *, progress: Any = None, **builder: Any
+) -> bytes:
     """Sign an MP4/MOV/M4A through provenance._single_pass; the manifest store."""
     with open(src, "rb") as f, open(dst, "w+b") as out:
         return _single_pass.sign_bmff(
-            single_pass_builder(identity), BMFF_MIME[src.suffix[1:]], f, out, **kw
+            single_pass_builder(identity, **builder),
+            BMFF_MIME[src.suffix[1:]],
+            f,
+            out,
+            progress=progress,
         )
 
 

@@ -23,8 +23,17 @@ from mediautil import (
     sign_single_pass,
     single_pass_builder,
 )
+from support.tsa import TimestampServer
 
-from provenance import DevIdentity, Identity, Verdict, _embeddable, _single_pass, verify
+from provenance import (
+    DevIdentity,
+    Identity,
+    Verdict,
+    _embeddable,
+    _single_pass,
+    generate_dev_identity,
+    verify,
+)
 
 
 def decoded(path: Path) -> list[str]:
@@ -183,3 +192,36 @@ def test_unavailable_when_the_api_is_missing_or_the_self_check_fails(
                     _single_pass.sign_bmff(single_pass_builder(identity), "video/mp4", f, out)
         _single_pass.available.cache_clear()
     assert _single_pass.available()
+
+
+@pytest.mark.parametrize("alg", ["es384", "ps256", "ed25519"])
+def test_other_signing_algorithms(alg: str, media: Callable[[str], Path], tmp_path: Path) -> None:
+    dev = generate_dev_identity(tmp_path / "keys", alg=alg)
+    out = tmp_path / "out.mp4"
+    sign_single_pass(media("mp4"), out, dev.load())
+    report = verify(out, trust=[dev.ca], localize=False)
+    assert report.verdict is Verdict.TRUSTED, report.to_dict()
+    assert report.signer is not None and report.signer.algorithm == alg
+
+
+def test_timestamped(media: Callable[[str], Path], identity: Identity, tmp_path: Path) -> None:
+    out = tmp_path / "out.mp4"
+    with TimestampServer() as tsa:
+        sign_single_pass(media("mp4"), out, identity, tsa_url=tsa.url)
+        assert tsa.granted_count == 1
+    report = verify(out, localize=False)
+    assert report.verdict is Verdict.VALID, report.to_dict()
+    assert report.timestamp is not None and report.timestamp.validated
+
+
+def test_an_edit_records_its_signed_parent(
+    media: Callable[[str], Path], identity: Identity, dev: DevIdentity, tmp_path: Path
+) -> None:
+    parent, edit = tmp_path / "parent.mp4", tmp_path / "edit.mp4"
+    sign_single_pass(media("mp4"), parent, identity)
+    sign_single_pass(parent, edit, identity, parent=parent)
+    report = verify(edit, trust=[dev.ca], localize=False)
+    assert report.verdict is Verdict.TRUSTED, report.to_dict()
+    assert [a.action for a in report.actions] == ["c2pa.opened", "c2pa.edited"]
+    (ingredient,) = report.ingredients
+    assert ingredient.relationship == "parentOf" and ingredient.manifest and not ingredient.failures
