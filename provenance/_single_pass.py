@@ -36,14 +36,14 @@ from typing import BinaryIO
 
 import c2pa
 
-from . import _bmff, _embeddable, _streams
+from . import _bmff, _c2pa, _embeddable, _streams
 
 __all__ = ["LEAF_BYTES", "NotApplicable", "available", "sign_bmff"]
 
 log = logging.getLogger("provenance")
 
 LEAF_BYTES = 4 << 20  # one Merkle leaf (and one read/write) per 4 MiB of media data
-_BMFF_MIMES = frozenset({"video/mp4", "video/quicktime", "audio/mp4", "application/mp4"})
+_BMFF_MIMES = frozenset({"video/mp4", "video/quicktime", "audio/mp4"})
 
 Progress = Callable[[int, int | None], None]
 
@@ -119,11 +119,12 @@ def _sign(
     with _streams.fd_stream(out) as stream:
         emb.update_hash(stream)
     signed = emb.sign()
-    if len(signed) > room or signed[4:24] != placeholder[4:24]:
+    if len(signed) > room:
         raise NotApplicable(f"the signed manifest ({len(signed)} bytes) outgrew its {room}")
+    store = _manifest_store(signed)
     _write_all(out, _padded(signed, room), layout.manifest_offset)
     dest.seek(0, os.SEEK_END)  # we wrote through the descriptor, not the file object
-    return _manifest_store(signed)
+    return store
 
 
 def _merkle_room(layout: _bmff.Layout) -> int:
@@ -244,7 +245,6 @@ _CREATED = {
 
 
 def _self_check() -> None:
-    from . import _c2pa
     from .identity import Identity
     from .keygen import make_dev_chain
 
@@ -262,23 +262,18 @@ def _self_check() -> None:
     with tempfile.TemporaryFile() as src, tempfile.TemporaryFile() as dst:
         src.write(_tiny_mp4(payload))
         src.flush()
-        _sign_check(builder, src, dst, payload)
-
-
-def _sign_check(builder: c2pa.Builder, src: BinaryIO, dst: BinaryIO, payload: bytes) -> None:
-    from . import _c2pa
-
-    _sign_file(builder, "video/mp4", src, dst, None)
-    dst.seek(0)
-    data = dst.read()
-    layout = _bmff.scan(dst)
-    (mdat,) = layout.mdats
-    (offset,) = struct.unpack_from(">I", layout.moov, len(layout.moov) - 4)
-    if data[offset : offset + len(payload)] != payload or offset != mdat.start + mdat.header:
-        raise AssertionError("the chunk offset does not point at the media data")
-    dst.seek(0)
-    with c2pa.Reader("video/mp4", dst, context=_c2pa.context()) as reader:
-        results = reader.get_validation_results() or {}
+        _sign_file(builder, "video/mp4", src, dst, None)
+        layout = _bmff.scan(dst)
+        (mdat,) = layout.mdats
+        (offset,) = struct.unpack_from(">I", layout.moov, len(layout.moov) - 4)
+        if (
+            offset != mdat.start + mdat.header
+            or os.pread(dst.fileno(), len(payload), offset) != payload
+        ):
+            raise AssertionError("the chunk offset does not point at the media data")
+        dst.seek(0)
+        with c2pa.Reader("video/mp4", dst, context=_c2pa.context()) as reader:
+            results = reader.get_validation_results() or {}
     active = results.get("activeManifest") or {}
     failures = {str(x.get("code")) for x in active.get("failure") or []}
     successes = {str(x.get("code")) for x in active.get("success") or []}
