@@ -38,7 +38,7 @@ import c2pa
 
 from provenance import _c2pa, generate_dev_identity, sign, verify
 from provenance.check import CheckOptions, run_check
-from provenance.check.cache import CACHE_DIR
+from provenance.check._cache import CACHE_DIR
 from provenance.samples import make_photo
 from provenance.trust import Trust
 

@@ -55,7 +55,7 @@ CHUNK = 1 << 20
 MB = 1_000_000
 IPTC = "http://cv.iptc.org/newscodes/digitalsourcetype/"
 BACKING_MB = 64  # the value provenance.sign uses
-MERKLE_KB = 4096  # the value provenance.sign uses
+MERKLE_KB = 4096  # the value provenance._write uses
 
 
 # ----------------------------------------------------------------------------------------
@@ -400,6 +400,7 @@ def main() -> None:
 
 def bench(work: Path, runs: int, small_mb: int, big_mb: int, large_mb: int) -> None:
     from provenance import _streams
+    from provenance._write import MERKLE_FROM_BYTES as gate
     from provenance.keygen import generate_dev_identity
 
     print(f"media in {work}")
@@ -412,9 +413,8 @@ def bench(work: Path, runs: int, small_mb: int, big_mb: int, large_mb: int) -> N
     photo = make_jpeg(work / "photo-24mp.jpg")
     videos = [small, big] + ([large] if large else [])
     sizes = [f"{p.stat().st_size / MB:.0f}MB" for p in videos]
-    gate = getattr(sys.modules["provenance.sign"], "_MERKLE_FROM_BYTES", None)
     modes = ", ".join(
-        f"{z}: {'Merkle' if gate is not None and p.stat().st_size >= gate else 'plain'}"
+        f"{z}: {'Merkle' if p.stat().st_size >= gate else 'plain'}"
         for z, p in zip(sizes, videos, strict=True)
     )
     print(f"native fd streams available: {_streams.available()}; runs per row: {runs}")

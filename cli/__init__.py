@@ -1,7 +1,8 @@
 """The `provenance` command line: a thin Typer front end over the library.
 
-Each command module only parses arguments, calls one library function and renders
-the result. Errors become one-line messages and exit codes here, in one place.
+Each command module only parses arguments, calls the library and renders the result.
+Errors become one-line messages and exit codes here, in one place. Commands import
+what they use when they run, so `provenance --help` loads no NumPy, PyAV or demo.
 """
 
 from __future__ import annotations
@@ -12,14 +13,14 @@ import sys
 import typer
 
 from . import check, demo, history, keys, sign, verify
-from ._common import EXIT_CODES_HELP, handle_errors
+from ._common import exit_codes_help, handle_errors
 
 __all__ = ["app", "main"]
 
 app = typer.Typer(
     name="provenance",
     help="Sign media with C2PA content credentials, verify them, and find what changed.",
-    epilog=EXIT_CODES_HELP,
+    epilog=exit_codes_help(),
     no_args_is_help=True,
     add_completion=False,
     # Locals can hold key material: never print them.
@@ -34,5 +35,6 @@ for command in app.registered_commands:
 
 
 def main() -> None:
+    """The `provenance` console script."""
     logging.basicConfig(format="warning: %(message)s", level=logging.WARNING, stream=sys.stderr)
     app()

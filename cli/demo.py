@@ -10,10 +10,10 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from provenance.demo import run_demo
-
 from ._common import console, err_console
 from .verify import render_frames
+
+__all__ = ["demo", "register"]
 
 
 def demo(
@@ -27,6 +27,8 @@ def demo(
 
     Example: provenance demo --workdir demo-files
     """
+    from provenance._demo import run_demo  # NumPy and PyAV load only for the demo
+
     with tempfile.TemporaryDirectory(prefix="provenance-demo-") as tmp:
         where = workdir or Path(tmp)
         err_console.print(f"demo files in {where}")
@@ -43,10 +45,11 @@ def demo(
             )
         console.print(table)
         for c in cases:
-            if c.report.frames and c.report.frames["summary"]["edited"]:
+            if c.report.frames and c.report.frames.summary["edited"]:
                 console.print(f"\nframes of {Path(c.report.path).name}:")
                 render_frames(c.report.frames)
 
 
 def register(app: typer.Typer) -> None:
+    """Add the command to the app."""
     app.command()(demo)

@@ -9,33 +9,32 @@ from typing import Annotated
 import typer
 from rich.tree import Tree
 
-from provenance.history import HistoryNode, history
+from provenance.history import history
+from provenance.models import HistoryNode, NodeStatus
 
 from ._common import console
 
+__all__ = ["history_cmd", "register"]
+
 _STYLE = {
-    "valid": "green",
-    "tampered": "red",
-    "invalid": "red",
-    "unsigned": "yellow",
-    "missing": "red",
-    "trusted": "bold green",
+    NodeStatus.TRUSTED: "bold green",
+    NodeStatus.VALID: "green",
+    NodeStatus.TAMPERED: "red",
+    NodeStatus.INVALID: "red",
+    NodeStatus.UNSIGNED: "yellow",
+    NodeStatus.MISSING: "red",
 }
 
 
 def _label(n: HistoryNode) -> str:
-    style = _STYLE.get(n.status, "white")
+    style = _STYLE[n.status]
     rel = f"[dim]{n.relationship}[/dim] " if n.relationship else ""
     acts = ", ".join(a.action.removeprefix("c2pa.") for a in n.actions)
     who = f" — signed by {n.signer}" if n.signer else ""
     when = f" at {n.signed_at}" if n.signed_at else ""
-    bad = (
-        f" [red]{', '.join(c for c in n.failures if not c.endswith('.untrusted'))}[/red]"
-        if n.status not in ("valid", "trusted")
-        else ""
-    )
+    bad = f" [red]{', '.join(n.problems)}[/red]" if not n.status.ok else ""
     return (
-        f"{rel}[bold]{n.title or '(untitled)'}[/bold] [{style}]{n.status}[/{style}]"
+        f"{rel}[bold]{n.title or '(untitled)'}[/bold] [{style}]{n.status.value}[/{style}]"
         f"{who}{when}" + (f"\n[dim]actions: {acts}[/dim]" if acts else "") + bad
     )
 
@@ -69,4 +68,5 @@ def history_cmd(
 
 
 def register(app: typer.Typer) -> None:
+    """Add the command to the app."""
     app.command("history")(history_cmd)

@@ -8,9 +8,12 @@ from typing import Annotated
 
 import typer
 
-from provenance.keygen import KEY_TYPES, generate_dev_identity
+from provenance._vocab import KEY_TYPES
+from provenance.keygen import generate_dev_identity
 
 from ._common import console, passphrase_from
+
+__all__ = ["keygen", "register"]
 
 
 def keygen(
@@ -53,4 +56,5 @@ def keygen(
 
 
 def register(app: typer.Typer) -> None:
+    """Add the command to the app."""
     app.command()(keygen)

@@ -9,9 +9,11 @@ from typing import Annotated
 import typer
 
 import provenance
-from provenance.sign import ACTIONS, SOURCE_TYPES
+from provenance._vocab import ACTIONS, SOURCE_TYPES
 
 from ._common import console, load_identity, progress_bar
+
+__all__ = ["register", "sign"]
 
 
 def sign(
@@ -85,4 +87,5 @@ def sign(
 
 
 def register(app: typer.Typer) -> None:
+    """Add the command to the app."""
     app.command()(sign)

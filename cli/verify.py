@@ -9,12 +9,13 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from provenance.fingerprints import write_visual_report
-from provenance.models import Verdict, VerificationReport
+from provenance.models import FrameReport, SourceKind, Verdict, VerificationReport
 from provenance.trust import Trust
-from provenance.verify import batch_exit_code, batch_to_dict, verify_many
+from provenance.verify import verify_many, write_visual_report
 
-from ._common import EXIT_CODES_HELP, console, err_console, progress_bar
+from ._common import console, err_console, exit_codes_help, progress_bar
+
+__all__ = ["register", "render", "render_frames", "verify"]
 
 _STYLE = {
     Verdict.TRUSTED: "bold green",
@@ -72,7 +73,7 @@ def verify(
       provenance verify edited.mp4 --reference original.signed.mp4 --report out/
     """
     with progress_bar("verifying", enabled=not as_json) as progress:
-        reports = verify_many(
+        batch = verify_many(
             files,
             trust=Trust.load(trust or (), allowed=allowed_signers or ()),
             reference=reference,
@@ -80,19 +81,18 @@ def verify(
             progress=progress,
         )
     if report_dir is not None:
-        for i, r in enumerate(reports):
-            written = write_visual_report(r, report_dir / f"{i:03d}-{Path(r.path).stem}")
-            for p in written:
-                err_console.print(f"wrote {p}", markup=False)
+        for p in write_visual_report(batch.reports, report_dir):
+            err_console.print(f"wrote {p}", markup=False)
     if as_json:
-        console.print_json(json.dumps(batch_to_dict(reports)))
+        console.print_json(json.dumps(batch.to_dict()))
     else:
-        for r in reports:
+        for r in batch.reports:
             render(r)
-    raise typer.Exit(batch_exit_code(reports))
+    raise typer.Exit(int(batch.exit_code))
 
 
 def render(r: VerificationReport) -> None:
+    """One file's verdict and the evidence behind it, for people."""
     style = _STYLE[r.verdict]
     console.print(
         f"[bold]{r.path}[/bold]: [{style}]{r.verdict.value.upper()}[/{style}]  {r.message}"
@@ -116,12 +116,12 @@ def render(r: VerificationReport) -> None:
     else:
         rows.append(("signed at", "no trusted time (no timestamp)"))
     if r.trust is not None:
-        rows.append(("trust", f"{r.trust.decision}: {r.trust.reason}"))
+        rows.append(("trust", f"{r.trust.decision.value}: {r.trust.reason}"))
     if r.claim_generator:
         rows.append(("generator", r.claim_generator))
     if r.title:
         rows.append(("title", r.title))
-    if r.manifest_source and r.manifest_source != "embedded":
+    if r.manifest_source not in (None, SourceKind.EMBEDDED):
         rows.append(("manifest", f"{r.manifest_source}: {r.sidecar}"))
     for a in r.actions:
         src = f" ({a.digital_source_type.rsplit('/', 1)[-1]})" if a.digital_source_type else ""
@@ -147,33 +147,31 @@ def _timecode(seconds: float | None) -> str:
     return f"{int(m):02d}:{s:06.3f}"
 
 
-def render_frames(frames: dict[str, object]) -> None:
-    summary = frames.get("summary") or {}
-    assert isinstance(summary, dict)
+def _range(r: tuple[int, int] | None) -> str:
+    return f"{r[0]}-{r[1]}" if r is not None else "-"
+
+
+def render_frames(frames: FrameReport) -> None:
+    """The frame summary and the table of segments, for people."""
     console.print(
-        "  frames      " + ", ".join(f"{k} {v}" for k, v in summary.items() if v), markup=False
+        "  frames      " + ", ".join(f"{k} {v}" for k, v in frames.summary.items() if v),
+        markup=False,
     )
     table = Table(box=None, padding=(0, 2), show_edge=False)
     for col in ("status", "checked frames", "signed frames", "from", "to", "regions"):
         table.add_column(col)
-    segments = frames.get("segments") or []
-    assert isinstance(segments, list)
-    for s in segments:
-
-        def rng(v: object) -> str:
-            return f"{v[0]}-{v[1]}" if isinstance(v, list) else "-"
-
-        regions = "; ".join(f"{x},{y} {w}x{h}" for x, y, w, h in s.get("regions") or [])
+    for s in frames.segments:
         table.add_row(
-            s["status"],
-            rng(s.get("checked_range")),
-            rng(s.get("signed_range")),
-            _timecode(s.get("start_time")),
-            _timecode(s.get("end_time")),
-            regions,
+            s.status,
+            _range(s.checked_range),
+            _range(s.signed_range),
+            _timecode(s.start_time),
+            _timecode(s.end_time),
+            "; ".join(f"{x},{y} {w}x{h}" for x, y, w, h in s.regions),
         )
     console.print(table)
 
 
 def register(app: typer.Typer) -> None:
-    app.command(epilog=EXIT_CODES_HELP)(verify)
+    """Add the command to the app."""
+    app.command(epilog=exit_codes_help())(verify)

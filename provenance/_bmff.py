@@ -45,6 +45,8 @@ class LayoutError(Exception):
 
 @dataclass(frozen=True)
 class Box:
+    """A top-level box of the input: its type, where it starts, its size and header size."""
+
     kind: bytes
     start: int
     size: int
@@ -53,10 +55,12 @@ class Box:
 
     @property
     def end(self) -> int:
+        """The offset just past the box."""
         return self.start + self.size
 
     @property
     def is_c2pa(self) -> bool:
+        """Whether this is a C2PA manifest box (an earlier manifest store)."""
         return self.kind == b"uuid" and self.user_type == C2PA_UUID
 
 
@@ -111,6 +115,8 @@ def _box_at(f: BinaryIO, pos: int, end: int) -> Box:
 
 @dataclass(frozen=True)
 class Layout:
+    """The input's top-level boxes and its moov: what the output plan is made from."""
+
     boxes: tuple[Box, ...]  # top level, in file order
     moov: bytes  # the input's moov box, whole
 
@@ -121,6 +127,7 @@ class Layout:
 
     @property
     def mdats(self) -> tuple[Box, ...]:
+        """The mdat boxes, in file order; their index numbers their Merkle maps."""
         return tuple(b for b in self.boxes if b.kind == b"mdat")
 
     def pieces(self, manifest: bytes) -> list[Piece]:

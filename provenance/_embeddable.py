@@ -108,6 +108,7 @@ class Embeddable:
         self._format = mime.encode()
 
     def hash_type(self) -> int:
+        """The kind of hard binding the library will use for this format (`BMFF_HASH`...)."""
         out = ctypes.c_int(-1)
         self._ok(self._native.hash_type(self._handle, self._format, ctypes.byref(out)))
         return out.value

@@ -2,59 +2,34 @@
 
 from __future__ import annotations
 
-import json
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-import c2pa
-
-from .models import Action, Ingredient
+from ._rules import blocking
+from ._vocab import ACTIONS_LABEL
+from .models import Action, Ingredient, SignerInfo, StatusEntry, TimestampInfo
 
 __all__ = [
-    "HARD_BINDING_MISMATCH",
     "actions",
-    "certificate_info",
+    "assertion_data",
     "dn",
     "generator",
     "ingredients",
-    "is_trust_only",
+    "signer",
+    "status_entries",
+    "timestamp",
 ]
 
 
-# The asset no longer matches what was signed, while the signature itself holds.
-HARD_BINDING_MISMATCH = frozenset(
-    {
-        "assertion.dataHash.mismatch",
-        "assertion.bmffHash.mismatch",
-        "assertion.boxesHash.mismatch",
-        "assertion.collectionHash.mismatch",
-    }
-)
-
-
-def is_trust_only(code: str) -> bool:
-    """Codes that say 'not trusted', which decide trusted vs valid but not validity."""
-    return code.endswith(".untrusted")
-
-
-def certificate_info(reader: c2pa.Reader, label: str | None) -> dict[str, Any]:
-    try:
-        doc = json.loads(reader.crjson())
-    except (c2pa.C2paError, ValueError):
-        return {}
-    for m in doc.get("manifests") or []:
-        if m.get("label") == label:
-            info: dict[str, Any] = (m.get("signature") or {}).get("certificateInfo") or {}
-            return info
-    return {}
-
-
-def dn(name: dict[str, Any] | None) -> str:
+def dn(name: Mapping[str, Any] | None) -> str:
+    """A distinguished name as the C2PA library spells it (`CN=..., O=...`)."""
     if not name:
         return ""
     return ", ".join(f"{k}={v}" for k, v in name.items())
 
 
-def generator(manifest: dict[str, Any]) -> str | None:
+def generator(manifest: Mapping[str, Any]) -> str | None:
+    """The claim generator: name and version of the tool that wrote the manifest."""
     info = manifest.get("claim_generator_info") or []
     if info:
         first = info[0]
@@ -63,10 +38,20 @@ def generator(manifest: dict[str, Any]) -> str | None:
     return str(gen) if gen else None
 
 
-def actions(manifest: dict[str, Any]) -> list[Action]:
+def assertion_data(manifest: Mapping[str, Any], label: str) -> dict[str, Any] | None:
+    """The data of the manifest's assertion with this label, when it is an object."""
+    for a in manifest.get("assertions") or []:
+        if a.get("label") == label and isinstance(a.get("data"), dict):
+            data: dict[str, Any] = a["data"]
+            return data
+    return None
+
+
+def actions(manifest: Mapping[str, Any]) -> list[Action]:
+    """Every action of the manifest's `c2pa.actions` assertions, in order."""
     out: list[Action] = []
     for a in manifest.get("assertions") or []:
-        if not str(a.get("label", "")).startswith("c2pa.actions"):
+        if not str(a.get("label", "")).startswith(ACTIONS_LABEL):
             continue
         for act in (a.get("data") or {}).get("actions") or []:
             agent = act.get("softwareAgent")
@@ -83,7 +68,8 @@ def actions(manifest: dict[str, Any]) -> list[Action]:
     return out
 
 
-def ingredients(manifest: dict[str, Any]) -> list[Ingredient]:
+def ingredients(manifest: Mapping[str, Any]) -> list[Ingredient]:
+    """The manifest's ingredients, each with the failures recorded for its own manifest."""
     out = []
     for ing in manifest.get("ingredients") or []:
         vr = ((ing.get("validation_results") or {}).get("activeManifest") or {}).get("failure")
@@ -95,9 +81,50 @@ def ingredients(manifest: dict[str, Any]) -> list[Ingredient]:
                 manifest=ing.get("active_manifest"),
                 # Trust is judged when verifying, with the verifier's anchors, not by
                 # what the signer's tool thought of it at signing time.
-                failures=tuple(
-                    sorted({c for f in vr or [] if not is_trust_only(c := str(f.get("code")))})
-                ),
+                failures=blocking(str(f.get("code")) for f in vr or []),
             )
         )
     return out
+
+
+def signer(manifest: Mapping[str, Any], certificate: Mapping[str, Any]) -> SignerInfo | None:
+    """The signer, from the manifest's signature info and its certificate's details."""
+    sig = manifest.get("signature_info") or {}
+    if not (sig or certificate):
+        return None
+    return SignerInfo(
+        subject=dn(certificate.get("subject")) or str(sig.get("common_name", "")),
+        issuer=dn(certificate.get("issuer")) or str(sig.get("issuer", "")),
+        serial_number=certificate.get("serialNumber"),  # hex
+        not_before=(certificate.get("validity") or {}).get("notBefore"),
+        not_after=(certificate.get("validity") or {}).get("notAfter"),
+        algorithm=str(sig.get("alg", "")).lower() or None,
+    )
+
+
+def timestamp(manifest: Mapping[str, Any], success_codes: Iterable[str]) -> TimestampInfo:
+    """The signing time, and whether an RFC 3161 timestamp proves it."""
+    sig = manifest.get("signature_info") or {}
+    codes = set(success_codes)
+    stamped = "timeStamp.validated" in codes
+    return TimestampInfo(
+        time=sig.get("time"),
+        source="timestamp" if sig.get("time") else "none",
+        trusted=stamped and "timeStamp.trusted" in codes,
+        validated=stamped,
+    )
+
+
+def status_entries(
+    items: Iterable[Mapping[str, Any]] | None, *, ingredient: bool
+) -> list[StatusEntry]:
+    """Validation statuses from the library's JSON."""
+    return [
+        StatusEntry(
+            code=str(i.get("code", "")),
+            explanation=str(i.get("explanation", "")),
+            url=str(i.get("url", "")),
+            ingredient=ingredient,
+        )
+        for i in items or []
+    ]

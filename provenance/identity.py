@@ -26,14 +26,17 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 
-from .errors import CredentialError
+from ._media import check_regular_file
+from .errors import CredentialError, InputError
 
-__all__ = ["Identity", "ALGORITHMS", "SignCallback"]
+__all__ = ["Identity", "PrivateKey", "SignCallback"]
 
-log = logging.getLogger("provenance")
+_log = logging.getLogger("provenance")
 
 SignCallback = Callable[[bytes], bytes]
-ALGORITHMS = ("es256", "es384", "es512", "ps256", "ps384", "ps512", "ed25519")
+"""`sign(data) -> signature`: see the module docstring for the algorithms."""
+
+_ALGORITHMS = ("es256", "es384", "es512", "ps256", "ps384", "ps512", "ed25519")
 
 _EC_ALG = {"secp256r1": "es256", "secp384r1": "es384", "secp521r1": "es512"}
 _HASH: dict[str, Callable[[], hashes.HashAlgorithm]] = {
@@ -43,6 +46,7 @@ _HASH: dict[str, Callable[[], hashes.HashAlgorithm]] = {
 }
 
 PrivateKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey
+"""The private key types an identity can sign with."""
 
 
 class Identity:
@@ -54,7 +58,7 @@ class Identity:
     __slots__ = ("alg", "chain_pem", "_sign")
 
     def __init__(self, *, alg: str, chain_pem: str, sign: SignCallback) -> None:
-        if alg not in ALGORITHMS:
+        if alg not in _ALGORITHMS:
             raise CredentialError(f"unsupported signing algorithm {alg!r}")
         self.alg = alg
         self.chain_pem = chain_pem
@@ -69,7 +73,26 @@ class Identity:
         return x509.load_pem_x509_certificates(self.chain_pem.encode())[0]
 
     def sign(self, data: bytes) -> bytes:
+        """Sign `data` with the identity's key (through its callback)."""
         return self._sign(data)
+
+    @staticmethod
+    def key_is_encrypted(key_path: Path | str) -> bool:
+        """Whether the PEM private key at `key_path` needs a passphrase to load (False for
+        a file that is not a PEM key at all: loading it will say what is wrong)."""
+        path = Path(key_path)
+        try:
+            check_regular_file(path)
+            data = path.read_bytes()
+        except (InputError, OSError):
+            return False
+        try:
+            serialization.load_pem_private_key(data, password=None)
+        except TypeError:  # "password was not given but private key is encrypted"
+            return True
+        except ValueError:
+            return False
+        return False
 
     # -- named constructors -------------------------------------------------
 
@@ -147,7 +170,7 @@ def _read_secret(path: Path) -> bytes:
     data = _read(path)
     mode = os.stat(path).st_mode
     if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        log.warning("%s: key file is accessible by group or others; chmod 600 it", path)
+        _log.warning("%s: key file is accessible by group or others; chmod 600 it", path)
     return data
 
 

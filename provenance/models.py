@@ -1,39 +1,78 @@
-"""Result types. Each is immutable and has one `to_dict()` path to JSON, described by
-a schema in `schemas/`."""
+"""Result types. Each has one `to_dict()` path to JSON, described by a schema in
+`schemas/`, and a `from_dict()` that reads it back (a cached or remote report comes back
+typed). Importing this module costs no NumPy, PyAV or C2PA library.
+"""
 
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
+from ._rules import AssetStatus, NodeStatus, TrustStatus, Verdict, batch_exit_code, blocking
+from .errors import ExitCode
+
 __all__ = [
-    "Verdict",
-    "StatusEntry",
+    "Action",
+    "AssetStatus",
+    "ChangedFile",
+    "FrameReport",
+    "Generator",
+    "History",
+    "HistoryNode",
+    "Ingredient",
+    "NodeStatus",
+    "Segment",
+    "SequenceReport",
+    "SignResult",
     "SignerInfo",
+    "SourceKind",
+    "StatusEntry",
     "TimestampInfo",
     "TrustDecision",
-    "Action",
-    "Ingredient",
+    "TrustStatus",
+    "Verdict",
+    "VerificationBatch",
     "VerificationReport",
-    "SignResult",
 ]
 
+_Rect = tuple[int, int, int, int]  # x, y, width, height in pixels
 
-class Verdict(enum.StrEnum):
-    """What verification concluded about one file."""
 
-    TRUSTED = "trusted"  # every check passes and the chain ends in a supplied trust anchor
-    VALID = "valid"  # every check passes, but the signer is not proven trusted
-    TAMPERED = "tampered"  # signed manifest intact, but the asset no longer matches its hash
-    INVALID = "invalid"  # signature, certificate or manifest structure fails
-    UNSIGNED = "unsigned"  # no manifest
-    ERROR = "error"  # unreadable or unsupported: could not check
+def _opt(value: Any) -> str | None:
+    return None if value is None else str(value)
 
-    def passes(self, *, trust_required: bool) -> bool:
-        if self is Verdict.TRUSTED:
-            return True
-        return self is Verdict.VALID and not trust_required
+
+def _rect(value: Iterable[Any]) -> _Rect:
+    x, y, w, h = (int(v) for v in value)
+    return (x, y, w, h)
+
+
+class SourceKind(enum.StrEnum):
+    """Where the manifest a report is about came from."""
+
+    EMBEDDED = "embedded"  # inside the checked file
+    SIDECAR = "sidecar"  # a .c2pa store beside it (or beside a folder of frames)
+    REFERENCE = "reference"  # a signed original or .c2pa store named by the user
+
+
+@dataclass(frozen=True)
+class Generator:
+    """Who wrote a JSON document: the toolkit and the C2PA library versions."""
+
+    name: str
+    version: str
+    c2pa: str
+
+    def to_dict(self) -> dict[str, str]:
+        """The `generator` object of our JSON documents."""
+        return {"name": self.name, "version": self.version, "c2pa": self.c2pa}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Generator:
+        """Read back `to_dict()` output."""
+        return cls(str(d["name"]), str(d["version"]), str(d["c2pa"]))
 
 
 @dataclass(frozen=True)
@@ -46,6 +85,7 @@ class StatusEntry:
     ingredient: bool = False  # reported inside an ingredient's manifest
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON form (verification-report schema, `status`)."""
         return {
             "code": self.code,
             "explanation": self.explanation,
@@ -53,17 +93,25 @@ class StatusEntry:
             "ingredient": self.ingredient,
         }
 
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> StatusEntry:
+        """Read back `to_dict()` output."""
+        return cls(str(d["code"]), str(d["explanation"]), str(d["url"]), bool(d["ingredient"]))
+
 
 @dataclass(frozen=True)
 class SignerInfo:
+    """The signer's certificate, as the C2PA library reported it."""
+
     subject: str
     issuer: str
-    serial_number: str | None = None
+    serial_number: str | None = None  # hex
     not_before: str | None = None
     not_after: str | None = None
     algorithm: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON form (verification-report schema, `signer`)."""
         return {
             "subject": self.subject,
             "issuer": self.issuer,
@@ -72,6 +120,18 @@ class SignerInfo:
             "not_after": self.not_after,
             "algorithm": self.algorithm,
         }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> SignerInfo:
+        """Read back `to_dict()` output."""
+        return cls(
+            str(d["subject"]),
+            str(d["issuer"]),
+            _opt(d.get("serial_number")),
+            _opt(d.get("not_before")),
+            _opt(d.get("not_after")),
+            _opt(d.get("algorithm")),
+        )
 
 
 @dataclass(frozen=True)
@@ -84,6 +144,7 @@ class TimestampInfo:
     validated: bool  # the timestamp token's signature and imprint checked out
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON form (verification-report schema, `timestamp`)."""
         return {
             "time": self.time,
             "source": self.source,
@@ -91,35 +152,55 @@ class TimestampInfo:
             "validated": self.validated,
         }
 
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> TimestampInfo:
+        """Read back `to_dict()` output."""
+        return cls(_opt(d.get("time")), str(d["source"]), bool(d["trusted"]), bool(d["validated"]))
+
 
 @dataclass(frozen=True)
 class TrustDecision:
     """Whether the signer is trusted, and why."""
 
-    decision: str  # "trusted", "untrusted" or "not_checked" (no anchors were supplied)
+    decision: TrustStatus
     reason: str
     rule: str | None = None  # "trust_anchor", "trust_anchor+allowed_signer"
     anchor: str | None = None  # subject of the anchor the chain reached, when known
     allowed_signer: str | None = None  # SHA-256 of the allow-listed certificate matched
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON form (verification-report schema, `trust`)."""
         return {
-            "decision": self.decision,
+            "decision": self.decision.value,
             "reason": self.reason,
             "rule": self.rule,
             "anchor": self.anchor,
             "allowed_signer": self.allowed_signer,
         }
 
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> TrustDecision:
+        """Read back `to_dict()` output."""
+        return cls(
+            TrustStatus(d["decision"]),
+            str(d["reason"]),
+            _opt(d.get("rule")),
+            _opt(d.get("anchor")),
+            _opt(d.get("allowed_signer")),
+        )
+
 
 @dataclass(frozen=True)
 class Action:
+    """One action of a `c2pa.actions` assertion."""
+
     action: str
     digital_source_type: str | None = None
     software_agent: str | None = None
     when: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON form (verification-report and history schemas, `actions`)."""
         return {
             "action": self.action,
             "digital_source_type": self.digital_source_type,
@@ -127,9 +208,21 @@ class Action:
             "when": self.when,
         }
 
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Action:
+        """Read back `to_dict()` output."""
+        return cls(
+            str(d["action"]),
+            _opt(d.get("digital_source_type")),
+            _opt(d.get("software_agent")),
+            _opt(d.get("when")),
+        )
+
 
 @dataclass(frozen=True)
 class Ingredient:
+    """An ingredient of the active manifest, with the failures found in its own manifest."""
+
     title: str | None
     relationship: str | None
     format: str | None
@@ -137,6 +230,7 @@ class Ingredient:
     failures: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON form (verification-report schema, `ingredients`)."""
         return {
             "title": self.title,
             "relationship": self.relationship,
@@ -144,6 +238,148 @@ class Ingredient:
             "manifest": self.manifest,
             "failures": list(self.failures),
         }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Ingredient:
+        """Read back `to_dict()` output."""
+        return cls(
+            _opt(d.get("title")),
+            _opt(d.get("relationship")),
+            _opt(d.get("format")),
+            _opt(d.get("manifest")),
+            tuple(str(c) for c in d.get("failures") or ()),
+        )
+
+
+# ------------------------------------------------------------------- change localization
+
+
+@dataclass
+class Segment:
+    """A run of consecutive video frames that share one status (intact, reencoded,
+    edited, inserted or missing)."""
+
+    status: str
+    checked_range: tuple[int, int] | None
+    signed_range: tuple[int, int] | None
+    start_time: float
+    end_time: float
+    regions: list[_Rect] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form (frames-report schema, `segments`)."""
+        return {
+            "status": self.status,
+            "checked_range": list(self.checked_range) if self.checked_range else None,
+            "signed_range": list(self.signed_range) if self.signed_range else None,
+            "start_time": round(self.start_time, 6),
+            "end_time": round(self.end_time, 6),
+            "regions": [list(r) for r in self.regions],
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Segment:
+        """Read back `to_dict()` output."""
+
+        def rng(v: Any) -> tuple[int, int] | None:
+            return (int(v[0]), int(v[1])) if v else None
+
+        return cls(
+            str(d["status"]),
+            rng(d.get("checked_range")),
+            rng(d.get("signed_range")),
+            float(d["start_time"]),
+            float(d["end_time"]),
+            [_rect(r) for r in d.get("regions") or []],
+        )
+
+
+@dataclass
+class FrameReport:
+    """Frame-level verification result for one video (frames-report schema)."""
+
+    signed_frame_count: int
+    checked_frame_count: int
+    summary: dict[str, int]  # frames per status
+    segments: list[Segment]
+
+    @property
+    def unchanged(self) -> bool:
+        """True if every signed frame is present, in order, without visual edits."""
+        return not (self.summary["edited"] or self.summary["inserted"] or self.summary["missing"])
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form (frames-report schema)."""
+        return {
+            "signed_frame_count": self.signed_frame_count,
+            "checked_frame_count": self.checked_frame_count,
+            "summary": dict(self.summary),
+            "segments": [s.to_dict() for s in self.segments],
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> FrameReport:
+        """Read back `to_dict()` output."""
+        return cls(
+            int(d["signed_frame_count"]),
+            int(d["checked_frame_count"]),
+            {str(k): int(v) for k, v in d["summary"].items()},
+            [Segment.from_dict(s) for s in d["segments"]],
+        )
+
+
+@dataclass
+class ChangedFile:
+    """A frame file of an image sequence that changed, with its changed regions."""
+
+    name: str
+    regions: list[_Rect]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form (verification-report schema, `sequence.changed`)."""
+        return {"name": self.name, "regions": [list(r) for r in self.regions]}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> ChangedFile:
+        """Read back `to_dict()` output."""
+        return cls(str(d["name"]), [_rect(r) for r in d.get("regions") or []])
+
+
+@dataclass
+class SequenceReport:
+    """Per-file outcome of checking an image sequence folder against its fingerprint."""
+
+    unchanged: list[str] = field(default_factory=list)  # exact or re-encoded only
+    changed: list[ChangedFile] = field(default_factory=list)
+    added: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        """No frame file changed, was added or went missing."""
+        return not (self.changed or self.added or self.missing)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form (verification-report schema, `sequence`)."""
+        return {
+            "unchanged": list(self.unchanged),
+            "changed": [c.to_dict() for c in self.changed],
+            "added": list(self.added),
+            "missing": list(self.missing),
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> SequenceReport:
+        """Read back `to_dict()` output."""
+        return cls(
+            [str(n) for n in d["unchanged"]],
+            [ChangedFile.from_dict(c) for c in d["changed"]],
+            [str(n) for n in d["added"]],
+            [str(n) for n in d["missing"]],
+        )
+
+
+# ---------------------------------------------------------------------------- reports
 
 
 @dataclass(frozen=True)
@@ -154,8 +390,8 @@ class VerificationReport:
     verdict: Verdict
     message: str
     format: str | None = None
-    manifest_source: str | None = None  # "embedded", "sidecar" or "reference"
-    sidecar: str | None = None
+    manifest_source: SourceKind | None = None
+    sidecar: str | None = None  # the store's file, for a sidecar or reference source
     manifest_label: str | None = None
     title: str | None = None
     claim_generator: str | None = None
@@ -168,26 +404,29 @@ class VerificationReport:
     failures: tuple[StatusEntry, ...] = ()
     informational: tuple[StatusEntry, ...] = ()
     validation_state: str | None = None  # the C2PA library's own word
-    regions: tuple[tuple[int, int, int, int], ...] = ()  # changed regions of a tampered still
-    frames: dict[str, Any] | None = None  # frame-level localization for video
-    sequence: dict[str, Any] | None = None  # per-file outcome for a signed image sequence
+    regions: tuple[_Rect, ...] = ()  # changed regions of a tampered still
+    frames: FrameReport | None = None  # frame-level localization for video
+    sequence: SequenceReport | None = None  # per-file outcome for a signed image sequence
 
     @property
     def passed(self) -> bool:
+        """Trusted, or valid when no trust anchors were supplied."""
         return self.verdict.passes(trust_required=self.trust_anchors_supplied)
 
     @property
     def status_codes(self) -> list[str]:
+        """Every failing C2PA status code, sorted and unique."""
         return sorted({s.code for s in self.failures})
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON form (verification-report schema, `report`)."""
         return {
             "path": self.path,
             "verdict": self.verdict.value,
             "passed": self.passed,
             "message": self.message,
             "format": self.format,
-            "manifest_source": self.manifest_source,
+            "manifest_source": self.manifest_source.value if self.manifest_source else None,
             "sidecar": self.sidecar,
             "manifest_label": self.manifest_label,
             "title": self.title,
@@ -203,13 +442,82 @@ class VerificationReport:
             "informational": [s.to_dict() for s in self.informational],
             "validation_state": self.validation_state,
             "regions": [list(r) for r in self.regions],
-            "frames": self.frames,
-            "sequence": self.sequence,
+            "frames": self.frames.to_dict() if self.frames else None,
+            "sequence": self.sequence.to_dict() if self.sequence else None,
         }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> VerificationReport:
+        """Read back `to_dict()` output (`passed` and `status_codes` are derived, so they
+        are recomputed, not read). Raises KeyError, TypeError or ValueError when `d` is
+        not such a document."""
+        source = d.get("manifest_source")
+        return cls(
+            path=str(d["path"]),
+            verdict=Verdict(d["verdict"]),
+            message=str(d["message"]),
+            format=_opt(d.get("format")),
+            manifest_source=SourceKind(source) if source is not None else None,
+            sidecar=_opt(d.get("sidecar")),
+            manifest_label=_opt(d.get("manifest_label")),
+            title=_opt(d.get("title")),
+            claim_generator=_opt(d.get("claim_generator")),
+            signer=SignerInfo.from_dict(d["signer"]) if d.get("signer") else None,
+            timestamp=TimestampInfo.from_dict(d["timestamp"]) if d.get("timestamp") else None,
+            trust_anchors_supplied=bool(d.get("trust_anchors_supplied", False)),
+            trust=TrustDecision.from_dict(d["trust"]) if d.get("trust") else None,
+            actions=tuple(Action.from_dict(a) for a in d.get("actions") or ()),
+            ingredients=tuple(Ingredient.from_dict(i) for i in d.get("ingredients") or ()),
+            failures=tuple(StatusEntry.from_dict(s) for s in d["failures"]),
+            informational=tuple(StatusEntry.from_dict(s) for s in d.get("informational") or ()),
+            validation_state=_opt(d.get("validation_state")),
+            regions=tuple(_rect(r) for r in d.get("regions") or ()),
+            frames=FrameReport.from_dict(d["frames"]) if d.get("frames") else None,
+            sequence=SequenceReport.from_dict(d["sequence"]) if d.get("sequence") else None,
+        )
+
+
+@dataclass(frozen=True)
+class VerificationBatch:
+    """The reports of one `verify` run over several files (verification-report schema)."""
+
+    reports: tuple[VerificationReport, ...]
+    generator: Generator
+
+    @property
+    def exit_code(self) -> ExitCode:
+        """OK every file passed, FAILED some file failed verification, ERROR some file
+        could not be checked."""
+        return batch_exit_code(self.reports)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The document `verify --json` prints."""
+        return {
+            "schema_version": 1,
+            "generator": self.generator.to_dict(),
+            "reports": [r.to_dict() for r in self.reports],
+            "summary": {
+                "files": len(self.reports),
+                "passed": sum(1 for r in self.reports if r.passed),
+                "verdicts": {
+                    v.value: sum(1 for r in self.reports if r.verdict is v) for v in Verdict
+                },
+            },
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> VerificationBatch:
+        """Read back `to_dict()` output (the summary is derived, so it is recomputed)."""
+        return cls(
+            tuple(VerificationReport.from_dict(r) for r in d["reports"]),
+            Generator.from_dict(d["generator"]),
+        )
 
 
 @dataclass(frozen=True)
 class SignResult:
+    """What `sign` wrote."""
+
     input: str
     output: str
     format: str
@@ -218,6 +526,7 @@ class SignResult:
     frames_signed: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON form, as `sign --json` prints it."""
         return {
             "input": self.input,
             "output": self.output,
@@ -225,4 +534,78 @@ class SignResult:
             "manifest_bytes": self.manifest_bytes,
             "sidecar": self.sidecar,
             "frames_signed": self.frames_signed,
+        }
+
+
+# ---------------------------------------------------------------------------- history
+
+
+@dataclass(frozen=True)
+class HistoryNode:
+    """One manifest in a provenance tree: who signed it, what was done, how it validates,
+    and the ingredients it was made from."""
+
+    title: str | None
+    format: str | None
+    relationship: str | None  # how this node is used by its parent: parentOf, componentOf...
+    manifest: str | None  # manifest label; None for an ingredient without credentials
+    signer: str | None
+    issuer: str | None
+    signed_at: str | None
+    claim_generator: str | None
+    actions: tuple[Action, ...]
+    status: NodeStatus
+    failures: tuple[str, ...]  # every failure code found, trust-only ones included
+    ingredients: tuple[HistoryNode, ...]
+
+    @property
+    def problems(self) -> tuple[str, ...]:
+        """The failures that make this link fail: all but the trust-only codes (trust is
+        judged by the verifier's anchors, not by what the signer's tool thought)."""
+        return blocking(self.failures)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form (history schema, `node`)."""
+        return {
+            "title": self.title,
+            "format": self.format,
+            "relationship": self.relationship,
+            "manifest": self.manifest,
+            "signer": self.signer,
+            "issuer": self.issuer,
+            "signed_at": self.signed_at,
+            "claim_generator": self.claim_generator,
+            "actions": [a.to_dict() for a in self.actions],
+            "status": self.status.value,
+            "failures": list(self.failures),
+            "ingredients": [i.to_dict() for i in self.ingredients],
+        }
+
+
+@dataclass(frozen=True)
+class History:
+    """The provenance tree of a file (history schema)."""
+
+    path: str
+    verdict: Verdict
+    message: str
+    root: HistoryNode | None  # None for an unsigned file
+
+    @property
+    def depth(self) -> int:
+        """How many manifests deep the tree goes (0 for an unsigned file)."""
+
+        def d(n: HistoryNode | None) -> int:
+            return 0 if n is None else 1 + max((d(i) for i in n.ingredients), default=0)
+
+        return d(self.root)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form (history schema)."""
+        return {
+            "schema_version": 1,
+            "path": self.path,
+            "verdict": self.verdict.value,
+            "message": self.message,
+            "root": self.root.to_dict() if self.root else None,
         }

@@ -19,15 +19,15 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 
+from ._media import check_regular_file
 from .errors import InputError
-from .formats import check_regular_file
 
-__all__ = ["Trust", "load_certificates"]
+__all__ = ["Trust"]
 
 _MAX_BUNDLE = 64 * 1024 * 1024  # the whole C2PA trust list is a few hundred kB
 
 
-def load_certificates(path: Path, *, key: str = "trust_anchors") -> list[x509.Certificate]:
+def _load_certificates(path: Path, *, key: str = "trust_anchors") -> list[x509.Certificate]:
     """Certificates from a PEM bundle, a DER file, or a c2pa settings JSON (`trust.<key>`)."""
     st = check_regular_file(path)  # a FIFO or device named in a policy must not hang us
     if st.st_size > _MAX_BUNDLE:
@@ -76,8 +76,9 @@ class Trust:
         *,
         allowed: Iterable[Path | str] = (),
     ) -> Trust:
-        a = [c for p in anchors for c in load_certificates(Path(p))]
-        e = [c for p in allowed for c in load_certificates(Path(p), key="allowed_list")]
+        """Load trust anchors, and an allow-list of signer certificates, from files."""
+        a = [c for p in anchors for c in _load_certificates(Path(p))]
+        e = [c for p in allowed for c in _load_certificates(Path(p), key="allowed_list")]
         return cls(anchors=tuple(a), allowed=tuple(e))
 
     @classmethod
@@ -89,14 +90,17 @@ class Trust:
 
     @property
     def anchors_pem(self) -> str | None:
+        """The trust anchors as one PEM bundle, or None without anchors."""
         return _pem(self.anchors) or None
 
     @property
     def allowed_pem(self) -> str | None:
+        """The allow-listed signer certificates as one PEM bundle, or None."""
         return _pem(self.allowed) or None
 
     @property
     def supplied(self) -> bool:
+        """Whether any trust was supplied (without it, nothing is ever trusted)."""
         return bool(self.anchors or self.allowed)
 
     def anchor_for(self, issuer: str) -> str | None:

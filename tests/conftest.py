@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from mediautil import MEDIA
+from mediautil import CORPUS, MEDIA, corpus_available, corpus_missing
 
 from provenance import DevIdentity, Identity, generate_dev_identity, samples
 
@@ -55,3 +55,11 @@ def signed(
         return out
 
     return make
+
+
+@pytest.fixture
+def corpus() -> Path:
+    """The public C2PA corpus folder: skips without it, or fails where CI requires it."""
+    if not corpus_available():
+        corpus_missing()
+    return CORPUS

@@ -3,22 +3,44 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import av
 import c2pa
 import numpy as np
+import pytest
 
 from provenance import Identity, _c2pa, _single_pass, samples
 from provenance.frames.synth import Scene
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-SCHEMAS = Path(__file__).resolve().parents[1] / "schemas"
+ROOT = Path(__file__).resolve().parents[1]
+SCHEMAS = ROOT / "schemas"
+# The public C2PA test corpus (with MANIFEST.json of expected outcomes), kept outside the
+# repository in ../shared/fixtures/c2pa-public; PROVENANCE_CORPUS points elsewhere.
+CORPUS = Path(
+    os.environ.get("PROVENANCE_CORPUS") or ROOT.parent / "shared" / "fixtures" / "c2pa-public"
+)
+REQUIRE_CORPUS_ENV = "PROVENANCE_REQUIRE_CORPUS"
+
+
+def corpus_available() -> bool:
+    """Whether the public corpus is present."""
+    return (CORPUS / "MANIFEST.json").is_file()
+
+
+def corpus_missing() -> NoReturn:
+    """Skip a test that needs the corpus, with the reason; fail instead when CI requires
+    it (`PROVENANCE_REQUIRE_CORPUS=1`, set by .ci/run)."""
+    reason = f"public C2PA corpus not found at {CORPUS} (set PROVENANCE_CORPUS to its folder)"
+    if os.environ.get(REQUIRE_CORPUS_ENV) == "1":
+        pytest.fail(f"{reason}; {REQUIRE_CORPUS_ENV}=1", pytrace=False)
+    pytest.skip(reason)
 
 # One file per format the toolkit must sign; the maker picks the container by suffix.
 MEDIA = {

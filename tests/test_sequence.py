@@ -29,7 +29,7 @@ def test_sequence_signed_and_intact(frames_dir: Path, identity: Identity, dev: D
     assert result.frames_signed == 8
     report = verify(frames_dir, trust=[dev.ca])
     assert report.verdict is Verdict.TRUSTED
-    assert report.sequence is not None and len(report.sequence["unchanged"]) == 8
+    assert report.sequence is not None and len(report.sequence.unchanged) == 8
 
 
 def test_sequence_changed_added_missing(frames_dir: Path, identity: Identity) -> None:
@@ -46,9 +46,9 @@ def test_sequence_changed_added_missing(frames_dir: Path, identity: Identity) ->
     assert report.verdict is Verdict.TAMPERED
     seq = report.sequence
     assert seq is not None
-    assert [c["name"] for c in seq["changed"]] == ["frame-00003.png"]
-    assert max(iou(tuple(r), (40, 30, 40, 30)) for r in seq["changed"][0]["regions"]) > 0.5
-    assert seq["added"] == ["frame-00099.png"] and seq["missing"] == ["frame-00006.png"]
+    assert [c.name for c in seq.changed] == ["frame-00003.png"]
+    assert max(iou(r, (40, 30, 40, 30)) for r in seq.changed[0].regions) > 0.5
+    assert seq.added == ["frame-00099.png"] and seq.missing == ["frame-00006.png"]
     assert "1 changed, 1 added, 1 missing" in report.message
 
     result = CliRunner().invoke(app, ["verify", str(frames_dir), "--json"])
@@ -60,7 +60,7 @@ def test_anchor_frame_removed_still_checks(frames_dir: Path, identity: Identity)
     (frames_dir / "frame-00000.png").unlink()
     report = verify(frames_dir)
     assert report.verdict is Verdict.TAMPERED
-    assert report.sequence is not None and report.sequence["missing"] == ["frame-00000.png"]
+    assert report.sequence is not None and report.sequence.missing == ["frame-00000.png"]
 
 
 def test_plain_folder_is_an_input_error(tmp_path: Path, identity: Identity) -> None:

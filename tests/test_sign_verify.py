@@ -11,6 +11,7 @@ from mediautil import MEDIA, flip_media_byte, sha256
 
 import provenance
 from provenance import DevIdentity, Identity, Verdict, generate_dev_identity, sign, verify
+from provenance._rules import HARD_BINDING_MISMATCH
 from provenance.errors import OutputExistsError, UnsupportedFormatError, UsageError
 
 FORMATS = sorted(MEDIA)
@@ -55,7 +56,7 @@ def test_one_changed_media_byte_is_tampered(
     flip_media_byte(copy, src)
     report = verify(copy, localize=False)
     assert report.verdict is Verdict.TAMPERED, report.to_dict()
-    assert set(report.status_codes) & provenance.verify.__globals__["HARD_BINDING_MISMATCH"]
+    assert set(report.status_codes) & HARD_BINDING_MISMATCH
 
 
 def test_images_carry_a_thumbnail_and_author(signed: Callable[[str], Path]) -> None:

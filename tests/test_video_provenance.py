@@ -71,16 +71,16 @@ def test_face_swap_on_frames_30_to_59_with_embedded_manifest(
     report = verify(edited)
     assert report.verdict is Verdict.TAMPERED
     assert report.frames is not None
-    assert report.frames["summary"]["edited"] == 30
+    assert report.frames.summary["edited"] == 30
     assert _segments(report.to_dict()) == [
         ("reencoded", [0, 29], [0, 29]),
         ("edited", [30, 59], [30, 59]),
         ("reencoded", [60, 89], [60, 89]),
     ]
-    edited_seg = report.frames["segments"][1]
-    assert edited_seg["start_time"] == pytest.approx(1.0, abs=0.04)
-    best = max(iou(tuple(r), RECT) for r in edited_seg["regions"])
-    assert best > 0.5, edited_seg["regions"]
+    edited_seg = report.frames.segments[1]
+    assert edited_seg.start_time == pytest.approx(1.0, abs=0.04)
+    best = max(iou(r, RECT) for r in edited_seg.regions)
+    assert best > 0.5, edited_seg.regions
     assert "frames changed: 30 edited" in report.message
 
 
@@ -107,7 +107,7 @@ def test_twenty_foreign_frames_inserted(signed_clip: Path, tmp_path: Path) -> No
         signed_clip, tmp_path / "inserted.mp4", lambda fr: iter(fr[:45] + foreign + fr[45:])
     )
     report = verify(edited, reference=signed_clip)
-    assert report.frames is not None and report.frames["summary"]["inserted"] == 20
+    assert report.frames is not None and report.frames.summary["inserted"] == 20
     assert ("inserted", [45, 64], None) in _segments(report.to_dict())
 
 
@@ -117,7 +117,7 @@ def test_whole_file_reencode_is_not_an_edit(signed_clip: Path, tmp_path: Path) -
     report = verify(edited)
     assert report.verdict is Verdict.TAMPERED
     assert report.frames is not None
-    assert report.frames["summary"] == {
+    assert report.frames.summary == {
         "intact": 0,
         "reencoded": N,
         "edited": 0,

@@ -3,19 +3,19 @@ alignment/classification of a checked video against the signed frames, stills an
 sequences, and a visual report."""
 
 from provenance.frames import assertion
-from provenance.frames.compare import FrameReport, Segment, compare_fingerprints, compare_video
+from provenance.frames.compare import compare_fingerprints, compare_video
 from provenance.frames.errors import FramesDataError
 from provenance.frames.fingerprint import ProgressCallback, VideoFingerprint, fingerprint_video
 from provenance.frames.image import (
     ImageFingerprint,
     SequenceFingerprint,
-    SequenceReport,
     compare_image,
     compare_sequence,
     fingerprint_image,
     fingerprint_sequence,
 )
 from provenance.frames.visual import write_visual_report
+from provenance.models import FrameReport, Segment, SequenceReport
 
 __all__ = [
     "FrameReport",

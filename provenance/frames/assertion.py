@@ -57,36 +57,19 @@ import blake3
 import numpy as np
 import numpy.typing as npt
 
+from provenance._vocab import FRAMES_LABEL as LABEL
 from provenance.frames.errors import FramesDataError
 from provenance.frames.features import ANALYSIS_SIZE, CELLS, GRID
-from provenance.frames.fingerprint import EXACT_HASH_BYTES, HASH_ALGORITHM, VideoFingerprint
-
-LABEL = "org.provenance.frames"
-VERSION = 1
-RECORD_SIZE = 8 + EXACT_HASH_BYTES + 8 + CELLS + CELLS
-ENCODING = "columnar-delta+zlib+base64"
-
-_RECORD_DTYPE = np.dtype(
-    [
-        ("pts_us", "<i8"),
-        ("exact", "u1", (EXACT_HASH_BYTES,)),
-        ("dct", "<u8"),
-        ("luma", "u1", (CELLS,)),
-        ("detail", "u1", (CELLS,)),
-    ]
+from provenance.frames.fingerprint import (
+    EXACT_HASH_BYTES,
+    HASH_ALGORITHM,
+    RECORD_SIZE,
+    VideoFingerprint,
+    pack_table,
 )
-assert _RECORD_DTYPE.itemsize == RECORD_SIZE
 
-
-def pack_table(fp: VideoFingerprint) -> bytes:
-    """The logical fixed-size record table (what ``digest`` is computed over)."""
-    rec = np.empty(fp.frame_count, dtype=_RECORD_DTYPE)
-    rec["pts_us"] = fp.pts_us
-    rec["exact"] = fp.exact
-    rec["dct"] = fp.dct
-    rec["luma"] = fp.luma
-    rec["detail"] = fp.detail
-    return rec.tobytes()
+VERSION = 1
+ENCODING = "columnar-delta+zlib+base64"
 
 
 def _delta_rows(a: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import bisect
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +26,7 @@ import numpy.typing as npt
 
 from provenance.frames.features import GRID
 from provenance.frames.fingerprint import ProgressCallback, VideoFingerprint, fingerprint_video
+from provenance.models import FrameReport, Segment
 
 # --- thresholds -------------------------------------------------------------------------------
 # Calibrated with benchmarks/frames_calibration.py: 3 synthetic clips (320x240, 640x360,
@@ -77,75 +77,6 @@ STATUSES = ("intact", "reencoded", "edited", "inserted", "missing")
 _INTACT, _REENCODED, _EDITED, _INSERTED, _MISSING = range(5)
 
 Rect = tuple[int, int, int, int]
-
-
-@dataclass
-class Segment:
-    """A run of consecutive frames that share one status."""
-
-    status: str
-    checked_range: tuple[int, int] | None
-    signed_range: tuple[int, int] | None
-    start_time: float
-    end_time: float
-    regions: list[Rect] = field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "status": self.status,
-            "checked_range": list(self.checked_range) if self.checked_range else None,
-            "signed_range": list(self.signed_range) if self.signed_range else None,
-            "start_time": round(self.start_time, 6),
-            "end_time": round(self.end_time, 6),
-            "regions": [list(r) for r in self.regions],
-        }
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> Segment:
-        def rng(v: Any) -> tuple[int, int] | None:
-            return (int(v[0]), int(v[1])) if v else None
-
-        regions = [(int(x), int(y), int(w), int(h)) for x, y, w, h in d.get("regions") or []]
-        return cls(
-            d["status"],
-            rng(d.get("checked_range")),
-            rng(d.get("signed_range")),
-            float(d["start_time"]),
-            float(d["end_time"]),
-            regions,
-        )
-
-
-@dataclass
-class FrameReport:
-    """Frame-level verification result for one video."""
-
-    signed_frame_count: int
-    checked_frame_count: int
-    summary: dict[str, int]
-    segments: list[Segment]
-
-    @property
-    def unchanged(self) -> bool:
-        """True if every signed frame is present, in order, without visual edits."""
-        return not (self.summary["edited"] or self.summary["inserted"] or self.summary["missing"])
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "signed_frame_count": self.signed_frame_count,
-            "checked_frame_count": self.checked_frame_count,
-            "summary": dict(self.summary),
-            "segments": [s.to_dict() for s in self.segments],
-        }
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> FrameReport:
-        return cls(
-            int(d["signed_frame_count"]),
-            int(d["checked_frame_count"]),
-            dict(d["summary"]),
-            [Segment.from_dict(s) for s in d["segments"]],
-        )
 
 
 # --- distances --------------------------------------------------------------------------------

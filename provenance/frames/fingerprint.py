@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import collections
 import concurrent.futures
-from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -32,12 +31,24 @@ import numpy.typing as npt
 from av.video.frame import VideoFrame
 from av.video.reformatter import Interpolation, VideoReformatter
 
+from provenance._vocab import Progress as ProgressCallback
+from provenance.frames.errors import FramesDataError
 from provenance.frames.features import ANALYSIS_SIZE, CELLS, GRID, compute_features
-
-ProgressCallback = Callable[[int, int | None], None]
 
 EXACT_HASH_BYTES = 16
 HASH_ALGORITHM = "blake3-128"
+# The logical frame table the digest pins (layout: see provenance.frames.assertion).
+RECORD_SIZE = 8 + EXACT_HASH_BYTES + 8 + CELLS + CELLS
+_RECORD_DTYPE = np.dtype(
+    [
+        ("pts_us", "<i8"),
+        ("exact", "u1", (EXACT_HASH_BYTES,)),
+        ("dct", "<u8"),
+        ("luma", "u1", (CELLS,)),
+        ("detail", "u1", (CELLS,)),
+    ]
+)
+assert _RECORD_DTYPE.itemsize == RECORD_SIZE
 _PROGRESS_EVERY = 8
 # frames in flight to the hashing thread; bounds memory independent of duration
 _MAX_PENDING = 8
@@ -67,15 +78,11 @@ class VideoFingerprint:
             or self.luma.shape != (n, CELLS)
             or self.detail.shape != (n, CELLS)
         ):
-            from provenance.frames.errors import FramesDataError
-
             raise FramesDataError(f"per-frame arrays do not match frame_count={n}")
 
     @property
     def digest(self) -> str:
         """BLAKE3 over the packed frame table: one value that pins the whole frame list."""
-        from provenance.frames.assertion import pack_table
-
         return blake3.blake3(pack_table(self)).hexdigest()
 
     def timestamps(self) -> npt.NDArray[np.float64]:
@@ -91,6 +98,17 @@ class VideoFingerprint:
             "duration": self.duration,
             "digest": self.digest,
         }
+
+
+def pack_table(fp: VideoFingerprint) -> bytes:
+    """The logical fixed-size record table (what ``digest`` is computed over)."""
+    rec = np.empty(fp.frame_count, dtype=_RECORD_DTYPE)
+    rec["pts_us"] = fp.pts_us
+    rec["exact"] = fp.exact
+    rec["dct"] = fp.dct
+    rec["luma"] = fp.luma
+    rec["detail"] = fp.detail
+    return rec.tobytes()
 
 
 def _hash_planes(frame: VideoFrame) -> bytes:
@@ -150,8 +168,6 @@ def fingerprint_video(
     """Decode every frame of the first video stream and fingerprint it (streaming)."""
     with av.open(str(path)) as container:
         if not container.streams.video:
-            from provenance.frames.errors import FramesDataError
-
             raise FramesDataError(f"{path}: no video stream")
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
@@ -228,6 +244,8 @@ __all__ = [
     "GRID",
     "HASH_ALGORITHM",
     "ProgressCallback",
+    "RECORD_SIZE",
     "VideoFingerprint",
     "fingerprint_video",
+    "pack_table",
 ]

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,12 +17,13 @@ import blake3
 import numpy as np
 from PIL import Image, ImageOps
 
+from provenance._vocab import Progress as ProgressCallback
 from provenance.frames import compare
 from provenance.frames.errors import FramesDataError
 from provenance.frames.features import ANALYSIS_SIZE, CELLS, compute_features
+from provenance.models import ChangedFile, SequenceReport
 
 Rect = tuple[int, int, int, int]
-ProgressCallback = Callable[[int, int | None], None]
 
 IMAGE_SENSITIVITY = 2.5
 """Stills are scored at 2.5x the video sensitivity (cell luma > 3.2, detail > 8): a still has
@@ -149,37 +149,6 @@ class SequenceFingerprint:
                 raise FramesDataError(f"sequence fingerprint: duplicate name {entry['name']!r}")
             files[entry["name"]] = ImageFingerprint.from_dict(entry)
         return cls(files)
-
-
-@dataclass
-class ChangedFile:
-    name: str
-    regions: list[Rect]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "regions": [list(r) for r in self.regions]}
-
-
-@dataclass
-class SequenceReport:
-    """Per-file outcome of checking an image sequence folder against its fingerprint."""
-
-    unchanged: list[str] = field(default_factory=list)  # exact or re-encoded only
-    changed: list[ChangedFile] = field(default_factory=list)
-    added: list[str] = field(default_factory=list)
-    missing: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not (self.changed or self.added or self.missing)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "unchanged": list(self.unchanged),
-            "changed": [c.to_dict() for c in self.changed],
-            "added": list(self.added),
-            "missing": list(self.missing),
-        }
 
 
 def _image_files(folder: str | Path) -> list[Path]:

@@ -7,7 +7,8 @@ from pathlib import Path
 import av
 from PIL import Image, ImageDraw
 
-from provenance.frames.compare import STATUSES, FrameReport, Segment
+from provenance.frames.compare import STATUSES
+from provenance.models import FrameReport, Segment
 
 COLORS: dict[str, tuple[int, int, int]] = {
     "intact": (46, 160, 67),

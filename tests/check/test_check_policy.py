@@ -1,4 +1,4 @@
-"""Policy loading, validation messages and rule evaluation (on report dicts), plus the
+"""Policy loading, validation messages and rule evaluation (on typed reports), plus the
 glob syntax; and the policy schema against the documented examples."""
 
 from __future__ import annotations
@@ -15,17 +15,19 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from jsonschema import Draft202012Validator
 
-from provenance.check import CheckOptions, PolicyError, load_policy, run_check
-from provenance.check.globs import match
-from provenance.check.policy import Policy, Rules, evaluate, parse_duration
+from provenance import CheckOptions, PolicyError, load_policy, run_check
+from provenance.check._globs import match
+from provenance.check._policy import Policy, Rules, evaluate, parse_duration
 from provenance.keygen import make_dev_chain
+from provenance.models import VerificationReport
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
 IPTC = "http://cv.iptc.org/newscodes/digitalsourcetype/"
 
 
-def report(**kw: Any) -> dict[str, Any]:
+def report(**kw: Any) -> VerificationReport:
+    """A report from the fields a rule looks at (in their JSON spelling)."""
     base: dict[str, Any] = {
         "path": "x.jpg",
         "verdict": "trusted",
@@ -45,7 +47,19 @@ def report(**kw: Any) -> dict[str, Any]:
         "frames": None,
     }
     base.update(kw)
-    return base
+    base["failures"] = [
+        {"code": c, "explanation": "", "url": "", "ingredient": False}
+        for c in base.pop("status_codes")
+    ]
+    base["timestamp"] = {"time": None, "source": "none", "trusted": False, "validated": False,
+                         **base["timestamp"]}  # fmt: skip
+    if base["trust"]:
+        base["trust"] = {"reason": "", **base["trust"]}
+    if base["frames"]:
+        segments = [{"start_time": 0, "end_time": 0, **s} for s in base["frames"]["segments"]]
+        base["frames"] = {"signed_frame_count": 0, "checked_frame_count": 0,
+                          **base["frames"], "segments": segments}  # fmt: skip
+    return VerificationReport.from_dict(base)
 
 
 def rules_of(r: list[Any]) -> list[str]:
@@ -190,9 +204,9 @@ def test_frames_rule_names_the_frame_ranges() -> None:
     (v,) = evaluate(Rules(), "v.mp4", r, trusted_possible=False)
     assert v.rule == "frames-changed"
     assert "edited frames 60-64" in v.message and "(signed 65-66)" in v.message
-    assert [f["status"] for f in v.frames] == ["edited", "missing"]
+    assert [f.status for f in v.frames] == ["edited", "missing"]
     (strict,) = evaluate(Rules(allow_reencoded=False), "v.mp4", r, trusted_possible=False)
-    assert [f["status"] for f in strict.frames] == ["reencoded", "edited", "missing"]
+    assert [f.status for f in strict.frames] == ["reencoded", "edited", "missing"]
     assert evaluate(Rules(frames=False), "v.mp4", r, trusted_possible=False) == []
     clean = {"summary": {"intact": 10, "reencoded": 3}, "segments": []}
     assert evaluate(Rules(), "v.mp4", report(frames=clean), trusted_possible=False) == []
@@ -323,4 +337,4 @@ def test_allow_listed_signer_by_fingerprint(repo: Path, check_media: Path) -> No
     assert got["ai/gen.jpg"] == ("fail", ["signer-not-allowed"])
     assert got["photos/untrusted.jpg"] == ("fail", ["untrusted-signer", "signer-not-allowed"])
     by_path = {r.path: r for r in result.results}
-    assert by_path["photos/signed.jpg"].report["trust"]["allowed_signer"] == fp
+    assert by_path["photos/signed.jpg"].report.trust.allowed_signer == fp

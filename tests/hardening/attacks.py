@@ -361,7 +361,7 @@ def verify_outcome(
 
 def _serve() -> int:
     """Child side of `VerifyServer`: verify one file per request line, as the CLI does."""
-    from provenance.verify import batch_exit_code, batch_to_dict, verify_many
+    from provenance import verify_many
 
     selftest = os.environ.get("PROVENANCE_FUZZ_SELFTEST", "")
     for line in sys.stdin:
@@ -372,11 +372,11 @@ def _serve() -> int:
         if selftest == "hang" and req["path"].endswith("hang-me"):
             time.sleep(3600)
         try:
-            reports = verify_many([req["path"]], trust=[req["trust"]] if req["trust"] else None)
-            (doc,) = json.loads(json.dumps(batch_to_dict(reports)))["reports"]
+            batch = verify_many([req["path"]], trust=[req["trust"]] if req["trust"] else None)
+            (doc,) = json.loads(json.dumps(batch.to_dict()))["reports"]
             reply = {
                 "verdict": doc["verdict"],
-                "exit_code": batch_exit_code(reports),
+                "exit_code": int(batch.exit_code),
                 "message": doc["message"],
                 "codes": doc["status_codes"],
             }
@@ -1264,7 +1264,7 @@ def frames_table_bomb(wb: Workbench, path: Path, frames: int = 2_000_000) -> Pat
     signed = path.with_name("src-" + path.name)
     signed.unlink(missing_ok=True)
     with mock.patch.object(
-        sys.modules["provenance.sign"], "assertions_for", return_value=(hostile, frames)
+        sys.modules["provenance._fingerprints"], "assertions_for", return_value=(hostile, frames)
     ):
         sign(wb.original("mp4"), signed, identity=wb.b)
     raw = signed.read_bytes()

@@ -70,7 +70,7 @@ def test_library_sign_refuses_device(workbench: Workbench, tmp_path: Path) -> No
 
 
 def _thumbnail(path: Path) -> bytes | None:
-    from provenance.sign import _thumbnail as make
+    from provenance._write import thumbnail as make
 
     return make(path)
 

@@ -31,7 +31,7 @@ from PIL import Image
 
 import provenance
 from provenance import Identity
-from provenance.formats import detect
+from provenance._media import detect
 
 Verdict = dict[str, Any]
 Validator = Callable[..., list[Verdict]]

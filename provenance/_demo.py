@@ -17,6 +17,8 @@ __all__ = ["DemoCase", "run_demo"]
 
 @dataclass(frozen=True)
 class DemoCase:
+    """One case of the demo: what was done to the file, and its verification report."""
+
     label: str
     report: VerificationReport
 
@@ -29,6 +31,7 @@ def _flip_byte(src: Path, dst: Path, *, from_end: int) -> None:
 
 
 def run_demo(workdir: Path | str) -> list[DemoCase]:
+    """Make an identity, sign a photo and a video, tamper with copies, verify them all."""
     work = Path(workdir)
     work.mkdir(parents=True, exist_ok=True)
     dev = generate_dev_identity(work / "keys", org="Provenance Demo", force=True)

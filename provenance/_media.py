@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from ._limits import check_memory_cost
 from .errors import InputError, UnsupportedFormatError
 
 __all__ = ["MediaType", "detect", "check_regular_file", "open_regular"]
@@ -21,6 +22,8 @@ _HEAD = 512  # enough for an SVG root element after an XML prolog
 
 @dataclass(frozen=True)
 class MediaType:
+    """A content type recognized from a file's leading bytes."""
+
     mime: str
     kind: str  # "image", "video", "audio" or "document"
     extension: str
@@ -133,7 +136,5 @@ def detect(path: Path) -> MediaType:
     media = _sniff(head)
     if media is None:
         raise UnsupportedFormatError(f"{path}: not a supported media format")
-    from ._limits import check_memory_cost
-
     check_memory_cost(path, media.mime, st.st_size)
     return media

@@ -1,5 +1,7 @@
-"""Our own signed assertions (frame and region fingerprints) and the localization that
-reads them back: the bridge between sign/verify and `provenance.frames`.
+"""Our own signed assertions (frame and region fingerprints): written by the sign
+pipeline, read back by the localization step of the read pipeline, drawn for people.
+The bridge between sign/verify and `provenance.frames`, which loads (with NumPy and
+PyAV) only when pixels are about to be decoded.
 
 The fingerprints sit inside the signed claim, so they stay trustworthy after the file's
 hard binding breaks: exactly when they are needed to say what changed.
@@ -8,32 +10,21 @@ hard binding breaks: exactly when they are needed to say what changed.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ._limits import fingerprints_within_limit, pixels_within_limit
-from .formats import MediaType
-from .models import Verdict, VerificationReport
+from ._manifest import assertion_data
+from ._media import MediaType
+from ._read import Asset
+from ._vocab import FRAMES_LABEL, REGIONS_LABEL, Progress
+from .models import FrameReport, Verdict, VerificationReport
 
-if TYPE_CHECKING:
-    from .frames import FrameReport
+__all__ = ["assertions_for", "localize", "write_visual_report"]
 
-__all__ = [
-    "FRAMES_LABEL",
-    "REGIONS_LABEL",
-    "assertions_for",
-    "localize",
-    "write_visual_report",
-]
-
-log = logging.getLogger("provenance")
-
-FRAMES_LABEL = "org.provenance.frames"
-REGIONS_LABEL = "org.provenance.regions"
-
-Progress = Callable[[int, int | None], None]
+_log = logging.getLogger("provenance")
 
 
 def assertions_for(
@@ -53,22 +44,13 @@ def assertions_for(
             return [{"label": REGIONS_LABEL, "data": {"version": 1, **data}}], None
     except Exception as e:  # noqa: BLE001 - decoders raise anything on hostile input
         # Fingerprints add localization; the C2PA signature does not depend on them.
-        log.warning("%s: signed without frame/region fingerprints (%s)", path, e)
+        _log.warning("%s: signed without frame/region fingerprints (%s)", path, e)
     return [], None
-
-
-def _assertion(manifest: dict[str, Any], label: str) -> dict[str, Any] | None:
-    for a in manifest.get("assertions") or []:
-        if a.get("label") == label and isinstance(a.get("data"), dict):
-            data: dict[str, Any] = a["data"]
-            return data
-    return None
 
 
 def localize(
     report: VerificationReport,
-    path: Path,
-    media: MediaType,
+    asset: Asset,
     manifest: dict[str, Any],
     progress: Progress | None,
 ) -> VerificationReport:
@@ -81,17 +63,18 @@ def localize(
     """
     if report.verdict is not Verdict.TAMPERED:
         return report
+    path, media = asset.path, asset.media
     if not (pixels_within_limit(path, media.kind) and fingerprints_within_limit(manifest)):
         return report  # decoding this would cost more than a hostile file deserves
     from . import frames
 
-    video = _assertion(manifest, FRAMES_LABEL)
-    still = _assertion(manifest, REGIONS_LABEL)
+    video = assertion_data(manifest, FRAMES_LABEL)
+    still = assertion_data(manifest, REGIONS_LABEL)
     try:
         if video is not None and media.kind == "video":
             signed = frames.assertion.decode(video)
             result = frames.compare_video(signed, path, progress=progress)
-            return replace(report, frames=result.to_dict(), message=_frames_message(result))
+            return replace(report, frames=result, message=_frames_message(result))
         if still is not None and media.kind == "image":
             fp = frames.ImageFingerprint.from_dict(still)
             regions = tuple(frames.compare_image(fp, path))
@@ -120,18 +103,26 @@ def _frames_message(result: FrameReport) -> str:
     return f"the asset was changed after it was signed; {what}"
 
 
-def write_visual_report(report: VerificationReport, out_dir: Path | str) -> list[Path]:
-    """Pictures of what changed, for a person: for video a timeline strip per status and
-    a thumbnail of each edited segment with its regions outlined; for a still, the image
-    with its changed regions outlined. Returns the files written (none if nothing to show)."""
+def write_visual_report(
+    reports: Iterable[VerificationReport], out_dir: Path | str
+) -> list[Path]:
+    """Pictures of what changed, for a person, one folder per report that has something
+    to show (`NNN-name/`, numbered in report order): for video a timeline strip per
+    status and a thumbnail of each edited segment with its regions outlined; for a still,
+    the image with its changed regions outlined. Returns the files written."""
+    written: list[Path] = []
+    for i, report in enumerate(reports):
+        written += _pictures(report, Path(out_dir) / f"{i:03d}-{Path(report.path).stem}")
+    return written
+
+
+def _pictures(report: VerificationReport, out: Path) -> list[Path]:
     from PIL import Image, ImageDraw
 
-    from . import frames
-
-    out = Path(out_dir)
     if report.frames is not None:
-        result = frames.FrameReport.from_dict(report.frames)
-        return frames.write_visual_report(result, report.path, out)
+        from . import frames
+
+        return frames.write_visual_report(report.frames, report.path, out)
     if not report.regions:
         return []
     out.mkdir(parents=True, exist_ok=True)
