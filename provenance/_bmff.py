@@ -24,9 +24,9 @@ import os
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import IO
 
-__all__ = ["Box", "Copy", "Data", "Layout", "LayoutError", "MediaData", "scan"]
+__all__ = ["Box", "Copy", "Data", "Layout", "LayoutError", "MediaData", "scan", "top_level"]
 
 C2PA_UUID = bytes.fromhex("d8fec3d61b0e483c92975828877ec481")
 MDAT_HEADER = 16
@@ -91,7 +91,7 @@ class MediaData:
 Piece = Copy | Data | MediaData
 
 
-def _box_at(f: BinaryIO, pos: int, end: int) -> Box:
+def _box_at(f: IO[bytes], pos: int, end: int) -> Box:
     head = os.pread(f.fileno(), 32, pos)
     if len(head) < 8:
         raise LayoutError(f"truncated box header at offset {pos}")
@@ -157,8 +157,8 @@ class Layout:
         return out
 
 
-def scan(f: BinaryIO) -> Layout:
-    """Read the top-level boxes and the moov of an open regular file."""
+def top_level(f: IO[bytes]) -> list[Box]:
+    """The top-level boxes of an open regular file, in order."""
     end = os.fstat(f.fileno()).st_size
     boxes: list[Box] = []
     pos = 0
@@ -166,6 +166,12 @@ def scan(f: BinaryIO) -> Layout:
         box = _box_at(f, pos, end)
         boxes.append(box)
         pos = box.end
+    return boxes
+
+
+def scan(f: IO[bytes]) -> Layout:
+    """Read the top-level boxes and the moov of an open regular file."""
+    boxes = top_level(f)
     if not boxes or boxes[0].kind != b"ftyp":
         raise LayoutError("the file does not start with an ftyp box")
     moovs = [b for b in boxes if b.kind == b"moov"]

@@ -19,74 +19,114 @@ here, never set on c2pa-python's function objects), following `c2pa_c_ffi/src/c_
 
 Bytes returned through `out` are the library's and are released with `c2pa_free`; a
 negative result is an error, raised as c2pa-python raises its own (C2paError subclasses).
-The builder handle and the error check are private parts of c2pa-python: when a symbol or
-one of those is missing, `NATIVE` is None. Whether the flow really works with this build of
-the library is proven by `_single_pass.available()`, which signs a tiny file and reads it
+
+It relies on private parts of c2pa-python: the loaded library (`_lib`), its error check
+(`_check_ffi_operation_result`) and the builder's native pointer (`Builder._handle`).
+ctypes cannot check a C prototype, so the native library's version must be one whose C
+API these prototypes were read from. `contract_mismatch` checks all of that when this
+module loads; on any difference `NATIVE` is None and video is signed the library's own
+way (tests/test_single_pass.py covers both). Whether the flow really works with this
+build is then proven by `_single_pass.available()`, which signs a tiny file and reads it
 back before the first real use.
 """
 
 from __future__ import annotations
 
 import ctypes
+import inspect
 import logging
 from typing import Any
 
 import c2pa
 
-__all__ = ["NATIVE", "BMFF_HASH", "Embeddable"]
+__all__ = ["BMFF_HASH", "NATIVE", "Embeddable", "contract_mismatch"]
 
-log = logging.getLogger("provenance")
+_log = logging.getLogger("provenance")
 
 BMFF_HASH = 1  # C2paHashType: 0 DataHash, 1 BmffHash, 2 BoxHash
+# Versions of the native library (c2pa.sdk_version()) whose c_api.rs the prototypes
+# below were checked against; another version keeps the library's own signing path.
+_VERIFIED_NATIVE = ("0.91.",)
 
 _Bytes = ctypes.POINTER(ctypes.c_ubyte)
 _p = ctypes.c_void_p
+_OUT = ctypes.POINTER(_Bytes)
+# name: (result type, argument types), as c2pa-rs's C API declares them.
+_PROTOTYPES: dict[str, tuple[Any, tuple[Any, ...]]] = {
+    "c2pa_builder_placeholder": (ctypes.c_int64, (_p, ctypes.c_char_p, _OUT)),
+    "c2pa_builder_sign_embeddable": (ctypes.c_int64, (_p, ctypes.c_char_p, _OUT)),
+    "c2pa_builder_hash_mdat_bytes": (
+        ctypes.c_int,
+        (_p, ctypes.c_size_t, _p, ctypes.c_size_t, ctypes.c_bool),
+    ),
+    "c2pa_builder_update_hash_from_stream": (ctypes.c_int, (_p, ctypes.c_char_p, _p)),
+    "c2pa_builder_hash_type": (ctypes.c_int, (_p, ctypes.c_char_p, ctypes.POINTER(ctypes.c_int))),
+    "c2pa_free": (ctypes.c_int, (_p,)),
+}
+_CHECK_PARAMETERS = ("result", "fallback_msg", "check")
+
+
+def _ctypes_layer() -> Any:
+    from c2pa import c2pa as mod  # the ctypes layer of c2pa-python
+
+    return mod
+
+
+def contract_mismatch() -> str | None:
+    """What in the installed c2pa-python differs from what the embeddable API relies on,
+    or None when everything matches."""
+    version = c2pa.sdk_version()
+    if not version.startswith(_VERIFIED_NATIVE):
+        return f"the C2PA library is {version}, not one whose embeddable API was checked"
+    mod = _ctypes_layer()
+    lib = vars(mod).get("_lib")
+    if not isinstance(lib, ctypes.CDLL):
+        return "c2pa-python no longer keeps the loaded library in _lib"
+    for name in _PROTOTYPES:
+        if not hasattr(lib, name):
+            return f"the C2PA library does not export {name}"
+    check = vars(mod).get("_check_ffi_operation_result")
+    if not callable(check):
+        return "_check_ffi_operation_result is missing"
+    params = inspect.signature(check).parameters
+    keyword_only = [n for n, p in params.items() if p.kind == p.KEYWORD_ONLY]
+    if tuple(params) != _CHECK_PARAMETERS or keyword_only != ["check"]:
+        return f"_check_ffi_operation_result takes {tuple(params)}, not {_CHECK_PARAMETERS}"
+    try:
+        source = inspect.getsource(c2pa.Builder._sign_internal)
+    except (AttributeError, OSError, TypeError):
+        return "the source of Builder._sign_internal is not available to check"
+    if "c2pa_builder_sign(" not in source or "self._handle," not in source:
+        return "Builder no longer hands the library its native pointer as self._handle"
+    return None
 
 
 class _Native:
     def __init__(self) -> None:
-        from c2pa import c2pa as mod  # the ctypes layer of c2pa-python
-
+        mismatch = contract_mismatch()
+        if mismatch is not None:
+            raise TypeError(mismatch)
+        mod = _ctypes_layer()
         lib: Any = vars(mod)["_lib"]
 
-        def fn(name: str, restype: Any, *argtypes: Any) -> Any:
+        def fn(name: str) -> Any:
+            restype, argtypes = _PROTOTYPES[name]
             return ctypes.CFUNCTYPE(restype, *argtypes)((name, lib))
 
-        out = ctypes.POINTER(_Bytes)
-        self.placeholder = fn("c2pa_builder_placeholder", ctypes.c_int64, _p, ctypes.c_char_p, out)
-        self.sign_embeddable = fn(
-            "c2pa_builder_sign_embeddable", ctypes.c_int64, _p, ctypes.c_char_p, out
-        )
-        self.hash_mdat_bytes = fn(
-            "c2pa_builder_hash_mdat_bytes",
-            ctypes.c_int,
-            _p,
-            ctypes.c_size_t,
-            _p,
-            ctypes.c_size_t,
-            ctypes.c_bool,
-        )
-        self.update_hash_from_stream = fn(
-            "c2pa_builder_update_hash_from_stream", ctypes.c_int, _p, ctypes.c_char_p, _p
-        )
-        self.hash_type = fn(
-            "c2pa_builder_hash_type",
-            ctypes.c_int,
-            _p,
-            ctypes.c_char_p,
-            ctypes.POINTER(ctypes.c_int),
-        )
-        self.free = fn("c2pa_free", ctypes.c_int, _p)
+        self.placeholder = fn("c2pa_builder_placeholder")
+        self.sign_embeddable = fn("c2pa_builder_sign_embeddable")
+        self.hash_mdat_bytes = fn("c2pa_builder_hash_mdat_bytes")
+        self.update_hash_from_stream = fn("c2pa_builder_update_hash_from_stream")
+        self.hash_type = fn("c2pa_builder_hash_type")
+        self.free = fn("c2pa_free")
         self.check: Any = vars(mod)["_check_ffi_operation_result"]
-        if not callable(self.check):
-            raise TypeError("c2pa-python's _check_ffi_operation_result is not callable")
 
 
 def _load() -> _Native | None:
     try:
         return _Native()
     except (AttributeError, ImportError, KeyError, OSError, TypeError) as e:
-        log.debug("embeddable signing API unavailable: %s", e)
+        _log.debug("embeddable signing API unavailable: %s", e)
         return None
 
 

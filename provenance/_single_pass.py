@@ -20,7 +20,7 @@ validate such files.
 `sign_bmff` raises `NotApplicable` when this path cannot be used (the library lacks the
 API, its self-check failed, the layout is one `_bmff` does not rewrite, or the signed
 manifest outgrew its room); the output file is then empty again, and the caller signs with
-`Builder.sign` as before, with a fresh builder.
+`Builder.sign` as before, with a fresh builder and signer (`_write.write`).
 """
 
 from __future__ import annotations
@@ -31,62 +31,57 @@ import logging
 import os
 import struct
 import tempfile
-from collections.abc import Callable, Iterator
-from typing import BinaryIO
+from collections.abc import Iterator
+from typing import IO
 
 import c2pa
 
 from . import _bmff, _c2pa, _embeddable, _streams
 
-__all__ = ["LEAF_BYTES", "NotApplicable", "available", "sign_bmff"]
+__all__ = ["BMFF_MIMES", "LEAF_BYTES", "NotApplicable", "applies", "available", "sign_bmff"]
 
-log = logging.getLogger("provenance")
+_log = logging.getLogger("provenance")
 
 LEAF_BYTES = 4 << 20  # one Merkle leaf (and one read/write) per 4 MiB of media data
-_BMFF_MIMES = frozenset({"video/mp4", "video/quicktime", "audio/mp4"})
-
-Progress = Callable[[int, int | None], None]
+BMFF_MIMES = frozenset({"video/mp4", "video/quicktime", "audio/mp4"})
 
 
 class NotApplicable(Exception):
     """This file cannot be signed in one pass; sign it with `Builder.sign`."""
 
 
-def sign_bmff(
-    builder: c2pa.Builder,
-    mime: str,
-    source: BinaryIO,
-    dest: BinaryIO,
-    *,
-    progress: Progress | None = None,
-) -> bytes:
+def applies(mime: str) -> bool:
+    """Whether files of this type may be signed in one pass in this process (a file's
+    own layout can still refuse: `sign_bmff` then raises `NotApplicable`)."""
+    return mime in BMFF_MIMES and available()
+
+
+def sign_bmff(builder: c2pa.Builder, mime: str, source: IO[bytes], dest: IO[bytes]) -> bytes:
     """Sign `source` (an open regular file) into `dest` (an empty file open w+b) in one pass;
     return the manifest store as embedded, like `Builder.sign`.
 
     `builder` must come from a context that carries the signer
     (`_c2pa.signing_context`) and must not be used for anything else: it is closed here,
     whatever happens. Raises `NotApplicable` (with `dest` emptied), or, as `Builder.sign`
-    does, `c2pa.C2paError` and `OSError`. `progress(bytes_written, total)` is called as
-    the copy goes."""
-    if mime not in _BMFF_MIMES or not available():
+    does, `c2pa.C2paError` and `OSError`."""
+    if not applies(mime):
         builder.close()
         raise NotApplicable(f"single-pass signing is unavailable for {mime}")
-    return _sign_file(builder, mime, source, dest, progress)
+    return _sign_file(builder, mime, source, dest)
 
 
 def _sign_file(
     builder: c2pa.Builder,
     mime: str,
-    source: BinaryIO,
-    dest: BinaryIO,
-    progress: Progress | None,
+    source: IO[bytes],
+    dest: IO[bytes],
 ) -> bytes:
     try:
         try:
             layout = _bmff.scan(source)
         except _bmff.LayoutError as e:
             raise NotApplicable(str(e)) from None
-        return _sign(builder, mime, layout, source.fileno(), dest, progress)
+        return _sign(builder, mime, layout, source.fileno(), dest)
     except NotApplicable:
         dest.seek(0)
         dest.truncate()
@@ -100,8 +95,7 @@ def _sign(
     mime: str,
     layout: _bmff.Layout,
     src: int,
-    dest: BinaryIO,
-    progress: Progress | None,
+    dest: IO[bytes],
 ) -> bytes:
     emb = _embeddable.Embeddable(builder, mime)
     if emb.hash_type() != _embeddable.BMFF_HASH:
@@ -115,7 +109,7 @@ def _sign(
 
     dest.flush()
     out = dest.fileno()
-    _copy(pieces, src, out, emb, progress)
+    _copy(pieces, src, out, emb)
     with _streams.fd_stream(out) as stream:
         emb.update_hash(stream)
     signed = emb.sign()
@@ -157,14 +151,7 @@ def _manifest_store(box: bytes) -> bytes:
     return box[_HEADER : _HEADER + length]
 
 
-def _copy(
-    pieces: list[_bmff.Piece],
-    src: int,
-    out: int,
-    emb: _embeddable.Embeddable,
-    progress: Progress | None,
-) -> None:
-    total = sum(len(p.data) if isinstance(p, _bmff.Data) else p.length for p in pieces)
+def _copy(pieces: list[_bmff.Piece], src: int, out: int, emb: _embeddable.Embeddable) -> None:
     buf = bytearray(LEAF_BYTES)
     cbuf = (ctypes.c_ubyte * LEAF_BYTES).from_buffer(buf)
     pos = 0
@@ -174,8 +161,6 @@ def _copy(
                 emb.hash_mdat(piece.index, cbuf, len(chunk))
             _write_all(out, chunk, pos)
             pos += len(chunk)
-            if progress is not None:
-                progress(pos, total)
 
 
 def _chunks(piece: _bmff.Piece, src: int, buf: memoryview) -> Iterator[bytes | memoryview]:
@@ -211,17 +196,20 @@ def _write_all(fd: int, data: bytes | memoryview, offset: int) -> None:
 # ---------------------------------------------------------------------------- self-check
 
 
-@functools.cache
 def available() -> bool:
-    """Whether this process can sign in one pass: the library exports the API, and a tiny
-    generated MP4 signed this way reads back valid, with its media data where it belongs.
-    Checked once per process, on first use (about 30 ms)."""
-    if _embeddable.NATIVE is None or not _streams.available() or not hasattr(os, "preadv"):
-        return False
+    """Whether this process can sign in one pass: the library exports the API (and its
+    descriptor streams), and a tiny generated MP4 signed this way reads back valid, with
+    its media data where it belongs (checked once per process, on first use: ~30 ms)."""
+    native = _embeddable.NATIVE is not None and _streams.available()
+    return native and hasattr(os, "preadv") and _self_check_passed()
+
+
+@functools.cache
+def _self_check_passed() -> bool:
     try:
         _self_check()
     except Exception as e:  # noqa: BLE001 - any failure means: keep the library's path
-        log.debug("single-pass signing disabled: self-check failed: %r", e)
+        _log.debug("single-pass signing disabled: self-check failed: %r", e)
         return False
     return True
 
@@ -262,7 +250,7 @@ def _self_check() -> None:
     with tempfile.TemporaryFile() as src, tempfile.TemporaryFile() as dst:
         src.write(_tiny_mp4(payload))
         src.flush()
-        _sign_file(builder, "video/mp4", src, dst, None)
+        _sign_file(builder, "video/mp4", src, dst)
         layout = _bmff.scan(dst)
         (mdat,) = layout.mdats
         (offset,) = struct.unpack_from(">I", layout.moov, len(layout.moov) - 4)

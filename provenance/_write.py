@@ -8,17 +8,19 @@
 2. `build`: the manifest definition (claim generator, title, actions with the digital
    source type, author, our extra assertions, a thumbnail) and the parent ingredient.
 3. `write`: the C2PA library signs, streaming the asset into a temporary file that is
-   renamed into place (or, for a sidecar, writing only the manifest store).
+   renamed into place (or, for a sidecar, writing only the manifest store). An MP4, MOV
+   or M4A is copied once instead, its media data hashed on the way (`_single_pass`).
 
 `sign` runs them for a file (its extra assertions are the frame or region fingerprints),
 `_sequence` for a folder of frames (one extra assertion listing every file). Another way
-of writing (single-pass video signing, say) is another `write`, not a copy of the rest.
+of writing (single-pass video signing) is another `write`, not a copy of the rest.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import io
+import logging
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +29,7 @@ from typing import IO, Any
 import c2pa
 from PIL import Image
 
-from . import _c2pa, _streams
+from . import _bmff, _c2pa, _single_pass, _streams
 from ._atomic import atomic_output, check_output
 from ._limits import decodable, pillow_bomb_warnings_ignored
 from ._media import MediaType, detect, open_regular
@@ -51,7 +53,6 @@ from .errors import (
 from .identity import Identity
 
 __all__ = [
-    "MERKLE_FROM_BYTES",
     "THUMBNAIL_EDGE",
     "Plan",
     "build",
@@ -61,19 +62,21 @@ __all__ = [
     "write",
 ]
 
+_log = logging.getLogger("provenance")
+
 THUMBNAIL_EDGE = 512
 # The library keeps two working copies of the asset while signing; past this size they
 # spill to temporary files (in $TMPDIR) instead of memory.
 _BACKING_STORE_MB = 64
-# From this size on, BMFF media (MP4, MOV, ...) get the C2PA BMFF hash with a Merkle map:
-# mdat hashed in 4 MiB chunks, all leaf hashes kept in the manifest (max proofs 0, so no
-# Merkle uuid boxes are added to the file; 32 bytes of manifest per chunk). With the plain
-# BMFF hash c2pa-rs reads mdat into memory 256 MiB at a time, so signing and verifying peak
-# at about min(file size, 512 MiB) plus the rest; with the Merkle map both stay near 55 MiB
-# at any size, and run faster (benchmarks/README.md). Smaller files keep the plain hash,
-# which more validators accept (c2pa-ts 0.9.4 rejects Merkle-mapped MP4s).
-MERKLE_FROM_BYTES = 256 * 1024 * 1024
-_MERKLE_CHUNK_KB = 4096
+# When the library signs BMFF media (MP4, MOV, ...) itself, a file with one mdat gets a
+# BMFF hash with a Merkle map: mdat hashed in 4 MiB chunks, all leaf hashes kept in the
+# manifest (max proofs 0: no Merkle uuid boxes added to the file). With the plain hash
+# c2pa-rs reads each mdat into memory, 256 MiB at a time, and signing and verifying peak
+# at about min(file size, 512 MiB); with the map both stay flat (benchmarks/README.md).
+# A fragmented file keeps the plain hash: c2pa-rs 0.91 writes a Merkle map for it that
+# it then rejects, and its mdats are one fragment each, so memory stays flat anyway.
+# Single-pass signing, the usual path, always writes a Merkle map of its own.
+_MERKLE = {"merkle_tree_chunk_size_in_kb": 4096, "merkle_tree_max_proofs": 0}
 
 
 # -------------------------------------------------------------------------------- 1. plan
@@ -233,14 +236,12 @@ def build(p: Plan, assertions: list[dict[str, Any]]) -> c2pa.Builder:
     thumb = thumbnail(p.source) if p.media.kind == "image" else None
     if thumb:
         definition["thumbnail"] = {"format": "image/jpeg", "identifier": "thumbnail.jpg"}
-    merkle = (
-        {"merkle_tree_chunk_size_in_kb": _MERKLE_CHUNK_KB, "merkle_tree_max_proofs": 0}
-        if p.source.stat().st_size >= MERKLE_FROM_BYTES
-        else {}
-    )
     ctx = _c2pa.context(
         builder={"thumbnail": {"enabled": False}},
-        core={"backing_store_memory_threshold_in_mb": _BACKING_STORE_MB, **merkle},
+        core={
+            "backing_store_memory_threshold_in_mb": _BACKING_STORE_MB,
+            **(_MERKLE if _one_mdat(p) else {}),
+        },
     )
     try:
         builder = c2pa.Builder(definition, context=ctx)
@@ -259,6 +260,18 @@ def build(p: Plan, assertions: list[dict[str, Any]]) -> c2pa.Builder:
     return builder
 
 
+def _one_mdat(p: Plan) -> bool:
+    """Whether the asset is an unfragmented ISO BMFF file with exactly one mdat box."""
+    if p.media.mime not in _single_pass.BMFF_MIMES:
+        return False
+    try:
+        with open_regular(p.source) as f:
+            kinds = [b.kind for b in _bmff.top_level(f)]
+    except (OSError, _bmff.LayoutError):
+        return False  # the library will say what is wrong with it
+    return kinds.count(b"mdat") == 1 and b"moof" not in kinds
+
+
 def _add_parent(builder: c2pa.Builder, parent: Path) -> None:
     """Record `parent` (with its own manifest, if it has one) as the parent ingredient."""
     pmedia = detect(parent)
@@ -273,17 +286,14 @@ def _add_parent(builder: c2pa.Builder, parent: Path) -> None:
 
 def write(p: Plan, builder: c2pa.Builder) -> bytes:
     """Sign, and write the signed asset (or the sidecar store) atomically; returns the
-    manifest store's bytes."""
-    try:
-        signer = c2pa.Signer.from_callback(
-            p.identity.sign,
-            c2pa.C2paSigningAlg[p.identity.alg.upper()],
-            p.identity.chain_pem,
-            p.tsa_url,
-        )
-    except c2pa.C2paError as e:
-        raise SigningError(f"cannot prepare the signer: {_c2pa.error_text(e)}") from None
-    with signer:
+    manifest store's bytes. An MP4, MOV or M4A is signed in one pass where it can be;
+    otherwise (or when that is refused) by the library, with `builder`."""
+    if not p.sidecar and _single_pass.applies(p.media.mime):
+        try:
+            return _write_single_pass(p, builder)
+        except _single_pass.NotApplicable as e:
+            _log.debug("%s: signed by the C2PA library itself: %s", p.source, e)
+    with _signer(p) as signer:
         if p.sidecar:
             manifest = _sign_to(builder, signer, p, None)
             _check_sidecar_binds(p, manifest)
@@ -293,6 +303,41 @@ def write(p: Plan, builder: c2pa.Builder) -> bytes:
             with atomic_output(p.output, force=p.force) as out:
                 manifest = _sign_to(builder, signer, p, out)
     return manifest
+
+
+def _signer(p: Plan) -> c2pa.Signer:
+    try:
+        return c2pa.Signer.from_callback(
+            p.identity.sign,
+            c2pa.C2paSigningAlg[p.identity.alg.upper()],
+            p.identity.chain_pem,
+            p.tsa_url,
+        )
+    except c2pa.C2paError as e:
+        raise SigningError(f"cannot prepare the signer: {_c2pa.error_text(e)}") from None
+
+
+def _write_single_pass(p: Plan, builder: c2pa.Builder) -> bytes:
+    """Copy the asset into place once, hashing it on the way (`_single_pass`). The signer
+    must sit in the builder's context there, so a copy of `builder` (through an archive of
+    its definition, ingredients and resources) signs, and `builder` itself stays unused
+    for the library's own path, should this one raise `NotApplicable` (before the output
+    appears)."""
+    archive = io.BytesIO()
+    try:
+        builder.to_archive(archive)
+        archive.seek(0)
+        context = _c2pa.signing_context(_signer(p), builder={"thumbnail": {"enabled": False}})
+        one_pass = c2pa.Builder({}, context=context).with_archive(archive)
+    except c2pa.C2paError as e:
+        raise SigningError(f"cannot prepare the manifest: {_c2pa.error_text(e)}") from None
+    try:
+        with open_regular(p.source) as f, atomic_output(p.output, force=p.force) as out:
+            return _single_pass.sign_bmff(one_pass, p.media.mime, f, out)
+    except OSError as e:
+        raise InputError(f"{p.source}: cannot read ({e.strerror})") from None
+    except c2pa.C2paError as e:
+        raise SigningError(f"{p.source}: signing failed: {_c2pa.error_text(e)}") from None
 
 
 def sign(p: Plan, assertions: list[dict[str, Any]]) -> bytes:

@@ -162,18 +162,11 @@ def single_pass_builder(
     return builder
 
 
-def sign_single_pass(
-    src: Path, dst: Path, identity: Identity, *, progress: Any = None, **builder: Any
-) -> bytes:
+def sign_single_pass(src: Path, dst: Path, identity: Identity, **builder: Any) -> bytes:
     """Sign an MP4/MOV/M4A through provenance._single_pass; the manifest store."""
     with open(src, "rb") as f, open(dst, "w+b") as out:
-        return _single_pass.sign_bmff(
-            single_pass_builder(identity, **builder),
-            BMFF_MIME[src.suffix[1:]],
-            f,
-            out,
-            progress=progress,
-        )
+        builder_ = single_pass_builder(identity, **builder)
+        return _single_pass.sign_bmff(builder_, BMFF_MIME[src.suffix[1:]], f, out)
 
 
 def make_mp4(

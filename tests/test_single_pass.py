@@ -1,12 +1,15 @@
 """Single-pass BMFF signing through the library's embeddable API (provenance._single_pass):
-real MP4/MOV/M4A files from PyAV, read back by c2pa-python and decoded by FFmpeg."""
+real MP4/MOV/M4A files from PyAV, read back by c2pa-python and decoded by FFmpeg; as
+`provenance.sign`'s write step, and its fallback to the library's own signing, both when
+a file's layout is refused and when the native API is missing or changed."""
 
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
 import struct
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -31,9 +34,12 @@ from provenance import (
     Verdict,
     _embeddable,
     _single_pass,
+    _streams,
     generate_dev_identity,
+    sign,
     verify,
 )
+from provenance._vocab import FRAMES_LABEL
 
 
 def decoded(path: Path) -> list[str]:
@@ -45,11 +51,18 @@ def decoded(path: Path) -> list[str]:
         ]
 
 
-def bmff_hash(path: Path, mime: str) -> dict[str, Any]:
+def assertions(path: Path, mime: str) -> list[dict[str, Any]]:
     with open(path, "rb") as f, c2pa.Reader(mime, f) as r:
         store = json.loads(r.json())
-    manifest = store["manifests"][store["active_manifest"]]
-    (a,) = [a for a in manifest["assertions"] if a["label"].startswith("c2pa.hash.bmff")]
+    return list(store["manifests"][store["active_manifest"]]["assertions"])
+
+
+def labels(path: Path, mime: str) -> list[str]:
+    return [a["label"] for a in assertions(path, mime)]
+
+
+def bmff_hash(path: Path, mime: str) -> dict[str, Any]:
+    (a,) = [a for a in assertions(path, mime) if a["label"].startswith("c2pa.hash.bmff")]
     return dict(a["data"])
 
 
@@ -60,6 +73,7 @@ def big_mp4(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_the_library_build_passes_the_self_check() -> None:
+    assert _embeddable.contract_mismatch() is None
     assert _embeddable.NATIVE is not None, "libc2pa_c lacks the embeddable API"
     assert _single_pass.available()
 
@@ -97,10 +111,7 @@ def test_media_data_is_hashed_as_4_mib_leaves(
     big_mp4: Path, identity: Identity, dev: DevIdentity, tmp_path: Path
 ) -> None:
     out = tmp_path / "out.mp4"
-    seen: list[tuple[int, int | None]] = []
-    sign_single_pass(
-        big_mp4, out, identity, progress=lambda done, total: seen.append((done, total))
-    )
+    sign_single_pass(big_mp4, out, identity)
     assert verify(out, trust=[dev.ca], localize=False).verdict is Verdict.TRUSTED
     assert decoded(out) == decoded(big_mp4)
 
@@ -108,8 +119,6 @@ def test_media_data_is_hashed_as_4_mib_leaves(
     payload = mdat.size - 8
     (merkle,) = bmff_hash(out, "video/mp4")["merkle"]
     assert merkle["count"] == len(merkle["hashes"]) == -(-payload // _single_pass.LEAF_BYTES) >= 3
-    assert seen[-1] == (out.stat().st_size, out.stat().st_size)
-    assert [d for d, _ in seen] == sorted(d for d, _ in seen)
 
 
 def test_moov_before_mdat(identity: Identity, dev: DevIdentity, tmp_path: Path) -> None:
@@ -185,12 +194,12 @@ def test_unavailable_when_the_api_is_missing_or_the_self_check_fails(
         name, value, module = patch
         with monkeypatch.context() as m:
             m.setattr(module, name, value)
-            _single_pass.available.cache_clear()
+            _single_pass._self_check_passed.cache_clear()
             assert not _single_pass.available()
             with open(media("mp4"), "rb") as f, open(tmp_path / "o.mp4", "w+b") as out:
                 with pytest.raises(_single_pass.NotApplicable):
                     _single_pass.sign_bmff(single_pass_builder(identity), "video/mp4", f, out)
-        _single_pass.available.cache_clear()
+        _single_pass._self_check_passed.cache_clear()
     assert _single_pass.available()
 
 
@@ -225,3 +234,139 @@ def test_an_edit_records_its_signed_parent(
     assert [a.action for a in report.actions] == ["c2pa.opened", "c2pa.edited"]
     (ingredient,) = report.ingredients
     assert ingredient.relationship == "parentOf" and ingredient.manifest and not ingredient.failures
+
+
+# ------------------------------------------------------------- as provenance.sign's write
+
+
+@pytest.fixture
+def ways(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """How many files were written in one pass, refused by it, or signed by the library."""
+    seen = {"one pass": 0, "refused": 0, "library": 0}
+    one_pass, library = _single_pass.sign_bmff, _streams.sign_fds
+
+    def counted_one_pass(*args: Any) -> bytes:
+        try:
+            store = one_pass(*args)
+        except _single_pass.NotApplicable:
+            seen["refused"] += 1
+            raise
+        seen["one pass"] += 1
+        return store
+
+    def counted_library(*args: Any) -> bytes:
+        seen["library"] += 1
+        return library(*args)
+
+    monkeypatch.setattr(_single_pass, "sign_bmff", counted_one_pass)
+    monkeypatch.setattr(_streams, "sign_fds", counted_library)
+    return seen
+
+
+def _only(folder: Path, *names: str) -> bool:
+    """Nothing but these files in the folder: no partial output left behind."""
+    return sorted(p.name for p in folder.iterdir()) == sorted(names)
+
+
+@pytest.mark.parametrize("ext", sorted(BMFF_MIME))
+def test_sign_writes_bmff_in_one_pass(
+    ext: str,
+    ways: dict[str, int],
+    media: Callable[[str], Path],
+    identity: Identity,
+    dev: DevIdentity,
+    tmp_path: Path,
+) -> None:
+    src = media(ext)
+    before = sha256(src)
+    out = tmp_path / f"out.{ext}"
+    result = sign(src, out, identity=identity)
+    assert ways == {"one pass": 1, "refused": 0, "library": 0}
+    assert sha256(src) == before and _only(tmp_path, src.name, out.name)
+    assert [b.kind for b in bmff_boxes(out.read_bytes())[:2]] == ["ftyp", "uuid:c2pa"]
+    report = verify(out, trust=[dev.ca])
+    assert report.verdict is Verdict.TRUSTED, report.to_dict()
+    assert report.title == out.name
+    # The frame fingerprints went in with the rest.
+    assert (result.frames_signed is None) == (ext == "m4a")
+    assert (FRAMES_LABEL in labels(out, BMFF_MIME[ext])) == (ext != "m4a")
+    assert decoded(out) == decoded(src)
+
+
+def test_an_edit_signed_in_one_pass_records_its_parent(
+    ways: dict[str, int],
+    media: Callable[[str], Path],
+    identity: Identity,
+    dev: DevIdentity,
+    tmp_path: Path,
+) -> None:
+    """The signing builder is a copy of the planned one (through an archive): the parent
+    ingredient, its manifest and the editing intent survive the copy."""
+    parent, edit = tmp_path / "parent.mp4", tmp_path / "edit.mp4"
+    sign(media("mp4"), parent, identity=identity, fingerprints=False)
+    sign(parent, edit, identity=identity, action="cropped", fingerprints=False)
+    assert ways["one pass"] == 2 and ways["library"] == 0
+    report = verify(edit, trust=[dev.ca], localize=False)
+    assert report.verdict is Verdict.TRUSTED, report.to_dict()
+    assert [a.action for a in report.actions] == ["c2pa.opened", "c2pa.cropped"]
+    (ingredient,) = report.ingredients
+    assert ingredient.relationship == "parentOf" and ingredient.manifest
+
+
+def test_a_layout_the_single_pass_refuses_is_signed_by_the_library(
+    ways: dict[str, int], identity: Identity, dev: DevIdentity, tmp_path: Path
+) -> None:
+    src = make_mp4(tmp_path / "frag.mp4", 20, options={"movflags": "frag_keyframe+empty_moov"})
+    out = tmp_path / "out.mp4"
+    sign(src, out, identity=identity, fingerprints=False)
+    assert ways == {"one pass": 0, "refused": 1, "library": 1}
+    assert _only(tmp_path, src.name, out.name)
+    report = verify(out, trust=[dev.ca], localize=False)
+    assert report.verdict is Verdict.TRUSTED, report.to_dict()
+    # c2pa-rs 0.91 rejects the Merkle map it writes for a fragmented file: a plain hash.
+    assert "merkle" not in bmff_hash(out, "video/mp4")
+
+
+@pytest.fixture(params=["library version", "error check"])
+def native_api_changed(request: pytest.FixtureRequest) -> Iterator[str]:
+    """c2pa-python as it would be with another native library, or with its error check
+    changed: `_embeddable`, loaded again, must notice and stand down."""
+    from c2pa import c2pa as layer
+
+    with pytest.MonkeyPatch.context() as m:
+        if request.param == "library version":
+            m.setattr(c2pa, "sdk_version", lambda: "0.99.0")
+        else:
+            original = layer._check_ffi_operation_result
+
+            def changed(result: Any, fallback_msg: str, *, context: Any = None, **kw: Any) -> Any:
+                return original(result, fallback_msg, **kw)
+
+            m.setattr(layer, "_check_ffi_operation_result", changed)
+        importlib.reload(_embeddable)
+        yield request.param
+    importlib.reload(_embeddable)
+    assert _embeddable.contract_mismatch() is None and _single_pass.available()
+
+
+@pytest.mark.parametrize("ext", sorted(BMFF_MIME))
+def test_with_the_native_api_changed_sign_keeps_the_library_path(
+    ext: str,
+    native_api_changed: str,
+    ways: dict[str, int],
+    media: Callable[[str], Path],
+    identity: Identity,
+    dev: DevIdentity,
+    tmp_path: Path,
+) -> None:
+    mismatch = _embeddable.contract_mismatch()
+    assert mismatch is not None
+    assert ("0.99.0" if native_api_changed == "library version" else "takes") in mismatch
+    assert _embeddable.NATIVE is None and not _single_pass.available()
+    out = tmp_path / f"out.{ext}"
+    sign(media(ext), out, identity=identity, fingerprints=False)
+    assert ways == {"one pass": 0, "refused": 0, "library": 1}
+    report = verify(out, trust=[dev.ca], localize=False)
+    assert report.verdict is Verdict.TRUSTED, report.to_dict()
+    # The library's own path keeps its memory flat too: a Merkle map, whatever the size.
+    assert bmff_hash(out, BMFF_MIME[ext]).get("merkle")
