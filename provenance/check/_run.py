@@ -5,20 +5,17 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import multiprocessing
 import os
-import sys
-import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
-from multiprocessing.context import BaseContext
 from pathlib import Path
 from typing import Any
 
 from cryptography import x509
 
 from .. import _c2pa, _debug
+from .._pool import default_jobs, mp_context
 from .._read import error_report
 from .._rules import AssetStatus, asset_status, check_exit_code
 from .._vocab import Progress
@@ -39,19 +36,11 @@ from ._walk import (
     find_root,
 )
 
-__all__ = ["CheckOptions", "AssetResult", "CheckReport", "run_check", "default_jobs"]
+__all__ = ["CheckOptions", "AssetResult", "CheckReport", "run_check"]
 
 _MAX_CHUNK = 64
 # Below this many files to verify, starting worker processes costs more than it saves.
 _MIN_POOL = 24
-
-
-def default_jobs() -> int:
-    """One worker per core this process may run on."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
 
 
 @dataclass(frozen=True)
@@ -196,20 +185,6 @@ def _verify_chunk(paths: list[str]) -> list[_Verified]:
     return [_verify_one(p, _worker_trust, _worker_localize) for p in paths]
 
 
-def _mp_context() -> BaseContext:
-    """fork is cheapest (the C2PA library is already loaded), but only safe while this
-    process has one thread; otherwise start clean workers."""
-    if sys.platform == "linux":
-        try:
-            single = len(os.listdir("/proc/self/task")) == 1
-        except OSError:
-            single = threading.active_count() == 1
-        if single:
-            return multiprocessing.get_context("fork")
-        return multiprocessing.get_context("forkserver")
-    return multiprocessing.get_context("spawn")
-
-
 def _verify_all(
     paths: list[str],
     *,
@@ -229,7 +204,7 @@ def _verify_all(
     results: list[list[_Verified]] = [[] for _ in chunks]
     with ProcessPoolExecutor(
         max_workers=min(jobs, len(chunks)),
-        mp_context=_mp_context(),
+        mp_context=mp_context(),
         initializer=_init_worker,
         initargs=(_trust_pems(trust), localize),
     ) as pool:
