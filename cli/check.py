@@ -38,7 +38,7 @@ def check(
     policy: Annotated[
         Path | None,
         typer.Option(
-            help="Policy TOML file (default: provenance.toml, or \\[tool.provenance] in "
+            help="Policy TOML file (default: provenance.toml, or [tool.provenance] in "
             "pyproject.toml, in the checked root; else the default policy)."
         ),
     ] = None,

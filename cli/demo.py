@@ -11,7 +11,6 @@ import typer
 from rich.table import Table
 
 from ._common import console, err_console
-from .verify import render_frames
 
 __all__ = ["demo", "register"]
 
@@ -28,6 +27,8 @@ def demo(
     Example: provenance demo --workdir demo-files
     """
     from provenance._demo import run_demo  # NumPy and PyAV load only for the demo
+
+    from .verify import render_frames
 
     with tempfile.TemporaryDirectory(prefix="provenance-demo-") as tmp:
         where = workdir or Path(tmp)

@@ -37,6 +37,7 @@ __all__ = [
     "is_trust_only",
     "node_status",
     "sequence_outcome",
+    "sign_batch_exit_code",
     "stripped_outcome",
 ]
 
@@ -345,6 +346,15 @@ def batch_exit_code(reports: Iterable[Judged]) -> ExitCode:
     if any(r.verdict is Verdict.ERROR for r in reports):
         return ExitCode.ERROR
     return ExitCode.OK if all(r.passed for r in reports) else ExitCode.FAILED
+
+
+def sign_batch_exit_code(codes: Iterable[ExitCode]) -> ExitCode:
+    """`sign` over several files: INTERNAL if signing some file hit a bug, ERROR if some
+    file could not be signed, else OK (every file is tried either way)."""
+    seen = set(codes)
+    if ExitCode.INTERNAL in seen:
+        return ExitCode.INTERNAL
+    return ExitCode.OK if seen <= {ExitCode.OK} else ExitCode.ERROR
 
 
 def asset_status(verdict: Verdict, *, violations: int, internal: bool) -> AssetStatus:

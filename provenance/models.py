@@ -10,7 +10,15 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ._rules import AssetStatus, NodeStatus, TrustStatus, Verdict, batch_exit_code, blocking
+from ._rules import (
+    AssetStatus,
+    NodeStatus,
+    TrustStatus,
+    Verdict,
+    batch_exit_code,
+    blocking,
+    sign_batch_exit_code,
+)
 from .errors import ExitCode
 
 __all__ = [
@@ -25,6 +33,8 @@ __all__ = [
     "NodeStatus",
     "Segment",
     "SequenceReport",
+    "SignBatch",
+    "SignOutcome",
     "SignResult",
     "SignerInfo",
     "SourceKind",
@@ -534,6 +544,66 @@ class SignResult:
             "manifest_bytes": self.manifest_bytes,
             "sidecar": self.sidecar,
             "frames_signed": self.frames_signed,
+        }
+
+
+@dataclass(frozen=True)
+class SignOutcome:
+    """One input of a batch signing: what was written, or why nothing was."""
+
+    input: str
+    result: SignResult | None  # None: the input was not signed
+    error: str | None = None  # the one-line reason, when it was not
+    exit_code: ExitCode = ExitCode.OK  # ERROR: could not be signed; INTERNAL: a bug
+
+    @property
+    def ok(self) -> bool:
+        """Whether the input was signed."""
+        return self.result is not None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form (sign-batch schema, `rows`)."""
+        done = self.result.to_dict() if self.result is not None else {}
+        return {
+            "input": self.input,
+            "ok": self.ok,
+            "exit_code": int(self.exit_code),
+            "error": self.error,
+            "output": done.get("output"),
+            "format": done.get("format"),
+            "manifest_bytes": done.get("manifest_bytes"),
+            "sidecar": done.get("sidecar"),
+            "frames_signed": done.get("frames_signed"),
+        }
+
+
+@dataclass(frozen=True)
+class SignBatch:
+    """The outcome of one `sign_many` run: a row per input, in input order."""
+
+    out_dir: str
+    rows: tuple[SignOutcome, ...]
+    generator: Generator
+
+    @property
+    def exit_code(self) -> ExitCode:
+        """OK every input was signed, ERROR some could not be, INTERNAL some hit a bug."""
+        return sign_batch_exit_code(r.exit_code for r in self.rows)
+
+    def summary(self) -> dict[str, int]:
+        """How many inputs were signed and how many were not."""
+        signed = sum(1 for r in self.rows if r.ok)
+        return {"inputs": len(self.rows), "signed": signed, "failed": len(self.rows) - signed}
+
+    def to_dict(self) -> dict[str, Any]:
+        """The document `sign --out-dir DIR --json` prints (sign-batch schema)."""
+        return {
+            "schema_version": 1,
+            "generator": self.generator.to_dict(),
+            "out_dir": self.out_dir,
+            "exit_code": int(self.exit_code),
+            "summary": self.summary(),
+            "rows": [r.to_dict() for r in self.rows],
         }
 
 
