@@ -179,19 +179,19 @@ def profile_check(run: Callable[[], None], n: int) -> None:
     import json
     import pstats
 
-    from provenance import fingerprints, formats, models
-    from provenance.check import policy, walk
+    from provenance import _fingerprints, _media, models
+    from provenance.check import _policy, _walk
 
     buckets: dict[str, list[Callable[..., object]]] = {
         "C2PA Reader (parse + validate)": [c2pa.Reader.__init__],
         "Reader report, 1st JSON pass (json)": [c2pa.Reader.json],
         "Reader report, 2nd JSON pass (crjson)": [c2pa.Reader.crjson],
         "json.loads of those reports": [json.loads],
-        "format detection (detect)": [formats.detect],
-        "localize (fingerprints)": [fingerprints.localize],
+        "format detection (detect)": [_media.detect],
+        "localize (fingerprints)": [_fingerprints.localize],
         "report to_dict": [models.VerificationReport.to_dict],
-        "policy evaluate": [policy.evaluate],
-        "walk + classify": [walk.candidates, walk.classify],
+        "policy evaluate": [_policy.Policy.evaluate],
+        "walk + classify": [_walk.candidates, _walk.classify],
     }
     prof = cProfile.Profile()
     prof.enable()

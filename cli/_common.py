@@ -36,7 +36,6 @@ __all__ = [
 ]
 
 
-
 @functools.cache
 def _console(stderr: bool) -> Console:
     from rich.console import Console

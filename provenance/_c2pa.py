@@ -65,8 +65,8 @@ def context(
 ) -> c2pa.Context:
     """A C2PA context with our settings. Identical settings share one context: building
     one parses every trust anchor, which would otherwise be paid again for each file."""
-    settings = _settings(trust_anchors_pem, allowed_pem, builder, core)
-    return _context(json.dumps(settings, sort_keys=True), os.getpid())
+    extra = json.dumps({"builder": builder, "core": core}, sort_keys=True)
+    return _context(trust_anchors_pem, allowed_pem, extra, os.getpid())
 
 
 def signing_context(
@@ -101,9 +101,10 @@ def _settings(
 
 
 @functools.lru_cache(maxsize=16)
-def _context(settings_json: str, pid: int) -> c2pa.Context:
+def _context(anchors: str | None, allowed: str | None, extra: str, pid: int) -> c2pa.Context:
     # Keyed by process too: a forked worker cannot use its parent's native context.
-    return c2pa.Context.from_dict(json.loads(settings_json))
+    parts = json.loads(extra)
+    return c2pa.Context.from_dict(_settings(anchors, allowed, parts["builder"], parts["core"]))
 
 
 class ErrorKind(enum.Enum):

@@ -141,7 +141,7 @@ class Store:
     results: dict[str, Any]  # its validation results (active manifest and ingredient deltas)
     active_label: str | None
     manifests: dict[str, dict[str, Any]]  # every manifest of the store, by label
-    certificates: dict[str, dict[str, Any]]  # each manifest's signer certificate details
+    certificates: dict[str, dict[str, Any]]  # each manifest's signer certificate, if read
 
     @property
     def active(self) -> dict[str, Any]:
@@ -161,15 +161,19 @@ def context(trust: Trust) -> c2pa.Context:
     return _c2pa.context(trust_anchors_pem=trust.anchors_pem, allowed_pem=trust.allowed_pem)
 
 
-def read_store(asset: Asset, source: Source, ctx: c2pa.Context) -> Store | Unreadable | None:
+def read_store(
+    asset: Asset, source: Source, ctx: c2pa.Context, *, certificates: bool = True
+) -> Store | Unreadable | None:
     """Read and validate the source's manifest store against the asset's bytes. None when
-    there is no manifest; raises `ProvenanceError` when the asset itself cannot be read."""
+    there is no manifest; raises `ProvenanceError` when the asset itself cannot be read.
+    `certificates`: also read each signer's certificate details (a second pass over the
+    store, in the library's crJSON form)."""
     try:
         with (
             open_regular(asset.path) as f,
             c2pa.Reader(asset.media.mime, f, source.store, context=ctx) as reader,
         ):
-            return _snapshot(reader)
+            return _snapshot(reader, read_certificates=certificates)
     except OSError as e:
         raise InputError(f"{asset.path}: cannot read ({e.strerror})") from None
     except c2pa.C2paError as e:
@@ -189,15 +193,17 @@ def read_store(asset: Asset, source: Source, ctx: c2pa.Context) -> Store | Unrea
         return Unreadable(_c2pa.error_text(e))
 
 
-def _snapshot(reader: c2pa.Reader) -> Store:
+def _snapshot(reader: c2pa.Reader, *, read_certificates: bool) -> Store:
     try:
         data = json.loads(reader.json())
     except (ValueError, c2pa.C2paError):
         data = {}  # no usable store: the validation state says so
-    try:
-        crjson = json.loads(reader.crjson())
-    except (ValueError, c2pa.C2paError):
-        crjson = {}
+    crjson = {}
+    if read_certificates:
+        try:
+            crjson = json.loads(reader.crjson())
+        except (ValueError, c2pa.C2paError):
+            pass
     certificates = {
         str(m.get("label")): (m.get("signature") or {}).get("certificateInfo") or {}
         for m in crjson.get("manifests") or []

@@ -238,6 +238,12 @@ class Signer(Protocol):
         """The certificate's serial number (hex)."""
         ...
 
+    @property
+    def certificate(self) -> bool:
+        """Whether subject and issuer are the certificate's full names (else only its
+        common name and its issuer's organisation are known)."""
+        ...
+
 
 class TrustRuling(NamedTuple):
     """The trust rule's outcome: the verdict (narrowed by an allow-list), its message, and
@@ -267,7 +273,7 @@ def decide_trust(
             verdict, message, TrustStatus.NOT_CHECKED, "no trust anchors were supplied"
         )
     if verdict is not Verdict.TRUSTED or signer is None:
-        if signer is not None and signer.subject == signer.issuer:
+        if signer is not None and signer.certificate and signer.subject == signer.issuer:
             why = "the signer's certificate is self-signed, not issued by a trust anchor"
         elif "signingCredential.expired" in codes:
             why = "the signer's certificate was not valid at signing time"
@@ -278,15 +284,22 @@ def decide_trust(
         else:
             why = "the signature did not validate, so its signer cannot be trusted"
         return TrustRuling(verdict, message, TrustStatus.UNTRUSTED, why)
-    anchor = trust.anchor_for(signer.issuer)
+    # Which anchor, only from the issuer's full name: an organisation alone can be shared.
+    anchor = trust.anchor_for(signer.issuer) if signer.certificate else None
     if not trust.allowed:
-        why = (
-            f"chain validated to trust anchor {anchor}"
-            if anchor
-            else "chain validated to a supplied trust anchor (through an intermediate)"
-        )
+        if anchor:
+            why = f"chain validated to trust anchor {anchor}"
+        elif signer.certificate:
+            why = "chain validated to a supplied trust anchor (through an intermediate)"
+        else:
+            why = "chain validated to a supplied trust anchor"
         return TrustRuling(verdict, message, TrustStatus.TRUSTED, why, "trust_anchor", anchor)
-    pinned = trust.allowed_signer(signer.subject, signer.issuer, signer.serial_number)
+    # The allow-list is matched on the certificate's full names, never on a summary.
+    pinned = (
+        trust.allowed_signer(signer.subject, signer.issuer, signer.serial_number)
+        if signer.certificate
+        else None
+    )
     if pinned is None:
         why = "the chain reaches a trust anchor, but the signer is not on the allow-list"
         return TrustRuling(Verdict.VALID, why, TrustStatus.UNTRUSTED, why, anchor=anchor)

@@ -111,7 +111,12 @@ class StatusEntry:
 
 @dataclass(frozen=True)
 class SignerInfo:
-    """The signer's certificate, as the C2PA library reported it."""
+    """The signer's certificate, as the C2PA library reported it.
+
+    With `certificate` False the certificate itself was not read (`verify(...,
+    signer_certificate=False)`): the names are the common name (`CN=...`) and the
+    issuer's organisation (`O=...`) from the library's summary, and the validity is
+    unknown."""
 
     subject: str
     issuer: str
@@ -119,6 +124,7 @@ class SignerInfo:
     not_before: str | None = None
     not_after: str | None = None
     algorithm: str | None = None
+    certificate: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form (verification-report schema, `signer`)."""
@@ -129,6 +135,7 @@ class SignerInfo:
             "not_before": self.not_before,
             "not_after": self.not_after,
             "algorithm": self.algorithm,
+            "certificate": self.certificate,
         }
 
     @classmethod
@@ -141,6 +148,7 @@ class SignerInfo:
             _opt(d.get("not_before")),
             _opt(d.get("not_after")),
             _opt(d.get("algorithm")),
+            bool(d.get("certificate", True)),
         )
 
 

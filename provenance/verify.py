@@ -41,6 +41,7 @@ def verify(
     reference: Path | str | None = None,
     localize: bool = True,
     progress: Progress | None = None,
+    signer_certificate: bool = True,
 ) -> VerificationReport:
     """Verify `path` and return a report; raises `ProvenanceError` only when the file
     cannot be checked at all (missing, unreadable, unsupported). A folder signed as an
@@ -52,6 +53,11 @@ def verify(
         should be compared with, for when the manifest was stripped from it.
     localize: for video and images carrying our fingerprints, say which frames and
         regions changed.
+    signer_certificate: read the signer's certificate for the report (its full subject
+        and issuer names, its validity): a second pass over the manifest store. Without
+        it the signer is named by the common name and the issuer's organisation that the
+        library's summary gives (`SignerInfo.certificate` is False), which spares that
+        pass over many small files; an allow-list in `trust` reads it regardless.
     """
     path = Path(path)
     trust = Trust.coerce(trust)
@@ -60,7 +66,7 @@ def verify(
     asset = open_asset(path)
     ctx = context(trust)
     source = find_source(asset)
-    store = read_store(asset, source, ctx)
+    store = read_store(asset, source, ctx, certificates=signer_certificate or bool(trust.allowed))
     if store is None and reference is not None:
         report, store = _against_reference(asset, Path(reference), trust, ctx)
     elif store is None:

@@ -29,7 +29,7 @@ from support.certs import (
 )
 from support.tsa import TimestampServer
 
-from provenance import Identity, SigningError, Trust, Verdict, sign, verify
+from provenance import DevIdentity, Identity, SigningError, Trust, Verdict, sign, verify
 
 _IPTC = "http://cv.iptc.org/newscodes/digitalsourcetype/"
 
@@ -249,3 +249,19 @@ def test_loose_key_permissions_warn(tmp_path: Path, caplog: pytest.LogCaptureFix
         Identity.from_pem(key, cert)
     assert "group or others" in caplog.text
     assert "PRIVATE KEY" not in caplog.text
+
+
+def test_sparing_the_certificate_never_spares_an_allow_list(
+    signed: Callable[[str], Path], dev: DevIdentity
+) -> None:
+    """`signer_certificate=False` names the signer from the library's summary, except
+    where an allow-list must match the certificate's full names."""
+    path = signed("jpg")
+    brief = verify(path, trust=Trust.load([dev.ca]), signer_certificate=False)
+    assert brief.verdict is Verdict.TRUSTED
+    assert brief.signer is not None and not brief.signer.certificate
+    assert brief.signer.subject == "CN=Test Org Signer" and brief.signer.issuer == "O=Test Org"
+    pinned = verify(path, trust=Trust.load([dev.ca], allowed=[dev.cert]), signer_certificate=False)
+    assert pinned.verdict is Verdict.TRUSTED and pinned.signer is not None
+    assert pinned.signer.certificate and pinned.signer.subject == "CN=Test Org Signer, O=Test Org"
+    assert pinned.trust is not None and pinned.trust.allowed_signer

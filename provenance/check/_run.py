@@ -10,7 +10,7 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from cryptography import x509
 
@@ -139,8 +139,16 @@ class CheckReport:
 
 # ------------------------------------------------------------------------------ workers
 
+
+class _How(NamedTuple):
+    """How every asset is verified (the `verify` options a check sets)."""
+
+    localize: bool
+    signer_certificate: bool  # only an allow-list needs the certificate's full names
+
+
 _worker_trust: Trust | None = None
-_worker_localize = True
+_worker_how = _How(localize=True, signer_certificate=True)
 
 
 def _trust_pems(trust: Trust | None) -> tuple[str | None, str | None]:
@@ -159,18 +167,18 @@ def _trust_from(pems: tuple[str | None, str | None]) -> Trust | None:
     )
 
 
-def _init_worker(pems: tuple[str | None, str | None], localize: bool) -> None:
-    global _worker_trust, _worker_localize
-    _worker_trust, _worker_localize = _trust_from(pems), localize
+def _init_worker(pems: tuple[str | None, str | None], how: _How) -> None:
+    global _worker_trust, _worker_how
+    _worker_trust, _worker_how = _trust_from(pems), how
 
 
 # A verified asset, and whether verifying it hit a bug of ours.
 _Verified = tuple[VerificationReport, bool]
 
 
-def _verify_one(path: str, trust: Trust | None, localize: bool) -> _Verified:
+def _verify_one(path: str, trust: Trust | None, how: _How) -> _Verified:
     try:
-        return verify(path, trust=trust, localize=localize), False
+        return verify(path, trust=trust, **how._asdict()), False
     except ProvenanceError as e:
         return error_report(path, e), False
     except Exception as e:
@@ -182,7 +190,7 @@ def _verify_one(path: str, trust: Trust | None, localize: bool) -> _Verified:
 
 
 def _verify_chunk(paths: list[str]) -> list[_Verified]:
-    return [_verify_one(p, _worker_trust, _worker_localize) for p in paths]
+    return [_verify_one(p, _worker_trust, _worker_how) for p in paths]
 
 
 def _verify_all(
@@ -190,13 +198,13 @@ def _verify_all(
     *,
     jobs: int,
     trust: Trust | None,
-    localize: bool,
+    how: _How,
     progress: Callable[[int], None],
 ) -> list[_Verified]:
     if jobs <= 1 or len(paths) < max(2, _MIN_POOL):
         out = []
         for p in paths:
-            out.append(_verify_one(p, trust, localize))
+            out.append(_verify_one(p, trust, how))
             progress(1)
         return out
     size = max(1, min(_MAX_CHUNK, math.ceil(len(paths) / (jobs * 8))))
@@ -206,7 +214,7 @@ def _verify_all(
         max_workers=min(jobs, len(chunks)),
         mp_context=mp_context(),
         initializer=_init_worker,
-        initargs=(_trust_pems(trust), localize),
+        initargs=(_trust_pems(trust), how),
     ) as pool:
         futures = {pool.submit(_verify_chunk, c): i for i, c in enumerate(chunks)}
         for fut in as_completed(futures):
@@ -279,10 +287,13 @@ def run_check(options: CheckOptions, *, progress: Progress | None = None) -> Che
         else:
             assets.append(item)
 
+    # The signer's certificate is read only where the policy names signers; elsewhere
+    # reports name them from the library's summary (`SignerInfo.certificate`).
+    how = _How(localize=options.localize, signer_certificate=policy.names_signers)
     cache = ReportCache(
         root,
         trust_hash=policy.trust_hash,
-        options=f"localize={options.localize}",
+        options=",".join(f"{k}={v}" for k, v in how._asdict().items()),
         enabled=options.cache,
     )
     total = len(assets)
@@ -317,7 +328,7 @@ def run_check(options: CheckOptions, *, progress: Progress | None = None) -> Che
         [str(a.abspath) for a in todo],
         jobs=jobs,
         trust=policy.trust,
-        localize=options.localize,
+        how=how,
         progress=tick,
     )
     for a, (report, internal) in zip(todo, fresh, strict=True):
