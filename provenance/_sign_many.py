@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import (
     Executor,
@@ -79,26 +80,20 @@ def sign_many(
         force=force,
         fingerprints=fingerprints,
     )
-    rows: list[SignOutcome | None] = [None] * len(paths)
+    rows: dict[int, SignOutcome] = {}
     todo = []
     for i, refusal in enumerate(_refusals(batch)):
         if refusal is None:
             todo.append(i)
         else:
             rows[i] = SignOutcome(str(paths[i]), None, refusal, ExitCode.ERROR)
-    done = len(paths) - len(todo)
-
-    def tick() -> None:
-        if progress is not None:
-            progress(done, len(paths))
-
-    tick()
+    if progress is not None:
+        progress(len(rows), len(paths))
     for i, row in _run(batch, todo, jobs):
         rows[i] = row
-        done += 1
-        tick()
-    assert all(r is not None for r in rows)
-    return SignBatch(str(folder), tuple(r for r in rows if r is not None), _c2pa.generator())
+        if progress is not None:
+            progress(len(rows), len(paths))
+    return SignBatch(str(folder), tuple(rows[i] for i in range(len(paths))), _c2pa.generator())
 
 
 def _output_folder(folder: Path) -> Path:
@@ -196,11 +191,18 @@ _batch: _Batch | None = None  # a worker process's batch, inherited when it was 
 def _init_worker(batch: _Batch) -> None:
     global _batch
     _batch = batch
+    # Ctrl-C reaches every worker: an idle one ignores it (the parent stops the batch),
+    # a busy one abandons its file (its temporary output is removed).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _sign_in_worker(i: int) -> SignOutcome:
     assert _batch is not None
-    return _batch.sign(i)
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        return _batch.sign(i)
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _run(batch: _Batch, todo: list[int], jobs: int) -> Iterator[tuple[int, SignOutcome]]:
@@ -223,10 +225,17 @@ def _run(batch: _Batch, todo: list[int], jobs: int) -> Iterator[tuple[int, SignO
         task = batch.sign
     with pool:
         futures: dict[Future[SignOutcome], int] = {pool.submit(task, i): i for i in todo}
-        for future in as_completed(futures):
-            i = futures[future]
-            try:
-                yield i, future.result()
-            except Exception as e:  # a worker process died (BrokenProcessPool)
-                error = f"{batch.inputs[i]}: internal error: {type(e).__name__}: {e}"
-                yield i, SignOutcome(str(batch.inputs[i]), None, error, ExitCode.INTERNAL)
+        try:
+            for future in as_completed(futures):
+                i = futures[future]
+                try:
+                    row = future.result()
+                except Exception as e:  # its worker process died (BrokenProcessPool)
+                    if _debug.enabled():
+                        raise
+                    error = f"{batch.inputs[i]}: internal error: {type(e).__name__}: {e}"
+                    row = SignOutcome(str(batch.inputs[i]), None, error, ExitCode.INTERNAL)
+                yield i, row
+        except BaseException:  # Ctrl-C, or a bug while debugging: start no other file
+            pool.shutdown(cancel_futures=True)
+            raise
