@@ -66,7 +66,7 @@ def _make(args: tuple[int, str, str]) -> str:
         raw.rename(dst)
         return kind
     ident = _identity()
-    sign(raw, dst, identity=ident, title=f"asset {i}")
+    sign(raw, dst, identity=ident, title=f"asset {i}", source_type="digitalCreation")
     raw.unlink()
     if kind == "tampered":
         data = bytearray(dst.read_bytes())

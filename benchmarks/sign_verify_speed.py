@@ -206,7 +206,14 @@ def child(spec: dict[str, Any]) -> dict[str, Any]:
         def prepared() -> Any:
             # Timed from the first use: single pass's one-time self-check (~30 ms) included.
             if op == "sign":
-                r = sign(src, dst, identity=identity, fingerprints=fingerprints, force=True)
+                r = sign(
+                    src,
+                    dst,
+                    identity=identity,
+                    fingerprints=fingerprints,
+                    force=True,
+                    source_type="digitalCreation",
+                )
                 return r.manifest_bytes
             return verify(src, localize=False).verdict.value
 
@@ -509,7 +516,7 @@ def bench(work: Path, runs: int, small_mb: int, big_mb: int, large_mb: int) -> N
     ]  # fmt: skip
     cli = str(Path(sys.executable).with_name("provenance"))
     cli_sign = [cli, "sign", p, "-o", out_jpg, "--force", "--key", str(keys / "signer.key"),
-                "--cert", str(keys / "signer.pem")]  # fmt: skip
+                "--cert", str(keys / "signer.pem"), "--source-type", "digitalCreation"]  # fmt: skip
     for _ in range(runs):
         for name, spec in jspecs:
             out = run_child({**base, **spec})

@@ -9,15 +9,17 @@ none of them.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import logging
 import sys
-from typing import Any
+from collections.abc import Iterator
+from typing import Annotated, Any
 
 import typer
-from typer.core import TyperCommand, TyperGroup
+from typer.core import TyperCommand
 
-from ._common import exit_codes_help, handle_errors
+from ._common import Group, exit_codes_help, handle_errors
 
 __all__ = ["COMMANDS", "app", "main"]
 
@@ -51,7 +53,7 @@ class _Summary(TyperCommand):
     """A command not loaded yet: only its name and one line of help."""
 
 
-class _LazyGroup(TyperGroup):
+class _LazyGroup(Group):
     """The commands of `COMMANDS`, each loaded from its module on first real use."""
 
     _listing = False  # while the group's own help lists the commands
@@ -67,12 +69,22 @@ class _LazyGroup(TyperGroup):
             command = self.commands[cmd_name] = _load(cmd_name)
         return command
 
-    def format_help(self, ctx: Any, formatter: Any) -> None:
+    @contextlib.contextmanager
+    def _summaries(self) -> Iterator[None]:
+        """Listing the commands (help, shell completion of their names) loads none."""
         self._listing = True
         try:
-            super().format_help(ctx, formatter)
+            yield
         finally:
             self._listing = False
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        with self._summaries():
+            super().format_help(ctx, formatter)
+
+    def shell_complete(self, ctx: Any, incomplete: str) -> list[Any]:
+        with self._summaries():
+            return list(super().shell_complete(ctx, incomplete))
 
 
 def _load(name: str) -> TyperCommand:
@@ -86,26 +98,47 @@ def _load(name: str) -> TyperCommand:
     return command
 
 
-def _app_help() -> None:
-    """Sign media with C2PA content credentials, verify them, and find what changed."""
-
-
 app = typer.Typer(
     name="provenance",
     cls=_LazyGroup,
-    callback=_app_help,
-    help=_app_help.__doc__,
+    help="Sign media with C2PA content credentials, verify them, and find what changed.",
     epilog=exit_codes_help(),
     no_args_is_help=True,
     # Help and usage errors in click's plain format: rich's help renderer alone would
     # cost more start-up time than the whole budget for `provenance --help`.
     rich_markup_mode=None,
-    add_completion=False,
+    # --install-completion and --show-completion (bash, zsh, fish, PowerShell)
+    add_completion=True,
     # Locals can hold key material: never print them.
     pretty_exceptions_enable=False,
     pretty_exceptions_show_locals=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        from provenance._c2pa import SDK_VERSION
+        from provenance._version import __version__
+
+        typer.echo(f"provenance-toolkit {__version__} (C2PA library c2pa-rs {SDK_VERSION})")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            "-V",
+            callback=_version,
+            is_eager=True,
+            help="Print the version and exit.",
+        ),
+    ] = False,
+) -> None:
+    """Sign media with C2PA content credentials, verify them, and find what changed."""
 
 
 def main() -> None:

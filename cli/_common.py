@@ -1,10 +1,12 @@
-"""Shared CLI plumbing: consoles, the error wrapper, passphrases, progress bars."""
+"""Shared CLI plumbing: consoles, help that reads like the ecosystem's, the error
+wrapper, passphrases, progress bars."""
 
 from __future__ import annotations
 
 import contextlib
 import functools
 import getpass
+import inspect
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -12,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
+from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
 from provenance import _debug
 from provenance._vocab import Progress as ProgressCallback
@@ -26,6 +29,8 @@ if TYPE_CHECKING:
     err_console: Console  # status, progress
 
 __all__ = [
+    "Command",
+    "Group",
     "console",
     "err_console",
     "exit_codes_help",
@@ -49,6 +54,71 @@ def __getattr__(name: str) -> Any:
     if name in ("console", "err_console"):
         return _console(stderr=name == "err_console")
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _plain(params: list[Any]) -> list[Any]:
+    """Parameters labelled as command-line tools label them: a flag takes no value, an
+    option shows its metavar (`--trust FILE`), an argument its name (`FILE`); never a
+    Python type (`<bool>`, `<list[Path]>`)."""
+    for param in params:
+        if isinstance(param, TyperArgument):
+            param.__class__ = _Argument  # same fields, only the type label differs
+        elif isinstance(param, TyperOption) and param.metavar is None:
+            param.metavar = "" if param.is_flag else (param.name or "value").upper()
+    return params
+
+
+class _Argument(TyperArgument):
+    def display_type_rich(self, ctx: Any) -> str | None:
+        return None
+
+
+class Command(TyperCommand):
+    """A command whose help reads like other command-line tools': `FILE...` in the usage
+    line (not `{files}`), `--trust FILE` (not `<list[Path]>`), flags without a type
+    label, and paragraphs of the docstring reflowed to the terminal's width (indented
+    lines, such as examples, are kept as written)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        if kwargs.get("help"):
+            kwargs["help"] = reflow(kwargs["help"])
+        super().__init__(*args, **kwargs)
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        """Every parameter, the help option included, labelled plainly."""
+        return _plain(super().get_params(ctx))
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        """`[OPTIONS] FILE...`: arguments by their metavar, optional ones bracketed."""
+        pieces = [self.options_metavar] if self.options_metavar else []
+        for param in self.get_params(ctx):
+            if isinstance(param, TyperArgument):
+                name = str(param.metavar or (param.name or "arg").upper())
+                name += "..." if param.nargs != 1 else ""
+                pieces.append(name if param.required else f"[{name}]")
+        return pieces
+
+
+class Group(TyperGroup):
+    """The `provenance` command group, labelled like its commands (see `Command`)."""
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        """Every option (--version, completion, help), labelled plainly."""
+        return _plain(super().get_params(ctx))
+
+
+def reflow(text: str) -> str:
+    """Join the lines of each paragraph of a docstring, so the help wraps them to the
+    terminal; a paragraph of indented lines (examples) keeps its lines."""
+    return "\n\n".join(_reflowed(p) for p in inspect.cleandoc(text).split("\n\n"))
+
+
+def _reflowed(paragraph: str) -> str:
+    if paragraph.startswith("\b"):
+        return paragraph
+    if paragraph.startswith(" "):
+        return "\b\n" + paragraph  # click's plain help format leaves it unwrapped
+    return " ".join(line.strip() for line in paragraph.splitlines())
 
 
 def exit_codes_help(**meanings: str) -> str:

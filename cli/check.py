@@ -16,9 +16,9 @@ from provenance.check import (
     run_check,
     write_check_report,
 )
-from provenance.check._render import render_text
+from provenance.check._render import empty_message, render_text
 
-from ._common import console, err_console, exit_codes_help, progress_bar
+from ._common import Command, console, err_console, exit_codes_help, progress_bar
 
 __all__ = ["check", "register"]
 
@@ -33,38 +33,47 @@ _EPILOG = exit_codes_help(
 def check(
     paths: Annotated[
         list[Path] | None,
-        typer.Argument(help="Files or folders to check (default: the current folder)."),
+        typer.Argument(
+            metavar="PATH", help="Files or folders to check (default: the current folder)."
+        ),
     ] = None,
     policy: Annotated[
         Path | None,
         typer.Option(
+            metavar="FILE",
             help="Policy TOML file (default: provenance.toml, or [tool.provenance] in "
             "pyproject.toml, in the checked root; else the default policy)."
         ),
     ] = None,
     fmt: Annotated[
         str,
-        typer.Option("--format", "-f", help="Output: text, json, junit, sarif or github."),
+        typer.Option(
+            "--format", "-f", metavar="FORMAT", help="Output: text, json, junit, sarif or github."
+        ),
     ] = "text",
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write the report here, not stdout.")
+        Path | None,
+        typer.Option("--output", "-o", metavar="FILE", help="Write the report here, not stdout."),
     ] = None,
     jobs: Annotated[
         int | None,
-        typer.Option("--jobs", "-j", help="Worker processes (default: one per core)."),
+        typer.Option("--jobs", "-j", metavar="N", help="Worker processes (default: one per core)."),
     ] = None,
     changed_since: Annotated[
         str | None,
         typer.Option(
+            metavar="REV",
             help="Only assets changed since this git revision (merge base to work tree, "
-            "plus untracked files)."
+            "plus untracked files).",
         ),
     ] = None,
     include: Annotated[
-        list[str] | None, typer.Option(help="Only paths matching this glob (repeatable).")
+        list[str] | None,
+        typer.Option(metavar="GLOB", help="Only paths matching this glob (repeatable)."),
     ] = None,
     exclude: Annotated[
-        list[str] | None, typer.Option(help="Skip paths matching this glob (repeatable).")
+        list[str] | None,
+        typer.Option(metavar="GLOB", help="Skip paths matching this glob (repeatable)."),
     ] = None,
     no_cache: Annotated[
         bool, typer.Option("--no-cache", help="Do not read or write .provenance-cache/.")
@@ -74,7 +83,9 @@ def check(
 
     Inside a git work tree the files git tracks (and untracked files that are not
     ignored) are candidates; elsewhere every file. Media is recognized from content;
-    other files are skipped and counted.
+    other files are skipped and counted. The frames of a folder signed as an image
+    sequence (FOLDER.c2pa beside it) are checked together, as one asset. A check that
+    finds no media says so, and passes unless the policy sets [files] require_assets.
 
     Examples:
 
@@ -104,6 +115,8 @@ def check(
             "(run git lfs pull first)",
             markup=False,
         )
+    if report.empty and form is not ReportFormat.TEXT:
+        err_console.print(f"warning: {empty_message(report)}", markup=False)
     if output is not None:
         write_check_report(report, form, output)
         err_console.print(f"report written to {output}", markup=False)
@@ -117,4 +130,4 @@ def check(
 
 def register(app: typer.Typer) -> None:
     """Add the command to the app."""
-    app.command(epilog=_EPILOG)(check)
+    app.command(cls=Command, epilog=_EPILOG)(check)

@@ -11,27 +11,32 @@ import typer
 from provenance._vocab import KEY_TYPES
 from provenance.keygen import generate_dev_identity
 
-from ._common import console, passphrase_from
+from ._common import Command, console, passphrase_from
 
 __all__ = ["keygen", "register"]
 
 
 def keygen(
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the files into.")],
+    out: Annotated[
+        Path, typer.Option("--out", "-o", metavar="DIR", help="Folder to write the files into.")
+    ],
     org: Annotated[str, typer.Option(help="Organization (O) in the certificates.")] = (
         "Provenance Development"
     ),
     name: Annotated[
-        str | None, typer.Option(help="Signer common name (CN); default '<org> Signer'.")
+        str | None,
+        typer.Option(metavar="CN", help="Signer common name (CN); default '<org> Signer'."),
     ] = None,
     key_type: Annotated[
-        str, typer.Option("--type", help=f"Key type: {', '.join(KEY_TYPES)}.")
+        str, typer.Option("--type", metavar="TYPE", help=f"Key type: {', '.join(KEY_TYPES)}.")
     ] = "es256",
     passphrase_env: Annotated[
         str | None,
-        typer.Option(help="Encrypt the key with the passphrase in this environment variable."),
+        typer.Option(
+            metavar="VAR", help="Encrypt the key with the passphrase in this environment variable."
+        ),
     ] = None,
-    force: Annotated[bool, typer.Option(help="Replace existing files.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Replace existing files.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the paths as JSON.")] = False,
 ) -> None:
     """Create a DEVELOPMENT root CA and signer certificate (signer.key, signer.pem, ca.pem).
@@ -57,4 +62,4 @@ def keygen(
 
 def register(app: typer.Typer) -> None:
     """Add the command to the app."""
-    app.command()(keygen)
+    app.command(cls=Command)(keygen)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, BinaryIO
 
 import typer
 
@@ -12,76 +13,125 @@ import provenance
 from provenance._vocab import ACTIONS, SOURCE_TYPES
 from provenance.errors import UsageError
 
-from ._common import console, err_console, load_identity, progress_bar
+from ._common import Command, console, err_console, load_identity, progress_bar
 
-__all__ = ["register", "sign"]
+if TYPE_CHECKING:  # the library's parts load when the command runs, not for its help
+    from rich.console import Console
+
+    from provenance.models import SignResult
+
+__all__ = ["register", "render", "sign"]
 
 
 def sign(
     inputs: Annotated[
         list[Path],
         typer.Argument(
-            metavar="INPUT...",
-            help="The media files to sign (never modified); several need --out-dir.",
+            metavar="FILE",
+            help="The media files (or a folder of frames) to sign, never modified; several "
+            "need --out-dir.",
         ),
     ],
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Where to write the signed file.")
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            metavar="FILE",
+            help="Where to write the signed file; - writes it to standard output.",
+        ),
+    ] = None,  # fmt: skip
+    key: Annotated[
+        Path | None, typer.Option(metavar="FILE", help="Signer private key (PEM).")
+    ] = None,
+    cert: Annotated[
+        Path | None, typer.Option(metavar="FILE", help="Signer certificate chain (PEM).")
+    ] = None,
+    p12: Annotated[
+        Path | None, typer.Option(metavar="FILE", help="Key and chain as PKCS#12 instead.")
     ] = None,
     out_dir: Annotated[
         Path | None,
         typer.Option(
-            help="Sign every input into this folder (made if missing), under its own name."
+            metavar="DIR",
+            help="Sign every input into this folder (made if missing), under its own name.",
         ),
     ] = None,
     jobs: Annotated[
         int | None,
-        typer.Option("--jobs", "-j", help="With --out-dir: files signed at once (default: cores)."),
+        typer.Option(
+            "--jobs",
+            "-j",
+            metavar="N",
+            help="With --out-dir: files signed at once (default: cores).",
+        ),
     ] = None,
-    key: Annotated[Path | None, typer.Option(help="Signer private key (PEM).")] = None,
-    cert: Annotated[Path | None, typer.Option(help="Signer certificate chain (PEM).")] = None,
-    p12: Annotated[Path | None, typer.Option(help="Key and chain as PKCS#12 instead.")] = None,
     passphrase_env: Annotated[
-        str | None, typer.Option(help="Environment variable holding the key's passphrase.")
+        str | None,
+        typer.Option(metavar="VAR", help="Environment variable holding the key's passphrase."),
     ] = None,
     title: Annotated[str | None, typer.Option(help="Title; default: the file name.")] = None,
-    author: Annotated[str | None, typer.Option(help="Author's name.")] = None,
-    action: Annotated[str, typer.Option(help=f"What was done: {', '.join(ACTIONS)}.")] = "created",
+    author: Annotated[str | None, typer.Option(metavar="NAME", help="Author's name.")] = None,
+    action: Annotated[
+        str | None,
+        typer.Option(
+            help=f"What was done: {', '.join(ACTIONS)}. Default: opened for a file that "
+            "already carries credentials (they become its parent ingredient), else created."
+        ),
+    ] = None,
     source_type: Annotated[
         str | None,
-        typer.Option(help=f"IPTC digital source type: {', '.join(SOURCE_TYPES)}."),
+        typer.Option(
+            metavar="TYPE",
+            help="How the asset was made (IPTC digital source type; required to sign a new "
+            f"asset as created): {', '.join(SOURCE_TYPES)}.",
+        ),
     ] = None,
     parent: Annotated[
-        Path | None, typer.Option(help="The original this file was edited from.")
+        Path | None,
+        typer.Option(metavar="FILE", help="The original this file was edited from."),
     ] = None,
-    tsa: Annotated[str | None, typer.Option(help="RFC 3161 timestamp authority URL.")] = None,
+    tsa: Annotated[
+        str | None, typer.Option(metavar="URL", help="RFC 3161 timestamp authority URL.")
+    ] = None,
     sidecar: Annotated[
-        bool, typer.Option(help="Leave the asset alone; write the manifest to OUTPUT.c2pa.")
+        bool,
+        typer.Option("--sidecar", help="Leave the asset alone; write the manifest to FILE.c2pa."),
     ] = False,
     no_fingerprints: Annotated[
-        bool, typer.Option(help="Skip frame/region fingerprints (video, images).")
+        bool,
+        typer.Option("--no-fingerprints", help="Skip frame/region fingerprints (video, images)."),
     ] = False,
-    force: Annotated[bool, typer.Option(help="Replace an existing output.")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace an existing output (a regular file only).")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """Sign a photo, video or audio file with C2PA content credentials.
 
     The format is detected from the content. The output appears atomically: complete,
-    or not at all. With --out-dir, many files are signed at once, each into the folder
-    under its own name; a file that fails is reported and never stops the others (exit
-    code 2 at the end).
+    or not at all. A new asset is signed as created and must say how it was made
+    (--source-type). A file that already carries content credentials keeps them: they
+    become the parent ingredient of the new manifest, which records an edit (opened, or
+    the --action given), never a creation; credentials that do not validate are kept too,
+    with what was wrong, and the output says so.
+
+    With --out-dir, many files are signed at once, each into the folder under its own
+    name, each as it would be alone; a file that fails is reported and never stops the
+    others (exit code 2 at the end).
 
     Examples:
 
-      provenance sign photo.jpg -o signed.jpg --key keys/signer.key --cert keys/signer.pem
+      provenance sign photo.jpg -o signed.jpg --key keys/signer.key --cert keys/signer.pem --source-type digitalCapture
 
-      provenance sign clip.mp4 -o signed.mp4 --key k.pem --cert c.pem --author "A. Reporter"
+      provenance sign clip.mp4 -o signed.mp4 --key k.pem --cert c.pem --author "A. Reporter" --source-type digitalCapture
 
-      provenance sign edited.jpg -o out.jpg --key k.pem --cert c.pem --parent original.jpg
-      --action cropped
+      provenance sign edited.jpg -o out.jpg --key k.pem --cert c.pem --parent original.jpg --action cropped
 
-      provenance sign card/DCIM/*.JPG --out-dir signed/ --key k.pem --cert c.pem --jobs 2
-    """
+      provenance sign signed.jpg -o - --key k.pem --cert c.pem --action published > published.jpg
+
+      provenance sign card/DCIM/*.JPG --out-dir signed/ --key k.pem --cert c.pem --source-type digitalCapture --jobs 2
+    """  # noqa: E501 - examples are kept whole
     identity = load_identity(key, cert, p12, passphrase_env)
     if out_dir is not None:
         for given, name in ((output, "--output"), (title, "--title"), (parent, "--parent")):
@@ -107,10 +157,15 @@ def sign(
     if jobs is not None:
         raise UsageError("--jobs applies to several files signed with --out-dir")
     (input,) = inputs
+    target: Path | BinaryIO | None = output
+    if output == Path("-"):
+        if sys.stdout.isatty():
+            raise UsageError("standard output is a terminal: redirect it (-o - > FILE)")
+        target = sys.stdout.buffer
     with progress_bar(f"fingerprinting {input.name}") as progress:
         result = provenance.sign(
             input,
-            output,
+            target,
             identity=identity,
             title=title,
             author=author,
@@ -123,12 +178,38 @@ def sign(
             fingerprints=not no_fingerprints,
             progress=progress,
         )
+    # The signed bytes own standard output when they go there.
+    out = err_console if result.output == "-" else console
     if as_json:
-        console.print_json(json.dumps(result.to_dict()))
-        return
+        out.print_json(json.dumps(result.to_dict()))
+    else:
+        render(result, out)
+    _warn_parent(result)
+
+
+def _warn_parent(result: SignResult) -> None:
+    """Say when the input's own credentials, kept as the parent ingredient, fail."""
+    if result.parent is not None and not result.parent.intact:
+        err_console.print(
+            f"warning: {result.parent.path}'s own credentials do not validate "
+            f"({result.parent.verdict.value}: {result.parent.message}); they are kept as the "
+            "parent ingredient, with what was wrong",
+            markup=False,
+        )
+
+
+def render(result: SignResult, out: Console = console) -> None:
+    """What was written and what the new manifest records, for people."""
     what = "manifest store" if result.sidecar else "signed file"
+    where = "standard output" if result.output == "-" else result.output
     frames = f", {result.frames_signed} frames fingerprinted" if result.frames_signed else ""
-    console.print(f"{what} written: {result.output} ({result.format}{frames})")
+    out.print(f"{what} written: {where} ({result.format}{frames})", markup=False)
+    kind = f" ({result.source_type.rsplit('/', 1)[-1]})" if result.source_type else ""
+    out.print(f"  action     {result.action}{kind}", markup=False)
+    if result.parent is not None:
+        p = result.parent
+        own = "no credentials" if p.manifest is None else f"its credentials: {p.verdict.value}"
+        out.print(f"  parent     {p.path} ({own})", markup=False)
 
 
 def _sign_batch(inputs: list[Path], out_dir: Path, *, as_json: bool, **options: Any) -> None:
@@ -143,6 +224,8 @@ def _sign_batch(inputs: list[Path], out_dir: Path, *, as_json: bool, **options: 
         for row in batch.rows:
             if row.error is not None:
                 failed.setdefault(row.error, []).append(row.input)
+            elif row.result is not None:
+                _warn_parent(row.result)
         for error, rows in failed.items():
             also = f" ({len(rows)} files)" if len(rows) > 1 else ""
             err_console.print(f"error: {error}{also}", markup=False)
@@ -157,4 +240,4 @@ def _sign_batch(inputs: list[Path], out_dir: Path, *, as_json: bool, **options: 
 
 def register(app: typer.Typer) -> None:
     """Add the command to the app."""
-    app.command()(sign)
+    app.command(cls=Command)(sign)

@@ -2,20 +2,31 @@
 
 from __future__ import annotations
 
+import glob
 import json
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
-from provenance.models import FrameReport, SourceKind, Verdict, VerificationReport
+from provenance.errors import UsageError
+from provenance.models import FragmentReport, FrameReport, SourceKind, Verdict, VerificationReport
 from provenance.trust import Trust
 from provenance.verify import verify_many, write_visual_report
 
-from ._common import console, err_console, exit_codes_help, progress_bar
+from ._common import Command, console, err_console, exit_codes_help, progress_bar
 
-__all__ = ["register", "render", "render_frames", "verify"]
+__all__ = [
+    "expand_glob",
+    "register",
+    "render",
+    "render_fragments",
+    "render_frames",
+    "verify",
+]
 
 _STYLE = {
     Verdict.TRUSTED: "bold green",
@@ -28,29 +39,49 @@ _STYLE = {
 
 
 def verify(
-    files: Annotated[list[Path], typer.Argument(help="Files to verify.")],
+    files: Annotated[
+        list[Path], typer.Argument(metavar="FILE", help="Files (or folders of frames) to verify.")
+    ],
     trust: Annotated[
         list[Path] | None,
-        typer.Option(help="Trust-anchor PEM bundle (repeatable). Without it nothing is trusted."),
+        typer.Option(
+            metavar="FILE",
+            help="Trust-anchor PEM bundle (repeatable). Without it nothing is trusted.",
+        ),
     ] = None,
     allowed_signers: Annotated[
         list[Path] | None,
         typer.Option(
-            help="Only these signer certificates (PEM) may be trusted, within --trust anchors."
+            metavar="FILE",
+            help="Only these signer certificates (PEM) may be trusted, within --trust anchors.",
         ),
     ] = None,
     reference: Annotated[
         Path | None,
-        typer.Option(help="Signed original or .c2pa store to compare a stripped file with."),
+        typer.Option(
+            metavar="FILE",
+            help="Signed original or .c2pa store to compare a stripped file with.",
+        ),
+    ] = None,
+    fragments: Annotated[
+        str | None,
+        typer.Option(
+            metavar="GLOB",
+            help="For a fragmented MP4's init segment: its media segments (a glob such as "
+            "'seg-*.m4s', quoted), each checked against it.",
+        ),
     ] = None,
     report_dir: Annotated[
         Path | None,
         typer.Option(
             "--report",
+            metavar="DIR",
             help="Write pictures of what changed here: a frame timeline and outlined regions.",
         ),
     ] = None,
-    no_frames: Annotated[bool, typer.Option(help="Skip frame and region localization.")] = False,
+    no_frames: Annotated[
+        bool, typer.Option("--no-frames", help="Skip frame and region localization.")
+    ] = False,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print a JSON report (verification-report schema).")
     ] = False,
@@ -58,11 +89,14 @@ def verify(
     """Verify content credentials and print a verdict per file.
 
     Verdicts: trusted (all checks pass and the signer chains to a --trust anchor),
-    valid (all checks pass, signer not trusted), tampered (signed manifest intact but
-    the media changed after signing), invalid (signature, certificate or manifest
-    fails), unsigned (no manifest), error (unreadable or unsupported).
+    valid (all checks pass, signer not trusted), tampered (signed manifest intact, but
+    the hashed bytes of the media changed after signing), invalid (the signature,
+    certificate, manifest or the binding's structure fails), unsigned (no manifest),
+    error (could not be checked: unreadable, unsupported, or an init segment without its
+    fragments).
 
-    A sidecar manifest (FILE.c2pa) next to a file is found and used.
+    A sidecar manifest (FILE.c2pa) next to a file is found and used. A remote manifest
+    is never fetched: its address is printed, to download and keep as a sidecar.
 
     Examples:
 
@@ -71,12 +105,16 @@ def verify(
       provenance verify *.mp4 --json > report.json
 
       provenance verify edited.mp4 --reference original.signed.mp4 --report out/
+
+      provenance verify init.mp4 --fragments 'seg-*.m4s'
     """
+    segments = None if fragments is None else expand_glob(fragments)
     with progress_bar("verifying", enabled=not as_json) as progress:
         batch = verify_many(
             files,
             trust=Trust.load(trust or (), allowed=allowed_signers or ()),
             reference=reference,
+            fragments=segments,
             localize=not no_frames,
             progress=progress,
         )
@@ -91,32 +129,35 @@ def verify(
     raise typer.Exit(int(batch.exit_code))
 
 
+def expand_glob(pattern: str) -> list[Path]:
+    """The files a --fragments glob names, sorted (the shell left it quoted)."""
+    found = sorted(Path(p) for p in glob.glob(pattern) if Path(p).is_file())
+    if not found:
+        raise UsageError(f"--fragments: no file matches {pattern!r}")
+    return found
+
+
 def render(r: VerificationReport) -> None:
     """One file's verdict and the evidence behind it, for people."""
     style = _STYLE[r.verdict]
     console.print(
-        f"[bold]{r.path}[/bold]: [{style}]{r.verdict.value.upper()}[/{style}]  {r.message}"
+        f"[bold]{escape(r.path)}[/bold]: [{style}]{r.verdict.value.upper()}[/{style}]  "
+        f"{escape(r.message)}"
     )
-    if r.verdict in (Verdict.ERROR, Verdict.UNSIGNED):
+    if r.verdict is Verdict.UNSIGNED or (r.verdict is Verdict.ERROR and r.signer is None):
         return
     rows: list[tuple[str, str]] = []
     if r.signer:
         rows += [("signer", r.signer.subject), ("issuer", r.signer.issuer)]
+    if r.validity:
+        rows.append(("certificate", r.validity.explanation))
     if r.timestamp and r.timestamp.time:
-        how = (
-            "trusted timestamp"
-            if r.timestamp.trusted
-            else (
-                "timestamp, authority not trusted"
-                if r.timestamp.validated
-                else "timestamp not validated"
-            )
-        )
-        rows.append(("signed at", f"{r.timestamp.time} ({how})"))
-    else:
-        rows.append(("signed at", "no trusted time (no timestamp)"))
+        rows += [("signed at", r.timestamp.time), ("timestamp", r.timestamp.explanation)]
+    elif r.timestamp:
+        rows.append(("signed at", r.timestamp.explanation))
     if r.trust is not None:
         rows.append(("trust", f"{r.trust.decision.value}: {r.trust.reason}"))
+    rows += [("author", a) for a in r.authors]
     if r.claim_generator:
         rows.append(("generator", r.claim_generator))
     if r.title:
@@ -133,11 +174,39 @@ def render(r: VerificationReport) -> None:
         where = " (in ingredient)" if f.ingredient else ""
         rows.append(("status", f"{f.code}{where}: {f.explanation}"))
     if r.regions:
-        rows.append(("changed regions", ", ".join(f"{x},{y} {w}x{h}" for x, y, w, h in r.regions)))
+        rows.append(("changed regions", _rects(r.regions)))
+    if r.sequence:
+        for c in r.sequence.changed:
+            where = f"  regions {_rects(c.regions)}" if c.regions else ""
+            rows.append(("changed", c.name + where))
+        rows += [("added", name) for name in r.sequence.added]
+        rows += [("missing", name) for name in r.sequence.missing]
     for k, v in rows:
         console.print(f"  {k:<11} {v}", markup=False)
     if r.frames:
         render_frames(r.frames)
+    if r.fragments:
+        render_fragments(r.fragments)
+
+
+def _rects(rects: Iterable[tuple[int, int, int, int]], sep: str = ", ") -> str:
+    return sep.join(f"{x},{y} {w}x{h}" for x, y, w, h in rects)
+
+
+def render_fragments(fragments: Iterable[FragmentReport]) -> None:
+    """The verdict of each media segment of a fragmented stream, with its time range."""
+    table = Table(box=None, padding=(0, 2), show_edge=False)
+    for col in ("fragment", "verdict", "from", "to", "why"):
+        table.add_column(col)
+    for f in fragments:
+        table.add_row(
+            escape(f.path),
+            f.verdict.value,
+            _timecode(f.start_time),
+            _timecode(f.end_time),
+            escape(f.message),
+        )
+    console.print(table)
 
 
 def _timecode(seconds: float | None) -> str:
@@ -167,11 +236,11 @@ def render_frames(frames: FrameReport) -> None:
             _range(s.signed_range),
             _timecode(s.start_time),
             _timecode(s.end_time),
-            "; ".join(f"{x},{y} {w}x{h}" for x, y, w, h in s.regions),
+            _rects(s.regions, "; "),
         )
     console.print(table)
 
 
 def register(app: typer.Typer) -> None:
     """Add the command to the app."""
-    app.command(epilog=exit_codes_help())(verify)
+    app.command(cls=Command, epilog=exit_codes_help())(verify)

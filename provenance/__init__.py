@@ -3,7 +3,7 @@ which frames and regions of a video changed since it was signed.
 
     >>> import provenance
     >>> ident = provenance.generate_dev_identity("keys").load()
-    >>> provenance.sign("photo.jpg", "signed.jpg", identity=ident)
+    >>> provenance.sign("photo.jpg", "signed.jpg", identity=ident, source_type="digitalCapture")
     >>> provenance.verify("signed.jpg", trust=["keys/ca.pem"]).verdict
     <Verdict.TRUSTED: 'trusted'>
 
@@ -40,6 +40,7 @@ if TYPE_CHECKING:
         ExitCode,
         InputError,
         ManifestError,
+        OutputError,
         OutputExistsError,
         PolicyError,
         ProvenanceError,
@@ -54,12 +55,15 @@ if TYPE_CHECKING:
         Action,
         AssetStatus,
         ChangedFile,
+        Clock,
+        FragmentReport,
         FrameReport,
         Generator,
         History,
         HistoryNode,
         Ingredient,
         NodeStatus,
+        ParentIngredient,
         Segment,
         SequenceReport,
         SignBatch,
@@ -71,6 +75,7 @@ if TYPE_CHECKING:
         TimestampInfo,
         TrustDecision,
         TrustStatus,
+        ValidityCheck,
         Verdict,
         VerificationBatch,
         VerificationReport,
@@ -87,18 +92,19 @@ _MODULES: dict[str, str] = {
         "check_report_output load_policy render_check_report run_check write_check_report"
     ),
     ".errors": (
-        "CredentialError ExitCode InputError ManifestError OutputExistsError PolicyError "
-        "ProvenanceError SigningError UnsupportedFormatError UsageError"
+        "CredentialError ExitCode InputError ManifestError OutputError OutputExistsError "
+        "PolicyError ProvenanceError SigningError UnsupportedFormatError UsageError"
     ),
     "._sign_many": "sign_many",
     ".history": "history",
     ".identity": "Identity PrivateKey SignCallback",
     ".keygen": "DevIdentity generate_dev_identity make_dev_chain",
     ".models": (
-        "Action AssetStatus ChangedFile FrameReport Generator History HistoryNode "
-        "Ingredient NodeStatus Segment SequenceReport SignBatch SignerInfo SignOutcome "
-        "SignResult SourceKind StatusEntry TimestampInfo TrustDecision TrustStatus Verdict "
-        "VerificationBatch VerificationReport"
+        "Action AssetStatus ChangedFile Clock FragmentReport FrameReport Generator History "
+        "HistoryNode Ingredient NodeStatus ParentIngredient Segment SequenceReport SignBatch "
+        "SignerInfo SignOutcome SignResult SourceKind StatusEntry TimestampInfo "
+        "TrustDecision TrustStatus ValidityCheck Verdict VerificationBatch "
+        "VerificationReport"
     ),
     ".sign": "sign",
     ".trust": "Trust",
@@ -154,12 +160,15 @@ __all__ = [
     "Action",
     "AssetStatus",
     "ChangedFile",
+    "Clock",
+    "FragmentReport",
     "FrameReport",
     "Generator",
     "History",
     "HistoryNode",
     "Ingredient",
     "NodeStatus",
+    "ParentIngredient",
     "Segment",
     "SequenceReport",
     "SignBatch",
@@ -171,6 +180,7 @@ __all__ = [
     "TimestampInfo",
     "TrustDecision",
     "TrustStatus",
+    "ValidityCheck",
     "Verdict",
     "VerificationBatch",
     "VerificationReport",
@@ -191,6 +201,7 @@ __all__ = [
     "ExitCode",
     "InputError",
     "ManifestError",
+    "OutputError",
     "OutputExistsError",
     "PolicyError",
     "ProvenanceError",

@@ -15,6 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from ._atomic import output_error
 from ._limits import fingerprints_within_limit, pixels_within_limit
 from ._manifest import assertion_data
 from ._media import MediaType
@@ -109,30 +110,55 @@ def write_visual_report(
     """Pictures of what changed, for a person, one folder per report that has something
     to show (`NNN-name/`, numbered in report order): for video a timeline strip per
     status and a thumbnail of each edited segment with its regions outlined; for a still,
-    the image with its changed regions outlined. Returns the files written."""
+    the image with its changed regions outlined; for a folder of frames, each changed file
+    with its regions outlined and each added file framed. Returns the files written.
+    Raises `OutputError` (naming the folder) when they cannot be written."""
     written: list[Path] = []
     for i, report in enumerate(reports):
-        written += _pictures(report, Path(out_dir) / f"{i:03d}-{Path(report.path).stem}")
+        out = Path(out_dir) / f"{i:03d}-{Path(report.path).stem or 'report'}"
+        try:
+            written += _pictures(report, out)
+        except OSError as e:
+            raise output_error(Path(out_dir), e) from None
     return written
 
 
-def _pictures(report: VerificationReport, out: Path) -> list[Path]:
-    from PIL import Image, ImageDraw
+_CHANGED = (230, 40, 40)
+_ADDED = (240, 160, 20)
 
+
+def _pictures(report: VerificationReport, out: Path) -> list[Path]:
     if report.frames is not None:
         from . import frames
 
         return frames.write_visual_report(report.frames, report.path, out)
+    if report.sequence is not None:
+        folder, seq = Path(report.path), report.sequence
+        changed = [_outline(folder / c.name, c.regions, _CHANGED, out) for c in seq.changed]
+        return changed + [_outline(folder / name, None, _ADDED, out) for name in seq.added]
     if not report.regions:
         return []
+    return [_outline(Path(report.path), list(report.regions), _CHANGED, out, "regions.png")]
+
+
+def _outline(
+    src: Path,
+    regions: list[tuple[int, int, int, int]] | None,
+    colour: tuple[int, int, int],
+    out: Path,
+    name: str | None = None,
+) -> Path:
+    """`src` with `regions` outlined (None: the whole picture framed), saved in `out` as
+    `name` (default: `src`'s name as PNG)."""
+    from PIL import Image, ImageDraw
+
     out.mkdir(parents=True, exist_ok=True)
-    with Image.open(report.path) as im:
+    dst = out / (name or f"{src.stem}.png")
+    with Image.open(src) as im:
         picture = im.convert("RGB")
     draw = ImageDraw.Draw(picture)
-    for x, y, w, h in report.regions:
-        draw.rectangle(
-            (x, y, x + w - 1, y + h - 1), outline=(230, 40, 40), width=max(2, picture.width // 200)
-        )
-    path = out / "regions.png"
-    picture.save(path)
-    return [path]
+    width = max(2, picture.width // 200)
+    for x, y, w, h in regions if regions is not None else [(0, 0, *picture.size)]:
+        draw.rectangle((x, y, x + w - 1, y + h - 1), outline=colour, width=width)
+    picture.save(dst)
+    return dst

@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ._rules import blocking
-from ._vocab import ACTIONS_LABEL
+from ._rules import blocking, timestamp_ruling
+from ._vocab import ACTIONS_LABEL, CREATIVE_WORK_LABEL
 from .models import Action, Ingredient, SignerInfo, StatusEntry, TimestampInfo
 
 __all__ = [
     "actions",
     "assertion_data",
+    "authors",
     "dn",
     "generator",
     "ingredients",
@@ -45,6 +46,16 @@ def assertion_data(manifest: Mapping[str, Any], label: str) -> dict[str, Any] | 
             data: dict[str, Any] = a["data"]
             return data
     return None
+
+
+def authors(manifest: Mapping[str, Any]) -> tuple[str, ...]:
+    """The authors' names the manifest's CreativeWork assertion states (`sign --author`)."""
+    data = assertion_data(manifest, CREATIVE_WORK_LABEL) or {}
+    people = data.get("author")
+    if isinstance(people, dict):
+        people = [people]
+    names = (p.get("name") if isinstance(p, dict) else p for p in people or [])
+    return tuple(str(n) for n in names if isinstance(n, str) and n.strip())
 
 
 def actions(manifest: Mapping[str, Any]) -> list[Action]:
@@ -114,17 +125,45 @@ def signer(manifest: Mapping[str, Any], certificate: Mapping[str, Any]) -> Signe
     )
 
 
-def timestamp(manifest: Mapping[str, Any], success_codes: Iterable[str]) -> TimestampInfo:
-    """The signing time, and whether an RFC 3161 timestamp proves it."""
+def timestamp(
+    manifest: Mapping[str, Any],
+    signature: Mapping[str, Any],
+    success: Mapping[str, str],
+    *,
+    anchors_supplied: bool,
+) -> TimestampInfo:
+    """The signing time, and what proves it: from the manifest's signature info, the
+    signature's timestamp details (`signature`: the crJSON `signature` block) and the
+    library's success codes with their explanations."""
     sig = manifest.get("signature_info") or {}
-    codes = set(success_codes)
-    stamped = "timeStamp.validated" in codes
-    return TimestampInfo(
-        time=sig.get("time"),
-        source="timestamp" if sig.get("time") else "none",
-        trusted=stamped and "timeStamp.trusted" in codes,
-        validated=stamped,
+    stamp = signature.get("timeStampInfo") or {}
+    time = sig.get("time") or stamp.get("timestamp")
+    subject = (stamp.get("certificateInfo") or {}).get("subject") or {}
+    authority = subject.get("CN") or _after_colon(success.get("timeStamp.validated"))
+    version = manifest.get("claim_version")
+    ruling = timestamp_ruling(
+        present=bool(time) or "timeStamp.validated" in success,
+        verified="timeStamp.validated" in success,
+        chain_checked="timeStamp.trusted" in success,
+        authority=str(authority) if authority else None,
+        claim_version=version if isinstance(version, int) else None,
+        anchors_supplied=anchors_supplied,
     )
+    return TimestampInfo(
+        time=time,
+        source="timestamp" if time else "none",
+        trusted=ruling.trusted,
+        validated=ruling.verified,
+        authority=str(authority) if authority else None,
+        explanation=ruling.explanation,
+    )
+
+
+def _after_colon(explanation: str | None) -> str | None:
+    """The name in "timestamp message digest matched: NAME"."""
+    if not explanation or ": " not in explanation:
+        return None
+    return explanation.split(": ", 1)[1].strip() or None
 
 
 def status_entries(

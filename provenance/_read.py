@@ -21,8 +21,10 @@ another way.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,9 +34,9 @@ import c2pa
 from . import _c2pa, _manifest
 from ._c2pa import ErrorKind
 from ._media import MediaType, check_regular_file, detect, open_regular
-from ._rules import decide, decide_trust
+from ._rules import decide, decide_trust, validity_ruling
 from .errors import InputError, ManifestError, ProvenanceError, UnsupportedFormatError
-from .models import SourceKind, TrustDecision, Verdict, VerificationReport
+from .models import SourceKind, TrustDecision, ValidityCheck, Verdict, VerificationReport
 from .trust import Trust
 
 __all__ = [
@@ -52,12 +54,14 @@ __all__ = [
     "open_asset",
     "read_store",
     "read_store_file",
+    "remote_manifest_error",
     "store_file",
     "unreadable_report",
     "unsigned_report",
 ]
 
 MAX_STORE_BYTES = 256 * 1024 * 1024  # a manifest store this large is hostile, not real
+_EXPIRED = "signingCredential.expired"
 
 
 # ------------------------------------------------------------------------ 1. open safely
@@ -141,12 +145,22 @@ class Store:
     results: dict[str, Any]  # its validation results (active manifest and ingredient deltas)
     active_label: str | None
     manifests: dict[str, dict[str, Any]]  # every manifest of the store, by label
-    certificates: dict[str, dict[str, Any]]  # each manifest's signer certificate, if read
+    # Each manifest's signature details (signer certificate, timestamp and its authority)
+    # and its own validation now, with this read's trust settings (crJSON), by label.
+    signatures: dict[str, dict[str, Any]]
+    manifest_results: dict[str, dict[str, Any]]
 
     @property
     def active(self) -> dict[str, Any]:
         """The active manifest (empty when the store has no usable one)."""
         return self.manifests.get(self.active_label or "") or {}
+
+    def certificate(self, label: str | None) -> dict[str, Any]:
+        """The signer certificate details of the manifest with this label."""
+        info: dict[str, Any] = (self.signatures.get(label or "") or {}).get(
+            "certificateInfo"
+        ) or {}
+        return info
 
 
 @dataclass(frozen=True)
@@ -162,18 +176,29 @@ def context(trust: Trust) -> c2pa.Context:
 
 
 def read_store(
-    asset: Asset, source: Source, ctx: c2pa.Context, *, certificates: bool = True
+    asset: Asset,
+    source: Source,
+    ctx: c2pa.Context,
+    *,
+    fragment: Path | None = None,
+    certificates: bool = True,
 ) -> Store | Unreadable | None:
-    """Read and validate the source's manifest store against the asset's bytes. None when
+    """Read and validate the source's manifest store against the asset's bytes (and, for
+    an init segment of fragmented media, against one of its `fragment` files). None when
     there is no manifest; raises `ProvenanceError` when the asset itself cannot be read.
-    `certificates`: also read each signer's certificate details (a second pass over the
-    store, in the library's crJSON form)."""
+    `certificates`: also read each signature's details (signer certificate, timestamp
+    authority, each manifest's own validation): a second pass over the store, in the
+    library's crJSON form, which is read regardless when a signer's certificate was
+    found expired, so that the report can give its dates."""
     try:
-        with (
-            open_regular(asset.path) as f,
-            c2pa.Reader(asset.media.mime, f, source.store, context=ctx) as reader,
-        ):
-            return _snapshot(reader, read_certificates=certificates)
+        with open_regular(asset.path) as f, c2pa.Reader(
+            asset.media.mime, f, source.store, context=ctx
+        ) as reader:
+            if fragment is not None:
+                with open_regular(asset.path) as init, open_regular(fragment) as frag:
+                    reader.with_fragment(asset.media.mime, init, frag)
+                    return _snapshot(reader, certificates=certificates)
+            return _snapshot(reader, certificates=certificates)
     except OSError as e:
         raise InputError(f"{asset.path}: cannot read ({e.strerror})") from None
     except c2pa.C2paError as e:
@@ -185,76 +210,127 @@ def read_store(
         if kind is ErrorKind.IO:
             raise InputError(f"{asset.path}: {_c2pa.error_text(e)}") from None
         if kind is ErrorKind.REMOTE:
-            # Verification stays offline: a hostile file could point anywhere.
-            raise ManifestError(
-                f"{asset.path}: the manifest is stored remotely and is not fetched; save it "
-                f"beside the file as {asset.path.name}.c2pa and verify again"
-            ) from None
+            raise remote_manifest_error(asset.path, e) from None
         return Unreadable(_c2pa.error_text(e))
 
 
-def _snapshot(reader: c2pa.Reader, *, read_certificates: bool) -> Store:
+def remote_manifest_error(path: Path, err: c2pa.C2paError) -> ManifestError:
+    """The error for an asset whose manifest is stored remotely: never fetched (a hostile
+    file could point anywhere, and verification stays offline), but its address is given,
+    so the user can fetch it and keep it as a sidecar."""
+    found = re.search(r"\b(?:url|URL)\s+(\S+)", str(err))
+    where = f" at {found.group(1).rstrip('),.')}" if found else ""
+    return ManifestError(
+        f"{path}: the manifest is stored remotely{where} and is not fetched; download it, "
+        f"save it beside the file as {path.name}.c2pa and try again"
+    )
+
+
+def _snapshot(reader: c2pa.Reader, *, certificates: bool) -> Store:
     try:
         data = json.loads(reader.json())
     except (ValueError, c2pa.C2paError):
         data = {}  # no usable store: the validation state says so
-    crjson = {}
-    if read_certificates:
+    results = data.get("validation_results") or {}
+    crjson: dict[str, Any] = {}
+    if certificates or _expired(results):
         try:
             crjson = json.loads(reader.crjson())
         except (ValueError, c2pa.C2paError):
             pass
-    certificates = {
-        str(m.get("label")): (m.get("signature") or {}).get("certificateInfo") or {}
-        for m in crjson.get("manifests") or []
-        if isinstance(m, dict)
-    }
+    described = [m for m in crjson.get("manifests") or [] if isinstance(m, dict)]
     manifests = data.get("manifests")
     return Store(
         state=data.get("validation_state"),
-        results=data.get("validation_results") or {},
+        results=results,
         active_label=data.get("active_manifest"),
         manifests=manifests if isinstance(manifests, dict) else {},
-        certificates=certificates,
+        signatures={str(m.get("label")): m.get("signature") or {} for m in described},
+        manifest_results={str(m.get("label")): m.get("validationResults") or {} for m in described},
     )
+
+
+def _expired(results: dict[str, Any]) -> bool:
+    """Whether the library found the active manifest's signer certificate expired (or not
+    yet valid), which the report words with the certificate's dates."""
+    active = results.get("activeManifest") or {}
+    return any(str(x.get("code")) == _EXPIRED for x in active.get("failure") or [])
 
 
 # --------------------------------------------------------------------------- 4. decide
 
 
 def judge(
-    path: str, format: str | None, source: Source, store: Store, trust: Trust
+    path: str,
+    format: str | None,
+    source: Source,
+    store: Store,
+    trust: Trust,
+    *,
+    now: dt.datetime | None = None,
 ) -> VerificationReport:
     """The report on what the store says about the asset at `path`: every failure (the
-    ingredients' too), the verdict and trust decision the rules give, and the manifest's
-    signer, time, actions and ingredients."""
+    ingredients' too), the verdict and trust decision the rules give, the clock the
+    signer's certificate was judged by (`now` stands for the current time), and the
+    manifest's signer, time, authors, actions and ingredients."""
     active = store.results.get("activeManifest") or {}
     failures = _manifest.status_entries(active.get("failure"), ingredient=False)
     for delta in store.results.get("ingredientDeltas") or []:
         found = (delta.get("validationDeltas") or {}).get("failure")
         failures += _manifest.status_entries(found, ingredient=True)
     informational = _manifest.status_entries(active.get("informational"), ingredient=False)
-    success = {str(s.get("code")) for s in active.get("success") or []}
+    success = {
+        str(x.get("code")): str(x.get("explanation", "")) for x in active.get("success") or []
+    }
 
     manifest = store.active
-    signer = _manifest.signer(manifest, store.certificates.get(store.active_label or "") or {})
-    verdict, message = decide(store.state, failures)
-    ruling = decide_trust(verdict, message, trust, signer, (f.code for f in failures))
+    signer = _manifest.signer(manifest, store.certificate(store.active_label))
+    stamp = _manifest.timestamp(
+        manifest,
+        store.signatures.get(store.active_label or "") or {},
+        success,
+        anchors_supplied=trust.supplied,
+    )
+    codes = {f.code for f in failures if not f.ingredient}
+    validity = None
+    if signer is not None:
+        ruling = validity_ruling(
+            not_before=signer.not_before,
+            not_after=signer.not_after,
+            expired="signingCredential.expired" in codes,
+            timestamp_time=stamp.time,
+            timestamp_accepted="timeStamp.trusted" in success,
+            timestamp_trusted=stamp.trusted,
+            now=now or dt.datetime.now(dt.UTC),
+        )
+        validity = ValidityCheck(ruling.clock, ruling.at, ruling.valid, ruling.explanation)
+    details = {"signingCredential.expired": validity.explanation} if validity else {}
+    verdict, message = decide(store.state, failures, details)
+    trusted = decide_trust(
+        verdict,
+        message,
+        trust,
+        signer,
+        (f.code for f in failures),
+        expired_why=details.get("signingCredential.expired"),
+    )
     return VerificationReport(
         path=path,
-        verdict=ruling.verdict,
-        message=ruling.message,
+        verdict=trusted.verdict,
+        message=trusted.message,
         format=format,
         manifest_source=source.kind,
         sidecar=source.location,
         manifest_label=manifest.get("label"),
         title=manifest.get("title"),
         claim_generator=_manifest.generator(manifest),
+        authors=_manifest.authors(manifest),
         signer=signer,
-        timestamp=_manifest.timestamp(manifest, success),
+        timestamp=stamp,
+        validity=validity,
         trust_anchors_supplied=trust.supplied,
         trust=TrustDecision(
-            ruling.status, ruling.reason, ruling.rule, ruling.anchor, ruling.allowed_signer
+            trusted.status, trusted.reason, trusted.rule, trusted.anchor, trusted.allowed_signer
         ),
         actions=tuple(_manifest.actions(manifest)),
         ingredients=tuple(_manifest.ingredients(manifest)),

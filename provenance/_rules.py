@@ -10,8 +10,9 @@ objects, so this module sits below `models` (which re-exports its enums).
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import NamedTuple, Protocol
 
 from .errors import ExitCode
@@ -19,26 +20,38 @@ from .trust import Trust
 
 __all__ = [
     "AssetStatus",
+    "BindingFailure",
+    "CONTENT_MISMATCH",
+    "Clock",
+    "FRAGMENTS_MISSING",
     "Failure",
     "HARD_BINDING_MISMATCH",
     "Judged",
     "NodeStatus",
     "Signer",
+    "TimestampRuling",
     "TrustRuling",
     "TrustStatus",
     "Verdict",
+    "ValidityRuling",
     "asset_status",
     "batch_exit_code",
+    "binding_failure",
     "blocking",
     "check_exit_code",
     "decide",
     "decide_trust",
+    "fragments_outcome",
+    "history_exit_code",
     "ingredient_status",
     "is_trust_only",
+    "node_passes",
     "node_status",
     "sequence_outcome",
     "sign_batch_exit_code",
     "stripped_outcome",
+    "timestamp_ruling",
+    "validity_ruling",
 ]
 
 
@@ -87,6 +100,7 @@ class NodeStatus(enum.StrEnum):
     INVALID = "invalid"
     UNSIGNED = "unsigned"  # an ingredient recorded without credentials of its own
     MISSING = "missing"  # the ingredient names a manifest the store does not hold
+    ERROR = "error"  # the file itself could not be checked (an init segment alone)
 
     @property
     def ok(self) -> bool:
@@ -105,7 +119,8 @@ class AssetStatus(enum.StrEnum):
 
 # -------------------------------------------------------------------------- status codes
 
-# The asset no longer matches what was signed, while the signature itself holds.
+# The hard binding fails: the asset, or the binding's own structure, no longer matches what
+# was signed, while the signature itself holds.
 HARD_BINDING_MISMATCH = frozenset(
     {
         "assertion.dataHash.mismatch",
@@ -126,6 +141,46 @@ def blocking(codes: Iterable[str]) -> tuple[str, ...]:
     return tuple(sorted({c for c in codes if not is_trust_only(c)}))
 
 
+# ------------------------------------------------------------------- hard-binding failures
+
+
+class BindingFailure(enum.Enum):
+    """What a hard-binding failure means. c2pa-rs 0.91 reports them all under the codes of
+    HARD_BINDING_MISMATCH; only its explanation tells them apart."""
+
+    CONTENT = "content"  # the hashed bytes differ: the asset changed after signing
+    STRUCTURE = "structure"  # the binding does not fit the file (exclusions, maps, ranges)
+    FRAGMENTS_MISSING = "fragments_missing"  # an init segment read without its fragments
+
+
+# The hash-verification errors c2pa-rs 0.91 gives when the hashed bytes themselves differ:
+# data and box hashes, BMFF whole-file and init-segment hashes, Merkle chunks, fragments.
+# Its explanation ends with "hash verification( <error> )", after the assertion's own name,
+# so only the end of the text is compared: a hostile name cannot pose as an error.
+CONTENT_MISMATCH = (
+    "Hashes do not match",
+    "BMFF file level hash mismatch",
+    "BMFF inithash mismatch",
+    "chunk hash did not match",
+    "Fragment not valid",
+)
+# A manifest made for fragmented MP4 (DASH/CMAF), read from its init segment alone.
+FRAGMENTS_MISSING = "BMFF inithash must not be present for non-fragmented media"
+
+
+def binding_failure(explanation: str) -> BindingFailure:
+    """Classify one hard-binding failure by the C2PA library's explanation. Anything that
+    is not a proven mismatch of the hashed bytes (an exclusion that does not match where
+    the manifest sits, an exclusion range outside the file, a remote or unknown hash, a
+    malformed Merkle map...) is structural: it proves no content change."""
+    error = explanation.strip()
+    if error.endswith(f"( {FRAGMENTS_MISSING} )"):
+        return BindingFailure.FRAGMENTS_MISSING
+    if any(error.endswith(f"( {m} )") for m in CONTENT_MISMATCH):
+        return BindingFailure.CONTENT
+    return BindingFailure.STRUCTURE
+
+
 # ------------------------------------------------------------------------------- verdict
 
 
@@ -135,6 +190,11 @@ class Failure(Protocol):
     @property
     def code(self) -> str:
         """The C2PA status code."""
+        ...
+
+    @property
+    def explanation(self) -> str:
+        """The C2PA library's explanation."""
         ...
 
     @property
@@ -149,7 +209,7 @@ _EXPLAIN = {
     "signed with another key)",
     "claimSignature.missing": "the claim signature is missing",
     "signingCredential.expired": "the signer's certificate was expired or not yet valid "
-    "at signing time",
+    "when it was checked",
     "signingCredential.invalid": "the signer's certificate is not valid for C2PA signing "
     "(key usage, extended key usage or profile)",
     "signingCredential.revoked": "the signer's certificate was revoked",
@@ -163,27 +223,54 @@ _EXPLAIN = {
     "timeStamp.outsideValidity": "the timestamp is outside the signer certificate's validity",
 }
 
+TAMPERED_MESSAGE = "the asset was changed after it was signed"
+INIT_SEGMENT_MESSAGE = (
+    "init segment: fragments not supplied, so the media itself was not checked "
+    "(verify it with its media segments: --fragments)"
+)
 
-def _explain(codes: set[str], ingredient_only: bool) -> str:
+
+def _explain(codes: set[str], ingredient_only: bool, details: Mapping[str, str]) -> str:
     for code, text in _EXPLAIN.items():
         if code in codes:
             where = "in an ingredient: " if ingredient_only else ""
+            text = text if ingredient_only else details.get(code, text)
             return f"{where}{text} ({code})"
     where = "an ingredient failed validation: " if ingredient_only else "validation failed: "
     return where + ", ".join(sorted(codes))
 
 
-def decide(state: str | None, failures: Iterable[Failure]) -> tuple[Verdict, str]:
+def _binding_outcome(failures: list[Failure]) -> tuple[Verdict, str]:
+    """The verdict when every failure is a hard-binding one: tampered only when the hashed
+    bytes provably differ."""
+    kinds = {binding_failure(f.explanation) for f in failures}
+    if BindingFailure.CONTENT in kinds:
+        return Verdict.TAMPERED, TAMPERED_MESSAGE
+    if kinds == {BindingFailure.FRAGMENTS_MISSING}:
+        return Verdict.ERROR, INIT_SEGMENT_MESSAGE
+    f = next(f for f in failures if binding_failure(f.explanation) is BindingFailure.STRUCTURE)
+    why = f.explanation or "no explanation given"
+    return Verdict.INVALID, f"the hard binding does not fit the file's structure: {why} ({f.code})"
+
+
+def decide(
+    state: str | None, failures: Iterable[Failure], details: Mapping[str, str] | None = None
+) -> tuple[Verdict, str]:
     """Reduce the C2PA library's validation state and every failure it reported (the
-    ingredients' too) to one verdict and the message that says why."""
+    ingredients' too) to one verdict and the message that says why. `details` words some
+    codes for this file (the certificate's dates and clock for `signingCredential.expired`).
+
+    A hard-binding failure is `tampered` only when the hashed bytes differ; a binding that
+    does not fit the file's structure is `invalid`; a fragmented-media manifest read from its
+    init segment alone could not be checked (`error`)."""
     failures = list(failures)
     codes = {f.code for f in failures}
     stopping = set(blocking(codes))
-    active_stopping = {f.code for f in failures if not f.ingredient} & stopping
+    active = [f for f in failures if not f.ingredient and f.code in stopping]
     if stopping:
-        if active_stopping and active_stopping <= HARD_BINDING_MISMATCH:
-            return Verdict.TAMPERED, "the asset was changed after it was signed"
-        return Verdict.INVALID, _explain(stopping, ingredient_only=not active_stopping)
+        if active and {f.code for f in active} <= HARD_BINDING_MISMATCH:
+            return _binding_outcome(active)
+        return Verdict.INVALID, _explain(stopping, not active, details or {})
     if state == "Invalid":
         return Verdict.INVALID, "the C2PA library reports the manifest invalid"
     if state == "Trusted" and not codes:
@@ -215,6 +302,145 @@ def sequence_outcome(
     counts = (("changed", changed), ("added", added), ("missing", missing))
     parts = [f"{n} {what}" for what, n in counts if n]
     return Verdict.TAMPERED, "frame files changed since signing: " + ", ".join(parts)
+
+
+# The order in which a failing fragment decides the stream's verdict: the worst first.
+_FRAGMENT_SEVERITY = (Verdict.INVALID, Verdict.ERROR, Verdict.TAMPERED, Verdict.UNSIGNED)
+
+
+def fragments_outcome(
+    verdict: Verdict, message: str, fragments: Iterable[tuple[str, Verdict]]
+) -> tuple[Verdict, str]:
+    """A fragmented stream checked segment by segment (`verdict`, `message`: the first
+    segment's, which carry the signer's): it passes only if every fragment verifies, and
+    otherwise takes the worst fragment's verdict, naming the fragments that fail."""
+    fragments = list(fragments)
+    failed = [(name, v) for name, v in fragments if not v.verified]
+    if not failed:
+        return verdict, f"{message}; all {len(fragments)} fragments match the signed stream"
+    worst = min(failed, key=lambda f: _FRAGMENT_SEVERITY.index(f[1]))[1]
+    named = ", ".join(f"{name} ({v.value})" for name, v in failed)
+    return worst, f"{len(failed)} of {len(fragments)} fragments fail: {named}"
+
+
+# -------------------------------------------------------------------------- time and clocks
+
+
+class Clock(enum.StrEnum):
+    """The time the signer's certificate was judged at."""
+
+    TIMESTAMP = "timestamp"  # the signing time an RFC 3161 timestamp proves
+    CURRENT_TIME = "current_time"  # today: no timestamp the C2PA library accepted
+
+
+class TimestampRuling(NamedTuple):
+    """What a signature's timestamp proves: verified (its token's signature and message
+    imprint check out) and trusted (its authority chains to one of your anchors) are
+    separate facts, and the explanation says both in plain words."""
+
+    verified: bool
+    trusted: bool
+    explanation: str
+
+
+def timestamp_ruling(
+    *,
+    present: bool,
+    verified: bool,
+    chain_checked: bool,
+    authority: str | None,
+    claim_version: int | None,
+    anchors_supplied: bool,
+) -> TimestampRuling:
+    """Rule on a signature's timestamp.
+
+    `chain_checked`: the C2PA library reported the timestamp authority trusted
+    (`timeStamp.trusted`). For a version 1 claim it says so without checking the chain
+    (its rule for old timestamps), and without anchors nothing can chain to one, so only
+    a version 2+ claim checked against supplied anchors makes the timestamp trusted."""
+    if not present:
+        return TimestampRuling(False, False, "no timestamp: the signing time is unproven")
+    by = f"timestamp by {authority}" if authority else "timestamp"
+    if not verified:
+        return TimestampRuling(
+            False, False, f"{by}: not verified (its signature or message imprint fails)"
+        )
+    trusted = chain_checked and anchors_supplied and (claim_version or 1) >= 2
+    if trusted:
+        why = "its authority chains to one of your trust anchors"
+    elif not anchors_supplied:
+        why = "its authority is not trusted: no trust anchors were supplied"
+    elif (claim_version or 1) < 2:
+        why = (
+            "its authority was not checked against your trust anchors (a version 1 "
+            "manifest, whose timestamps the C2PA library accepts without that check)"
+        )
+    else:
+        why = "its authority does not chain to any of your trust anchors"
+    return TimestampRuling(True, trusted, f"{by}: verified; {why}")
+
+
+class ValidityRuling(NamedTuple):
+    """When the signer's certificate was judged, by which clock, and what that found."""
+
+    clock: Clock
+    at: str | None  # the timestamp's time (ISO 8601); None for the current time
+    valid: bool
+    explanation: str
+
+
+def _day(iso: str | None) -> str:
+    return (iso or "?")[:10]
+
+
+def _after(iso: str | None, moment: dt.datetime) -> bool:
+    """Whether the ISO 8601 time `iso` is after `moment` (False when it does not parse)."""
+    try:
+        t = dt.datetime.fromisoformat(iso or "")
+    except ValueError:
+        return False
+    return (t if t.tzinfo else t.replace(tzinfo=dt.UTC)) > moment
+
+
+def validity_ruling(
+    *,
+    not_before: str | None,
+    not_after: str | None,
+    expired: bool,
+    timestamp_time: str | None,
+    timestamp_accepted: bool,
+    timestamp_trusted: bool = False,
+    now: dt.datetime,
+) -> ValidityRuling:
+    """Which clock the C2PA library judged the signer's certificate by, and the plain
+    words for its finding. It uses the timestamp's time when it accepted the timestamp
+    (`timeStamp.trusted`), else the current time. `expired` is its verdict
+    (`signingCredential.expired`: expired, or not yet valid, at that time).
+    `timestamp_trusted`: the timestamp's authority chains to one of your anchors; when
+    the library accepted one that does not, the words say so."""
+    span = f"valid {_day(not_before)} to {_day(not_after)}"
+    if timestamp_accepted and timestamp_time:
+        clock, at = Clock.TIMESTAMP, timestamp_time
+        when = f"at its timestamp's time, {_day(at)}"
+        if not timestamp_trusted:
+            when += ", which the C2PA library accepts though its authority is not proven trusted"
+    else:
+        clock, at, when = Clock.CURRENT_TIME, None, "at the current time"
+    if not expired:
+        # Without its dates (the certificate itself was not read) only the finding is said.
+        dates = f"{span}, checked" if not_before or not_after else "valid"
+        text = f"the signer's certificate is {dates} {when}"
+        return ValidityRuling(clock, at, True, text)
+    if clock is Clock.TIMESTAMP:
+        text = f"the signer's certificate was not valid {when} ({span})"
+    elif _after(not_before, now):
+        text = f"the signer's certificate is not valid until {_day(not_before)} ({span})"
+    else:
+        text = (
+            f"the signer's certificate expired on {_day(not_after)}; no trusted timestamp "
+            f"proves it was signed before that, so it is judged {when}"
+        )
+    return ValidityRuling(clock, at, False, text)
 
 
 # --------------------------------------------------------------------------------- trust
@@ -264,9 +490,11 @@ def decide_trust(
     trust: Trust,
     signer: Signer | None,
     codes: Iterable[str],
+    expired_why: str | None = None,
 ) -> TrustRuling:
     """Say whether and why the signer is trusted; narrow `trusted` by the allow-list.
-    Nothing unproven is called trusted: without anchors the answer is `not_checked`."""
+    Nothing unproven is called trusted: without anchors the answer is `not_checked`.
+    `expired_why` words an expired certificate for this file (its dates and clock)."""
     codes = set(codes)
     if not trust.supplied:
         return TrustRuling(
@@ -276,7 +504,7 @@ def decide_trust(
         if signer is not None and signer.certificate and signer.subject == signer.issuer:
             why = "the signer's certificate is self-signed, not issued by a trust anchor"
         elif "signingCredential.expired" in codes:
-            why = "the signer's certificate was not valid at signing time"
+            why = expired_why or "the signer's certificate was not valid when it was checked"
         elif "signingCredential.invalid" in codes:
             why = "the signer's certificate is not valid for C2PA signing"
         elif verdict in (Verdict.VALID, Verdict.TAMPERED):
@@ -318,21 +546,36 @@ def node_status(verdict: Verdict) -> NodeStatus:
 
 
 def ingredient_status(
-    codes: Iterable[str], *, has_manifest: bool, manifest_found: bool
+    failures: Iterable[Failure], *, has_manifest: bool, manifest_found: bool, trusted: bool
 ) -> tuple[NodeStatus, tuple[str, ...]]:
     """The status of an ingredient's manifest from the failures found in it, and those
-    failures (sorted, trust-only codes kept: they are shown, not judged)."""
-    codes = tuple(sorted(set(codes)))
+    failures' codes (sorted; trust-only codes kept: they are shown, not judged).
+    `trusted`: its signer chains, now, to one of the verifier's anchors. An ingredient's
+    asset is not at hand, so only a hard-binding failure recorded with it can say it was
+    tampered, and, as for a file, only a mismatch of its hashed bytes does."""
+    failures = list(failures)
+    codes = tuple(sorted({f.code for f in failures}))
     if not has_manifest:
         return NodeStatus.UNSIGNED, codes
     if not manifest_found:
         return NodeStatus.MISSING, codes
     stopping = set(blocking(codes))
     if not stopping:
-        return NodeStatus.VALID, codes
+        return (NodeStatus.TRUSTED if trusted else NodeStatus.VALID), codes
     if stopping <= HARD_BINDING_MISMATCH:
-        return NodeStatus.TAMPERED, codes
+        kinds = {binding_failure(f.explanation) for f in failures if f.code in stopping}
+        if BindingFailure.CONTENT in kinds:
+            return NodeStatus.TAMPERED, codes
     return NodeStatus.INVALID, codes
+
+
+def node_passes(status: NodeStatus, *, trust_required: bool) -> bool:
+    """One link of a provenance tree passes as a file would: trusted, or valid when no
+    trust anchors were asked for. An ingredient recorded without credentials claims
+    nothing, so it cannot fail."""
+    if status is NodeStatus.UNSIGNED:
+        return True
+    return status is NodeStatus.TRUSTED or (status is NodeStatus.VALID and not trust_required)
 
 
 # ---------------------------------------------------------------------------- exit codes
@@ -359,6 +602,19 @@ def batch_exit_code(reports: Iterable[Judged]) -> ExitCode:
     if any(r.verdict is Verdict.ERROR for r in reports):
         return ExitCode.ERROR
     return ExitCode.OK if all(r.passed for r in reports) else ExitCode.FAILED
+
+
+def history_exit_code(
+    verdict: Verdict, nodes: Iterable[NodeStatus], *, trust_required: bool
+) -> ExitCode:
+    """`history` exits as `verify` would for the file (ERROR when it could not be
+    checked), and FAILED as soon as any link of its tree fails."""
+    if verdict is Verdict.ERROR:
+        return ExitCode.ERROR
+    if not verdict.passes(trust_required=trust_required):
+        return ExitCode.FAILED
+    ok = all(node_passes(n, trust_required=trust_required) for n in nodes)
+    return ExitCode.OK if ok else ExitCode.FAILED
 
 
 def sign_batch_exit_code(codes: Iterable[ExitCode]) -> ExitCode:

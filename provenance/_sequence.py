@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import c2pa
 
@@ -54,41 +54,39 @@ def _frame_files(folder: Path) -> list[Path]:
 
 def sign_sequence(
     folder: Path,
-    output: Path | None = None,
+    output: Path | BinaryIO | None = None,
     *,
     identity: Identity,
     title: str | None = None,
+    action: str | None = None,
     source_type: str | None = None,
     force: bool = False,
     progress: Progress | None = None,
 ) -> SignResult:
-    """Sign every image in `folder` as one unit, into a sidecar manifest store."""
+    """Sign every image in `folder` as one unit, into a sidecar manifest store. A folder
+    already signed keeps its history: its `FOLDER.c2pa` becomes the parent ingredient."""
     from . import frames
 
     files = _frame_files(folder)
     if not files:
         raise InputError(f"{folder}: no image files to sign")
     anchor = files[0]
+    existing = sidecar_for(folder)
     plan = _write.plan(
         anchor,
-        output if output is not None else sidecar_for(folder),
+        output if output is not None else existing,
         identity=identity,
         title=title or folder.name,
+        action=action,
         source_type=source_type,
         sidecar=True,
         force=force,
+        credentials=existing if existing.is_file() else None,
     )
     fp = frames.fingerprint_sequence(folder, progress=progress)
     data = {**fp.to_dict(), "anchor": anchor.name}
     manifest = _write.sign(plan, [{"label": SEQUENCE_LABEL, "data": data}])
-    return SignResult(
-        input=str(folder),
-        output=str(plan.output),
-        format=FORMAT,
-        manifest_bytes=len(manifest),
-        sidecar=True,
-        frames_signed=len(fp.files),
-    )
+    return plan.result(folder, FORMAT, manifest, len(fp.files))
 
 
 def verify_sequence(

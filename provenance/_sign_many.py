@@ -31,7 +31,7 @@ from pathlib import Path
 
 from . import _c2pa, _debug, _pool
 from ._vocab import Progress
-from .errors import ExitCode, InputError, ProvenanceError, UsageError
+from .errors import ExitCode, InputError, OutputError, ProvenanceError, UsageError
 from .identity import Identity
 from .models import SignBatch, SignOutcome
 from .sign import sign
@@ -45,7 +45,7 @@ def sign_many(
     *,
     identity: Identity,
     author: str | None = None,
-    action: str = "created",
+    action: str | None = None,
     source_type: str | None = None,
     tsa_url: str | None = None,
     sidecar: bool = False,
@@ -56,7 +56,8 @@ def sign_many(
 ) -> SignBatch:
     """Sign each of `inputs` into `out_dir` (created if missing) under its own file name,
     `jobs` at a time (default: one per core), as `sign` signs one file; with `sidecar`,
-    write `NAME.c2pa` manifest stores there instead.
+    write `NAME.c2pa` manifest stores there instead. An input that already carries
+    credentials keeps them as its parent ingredient, as with `sign`.
 
     Returns a row per input, in input order: signed, or why not. Raises
     `ProvenanceError` only for what stops every input: no inputs, a bad `jobs`, an
@@ -98,13 +99,13 @@ def sign_many(
 
 def _output_folder(folder: Path) -> Path:
     if folder.exists() and not folder.is_dir():
-        raise InputError(f"{folder}: is not a folder; give a folder for --out-dir")
+        raise OutputError(f"{folder}: is not a folder; give a folder for --out-dir")
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as e:
-        raise InputError(f"{folder}: cannot create the output folder ({e.strerror})") from None
+        raise OutputError(f"{folder}: cannot create the output folder ({e.strerror})") from None
     if not os.access(folder, os.W_OK):
-        raise InputError(f"{folder}: output folder is not writable")
+        raise OutputError(f"{folder}: output folder is not writable")
     return folder
 
 
@@ -116,7 +117,7 @@ class _Batch:
     outputs: tuple[Path, ...]  # the signed file (or, with `sidecar`, beside its store)
     identity: Identity
     author: str | None
-    action: str
+    action: str | None
     source_type: str | None
     tsa_url: str | None
     sidecar: bool

@@ -9,6 +9,7 @@ __all__ = [
     "ACTIONS",
     "ACTIONS_LABEL",
     "CLAIM_GENERATOR",
+    "CREATIVE_WORK_LABEL",
     "FRAMES_LABEL",
     "IPTC_SOURCE_TYPE",
     "KEY_TYPES",
@@ -31,6 +32,8 @@ REGIONS_LABEL = "org.provenance.regions"
 SEQUENCE_LABEL = "org.provenance.sequence"
 
 ACTIONS_LABEL = "c2pa.actions"
+# Who made the work (`sign --author`): a schema.org CreativeWork assertion.
+CREATIVE_WORK_LABEL = "stds.schema-org.CreativeWork"
 # c2pa action names accepted by `sign --action` (the "c2pa." prefix is optional).
 ACTIONS = (
     "created", "edited", "opened", "placed", "cropped", "color_adjustments", "resized",

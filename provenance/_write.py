@@ -3,13 +3,20 @@
     plan -> build the manifest -> write atomically
 
 1. `plan`: validate everything before any expensive work: the input (a format that can
-   carry credentials), the output path (writable, not the input, not in the way), the
-   action and source type, the timestamp authority URL, the identity's certificate.
+   carry credentials, and any credentials it already carries), the output (writable, not
+   the input, not in the way, a regular file if it exists), the action and source type,
+   the timestamp authority URL, the identity's certificate.
 2. `build`: the manifest definition (claim generator, title, actions with the digital
    source type, author, our extra assertions, a thumbnail) and the parent ingredient.
 3. `write`: the C2PA library signs, streaming the asset into a temporary file that is
-   renamed into place (or, for a sidecar, writing only the manifest store). An MP4, MOV
-   or M4A is copied once instead, its media data hashed on the way (`_single_pass`).
+   renamed into place (or, for a sidecar, writing only the manifest store; or copying
+   the result to a stream such as standard output). An MP4, MOV or M4A is copied once
+   instead, its media data hashed on the way (`_single_pass`).
+
+Signing never launders provenance: an input that already carries content credentials
+(embedded or beside it) becomes the parent ingredient, with its manifest and with what
+validating it found, and the new manifest records an edit (`c2pa.opened` by default),
+never a creation. A creation must say how the asset was made (its digital source type).
 
 `sign` runs them for a file (its extra assertions are the frame or region fingerprints),
 `_sequence` for a folder of frames (one extra assertion listing every file). Another way
@@ -21,24 +28,26 @@ from __future__ import annotations
 import datetime as dt
 import io
 import logging
+import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, BinaryIO
 
 import c2pa
 from PIL import Image
 
-from . import _bmff, _c2pa, _single_pass, _streams
-from ._atomic import atomic_output, check_output
+from . import _bmff, _c2pa, _read, _single_pass, _streams
+from ._atomic import atomic_output, check_output, output_error, probe_output
 from ._limits import decodable, pillow_bomb_warnings_ignored
 from ._media import MediaType, detect, open_regular
-from ._rules import HARD_BINDING_MISMATCH
+from ._rules import HARD_BINDING_MISMATCH, blocking
 from ._version import __version__
 from ._vocab import (
     ACTIONS,
     ACTIONS_LABEL,
     CLAIM_GENERATOR,
+    CREATIVE_WORK_LABEL,
     SOURCE_TYPES,
     action_name,
     source_type_url,
@@ -51,9 +60,12 @@ from .errors import (
     UsageError,
 )
 from .identity import Identity
+from .models import ParentIngredient, SignResult, SourceKind, Verdict, VerificationReport
+from .trust import Trust
 
 __all__ = [
     "THUMBNAIL_EDGE",
+    "Parent",
     "Plan",
     "build",
     "plan",
@@ -77,9 +89,30 @@ _BACKING_STORE_MB = 64
 # it then rejects, and its mdats are one fragment each, so memory stays flat anyway.
 # Single-pass signing, the usual path, always writes a Merkle map of its own.
 _MERKLE = {"merkle_tree_chunk_size_in_kb": 4096, "merkle_tree_max_proofs": 0}
+# The resource name a parent's separate manifest store is handed to the library under.
+_PARENT_STORE = "parent-manifest.c2pa"
 
 
 # -------------------------------------------------------------------------------- 1. plan
+
+
+@dataclass(frozen=True)
+class Parent:
+    """The parent ingredient of an edit: the file, and its own credentials as read now."""
+
+    path: Path
+    media: MediaType
+    report: VerificationReport | None  # its credentials judged without anchors; None: none
+    store: bytes | None = field(default=None, repr=False)  # a store kept apart from the file
+    results: dict[str, Any] = field(default_factory=dict)  # what validating that store found
+
+    def record(self) -> ParentIngredient:
+        """What the signing says about its parent."""
+        r = self.report
+        if r is None:
+            return ParentIngredient(str(self.path), None, Verdict.UNSIGNED, "no credentials")
+        codes = blocking(f.code for f in r.failures)
+        return ParentIngredient(str(self.path), r.manifest_label, r.verdict, r.message, codes)
 
 
 @dataclass(frozen=True)
@@ -88,7 +121,8 @@ class Plan:
 
     source: Path  # the file whose bytes the manifest binds (for a sequence: its anchor)
     media: MediaType
-    output: Path
+    output: Path | None  # None: written to `stream`
+    stream: BinaryIO | None  # where the signed bytes go when there is no output path
     sidecar: bool  # write only the manifest store; leave the asset alone
     force: bool
     identity: Identity
@@ -96,33 +130,52 @@ class Plan:
     author: str | None
     action: str  # full C2PA action name
     source_type: str | None  # IPTC digital source type URL
-    parent: Path | None  # the original an edit was made from (None: the input itself)
+    parent: Parent | None  # the parent ingredient of an edit (None for a creation)
     tsa_url: str | None
+
+    def result(
+        self, input: Path, format: str, manifest: bytes, frames_signed: int | None
+    ) -> SignResult:
+        """What signing `input` by this plan wrote."""
+        return SignResult(
+            input=str(input),
+            output=str(self.output) if self.output is not None else "-",
+            format=format,
+            manifest_bytes=len(manifest),
+            sidecar=self.sidecar,
+            frames_signed=frames_signed,
+            action=self.action,
+            source_type=self.source_type,
+            parent=self.parent.record() if self.parent is not None else None,
+        )
 
 
 def plan(
     source: Path,
-    output: Path | None,
+    output: Path | BinaryIO | None,
     *,
     identity: Identity,
     title: str | None = None,
     author: str | None = None,
-    action: str = "created",
+    action: str | None = None,
     source_type: str | None = None,
     parent: Path | None = None,
     tsa_url: str | None = None,
     sidecar: bool = False,
     force: bool = False,
+    credentials: Path | None = None,
 ) -> Plan:
-    """Validate a signing request; raises `ProvenanceError` before any expensive work."""
+    """Validate a signing request; raises `ProvenanceError` before any expensive work.
+
+    action: None records `c2pa.opened` for an input that already carries credentials and
+        `c2pa.created` for one that does not; `created` needs `source_type`.
+    output: a path, or a binary stream (standard output) to copy the result to.
+    credentials: the input's own manifest store when it is kept elsewhere than beside it
+        (a folder of frames: `FOLDER.c2pa`)."""
     media = detect(source)
     if media.kind == "manifest" or media.mime not in _builder_formats():
         raise UnsupportedFormatError(f"{source}: {media.mime} cannot carry C2PA credentials")
-    act = action_name(action)
-    if act is None:
-        raise UsageError(f"unknown action {action!r}; choose one of {', '.join(ACTIONS)}")
-    if act == "c2pa.created" and parent is not None:
-        raise UsageError("a parent ingredient needs an editing action, not 'created'")
+    asked = _asked_action(action, parent)
     url = None
     if source_type is not None:
         url = source_type_url(source_type)
@@ -135,31 +188,113 @@ def plan(
         raise UsageError(f"timestamp authority URL must be http(s): {tsa_url!r}")
     _check_identity(identity)
 
-    if sidecar:
-        dst = output if output is not None else source.with_name(source.name + ".c2pa")
-        if dst.suffix != ".c2pa":
-            dst = dst.with_name(dst.name + ".c2pa")
-    elif output is None:
-        raise UsageError("give an output path (-o), or use --sidecar")
-    else:
-        dst = output
-    if dst.resolve() == source.resolve():
-        raise UsageError("the output must differ from the input; the input is never modified")
-    check_output(dst, force=force)
+    stream = None if output is None or isinstance(output, Path) else output
+    dst = _destination(source, output if isinstance(output, Path) else None, sidecar, stream)
+    if dst is not None:
+        if dst.resolve() == source.resolve():
+            raise UsageError("the output must differ from the input; the input is never modified")
+        check_output(dst, force=force)
+
+    own = _parent(_read.Asset(source, media), credentials)
+    act = _action(source, asked, own, url, parent)
+    edit_of = None
+    if act != "c2pa.created":
+        if parent is None or parent.resolve() == source.resolve():
+            edit_of = own
+        else:
+            edit_of = _parent(_read.open_asset(parent), None)
     return Plan(
         source=source,
         media=media,
         output=dst,
+        stream=stream,
         sidecar=sidecar,
         force=force,
         identity=identity,
-        title=title or (source.name if sidecar else dst.name),
+        title=title or (source.name if sidecar or dst is None else dst.name),
         author=author,
         action=act,
         source_type=url,
-        parent=parent,
+        parent=edit_of,
         tsa_url=tsa_url,
     )
+
+
+def _destination(
+    source: Path, output: Path | None, sidecar: bool, stream: BinaryIO | None
+) -> Path | None:
+    if stream is not None:
+        return None
+    if sidecar:
+        dst = output if output is not None else source.with_name(source.name + ".c2pa")
+        return dst if dst.suffix == ".c2pa" else dst.with_name(dst.name + ".c2pa")
+    if output is None:
+        raise UsageError("give an output path (-o), or use --sidecar")
+    return output
+
+
+def _asked_action(action: str | None, parent: Path | None) -> str | None:
+    """The action asked for (full name), checked before any work."""
+    if action is None:
+        return None
+    act = action_name(action)
+    if act is None:
+        raise UsageError(f"unknown action {action!r}; choose one of {', '.join(ACTIONS)}")
+    if act == "c2pa.watermarked":
+        raise UsageError(
+            "'watermarked' needs a soft binding (the watermark's link to the manifest), which "
+            "the toolkit does not write yet; record the edit with another action"
+        )
+    if act == "c2pa.created" and parent is not None:
+        raise UsageError("a parent ingredient needs an editing action, not 'created'")
+    return act
+
+
+def _action(
+    source: Path, asked: str | None, own: Parent, source_type: str | None, parent: Path | None
+) -> str:
+    """The action the new manifest records: never a creation for an input that carries
+    credentials, which would erase its history and restate how it was made."""
+    signed = own.report is not None
+    act = asked or ("c2pa.opened" if signed else "c2pa.created")
+    if act == "c2pa.created":
+        if signed:
+            raise UsageError(
+                f"{source} already carries content credentials; a new signature keeps them as "
+                "its parent ingredient and records an edit: use --action opened or the edit "
+                "made, not 'created'"
+            )
+        if source_type is None:
+            raise UsageError(
+                "say how a new asset was made: give its digital source type (--source-type), "
+                f"one of {', '.join(SOURCE_TYPES)}"
+            )
+    elif signed and parent is not None and parent.resolve() != source.resolve():
+        raise UsageError(
+            f"{source} carries its own content credentials, which become its parent "
+            "ingredient; --parent cannot name another file"
+        )
+    return act
+
+
+def _parent(asset: _read.Asset, credentials: Path | None) -> Parent:
+    """A file as a parent ingredient: its own credentials (`credentials`, else a sidecar
+    beside it, else embedded) read and judged now, without trust anchors, so a signing
+    can keep them and say what they showed."""
+    if credentials is not None:
+        source = _read.store_file(credentials, SourceKind.SIDECAR)
+    else:
+        source = _read.find_source(asset)
+    store = _read.read_store(asset, source, _read.context(Trust()))
+    name, mime = str(asset.path), asset.media.mime
+    if store is None:
+        return Parent(asset.path, asset.media, None)
+    if isinstance(store, _read.Unreadable):
+        # Not handed over: the library records what it can make of the file itself.
+        unreadable = _read.unreadable_report(name, mime, source, store, Trust())
+        return Parent(asset.path, asset.media, unreadable)
+    report = _read.judge(name, mime, source, store, Trust())
+    return Parent(asset.path, asset.media, report, source.store, store.results)
 
 
 def _check_identity(identity: Identity) -> None:
@@ -193,13 +328,13 @@ def _definition(p: Plan, assertions: list[dict[str, Any]]) -> dict[str, Any]:
             "action": p.action,
             "when": now,
             "softwareAgent": {"name": CLAIM_GENERATOR, "version": __version__},
-            "digitalSourceType": p.source_type or source_type_url("digitalCapture"),
+            "digitalSourceType": p.source_type,
         }
         own.append({"label": ACTIONS_LABEL, "data": {"actions": [act]}})
     if p.author:
         own.append(
             {
-                "label": "stds.schema-org.CreativeWork",
+                "label": CREATIVE_WORK_LABEL,
                 "data": {
                     "@context": "https://schema.org",
                     "@type": "CreativeWork",
@@ -247,12 +382,15 @@ def build(p: Plan, assertions: list[dict[str, Any]]) -> c2pa.Builder:
         builder = c2pa.Builder(definition, context=ctx)
         if thumb:
             builder.add_resource("thumbnail.jpg", io.BytesIO(thumb))
-        if p.action != "c2pa.created":
-            _add_parent(builder, p.parent or p.source)
-            action_def: dict[str, Any] = {"action": p.action}
-            if p.source_type:
-                action_def["digitalSourceType"] = p.source_type
-            builder.add_action(action_def)
+        if p.parent is not None:
+            _add_parent(builder, p.parent)
+            # The EDIT intent adds the c2pa.opened action that links the parent, as C2PA
+            # requires; any other edit is recorded after it.
+            if p.action != "c2pa.opened":
+                action_def: dict[str, Any] = {"action": p.action}
+                if p.source_type:
+                    action_def["digitalSourceType"] = p.source_type
+                builder.add_action(action_def)
         if p.sidecar:
             builder.set_no_embed()
     except c2pa.C2paError as e:
@@ -272,12 +410,20 @@ def _one_mdat(p: Plan) -> bool:
     return kinds.count(b"mdat") == 1 and b"moof" not in kinds
 
 
-def _add_parent(builder: c2pa.Builder, parent: Path) -> None:
-    """Record `parent` (with its own manifest, if it has one) as the parent ingredient."""
-    pmedia = detect(parent)
-    with open_regular(parent) as f:
-        builder.add_ingredient({"title": parent.name, "relationship": "parentOf"}, pmedia.mime, f)
-    # EDIT links the parent to an automatic c2pa.opened action, as C2PA requires.
+def _add_parent(builder: c2pa.Builder, parent: Parent) -> None:
+    """Record `parent`, with its own manifest if it has one, as the parent ingredient.
+
+    The library reads a manifest embedded in the file itself, and validates it. A store
+    kept apart (a sidecar) is handed over as the ingredient's manifest data, with the
+    validation results of reading it against the file, which the library records as it
+    would its own: an invalid or tampered parent is kept, with what was wrong."""
+    ingredient: dict[str, Any] = {"title": parent.path.name, "relationship": "parentOf"}
+    if parent.store is not None and parent.results:
+        builder.add_resource(_PARENT_STORE, io.BytesIO(parent.store))
+        ingredient["manifest_data"] = {"format": "application/c2pa", "identifier": _PARENT_STORE}
+        ingredient["validation_results"] = parent.results
+    with open_regular(parent.path) as f:
+        builder.add_ingredient(ingredient, parent.media.mime, f)
     builder.set_intent(c2pa.C2paBuilderIntent.EDIT)
 
 
@@ -285,24 +431,38 @@ def _add_parent(builder: c2pa.Builder, parent: Path) -> None:
 
 
 def write(p: Plan, builder: c2pa.Builder) -> bytes:
-    """Sign, and write the signed asset (or the sidecar store) atomically; returns the
-    manifest store's bytes. An MP4, MOV or M4A is signed in one pass where it can be;
-    otherwise (or when that is refused) by the library, with `builder`."""
-    if not p.sidecar and _single_pass.applies(p.media.mime):
+    """Sign, and write the signed asset (or the sidecar store) atomically, or copy it to
+    the plan's stream; returns the manifest store's bytes. An MP4, MOV or M4A is signed
+    in one pass where it can be; otherwise (or when that is refused) by the library."""
+    if p.output is None:
+        return _write_stream(p, builder)
+    if p.sidecar:
+        manifest = _sidecar_store(p, builder)
+        with atomic_output(p.output, force=p.force) as out:
+            out.write(manifest)
+        return manifest
+    with atomic_output(p.output, force=p.force) as out:
+        return _sign_into(p, builder, out)
+
+
+def _sidecar_store(p: Plan, builder: c2pa.Builder) -> bytes:
+    """The manifest store alone, once it is known to bind the untouched asset."""
+    with _signer(p) as signer:
+        manifest = _sign_to(builder, signer, p, None)
+    _check_sidecar_binds(p, manifest)
+    return manifest
+
+
+def _sign_into(p: Plan, builder: c2pa.Builder, out: IO[bytes]) -> bytes:
+    """Sign the asset into `out` (an empty regular file open w+b): in one pass where it
+    can be, else by the library, with `builder`."""
+    if _single_pass.applies(p.media.mime):
         try:
-            return _write_single_pass(p, builder)
+            return _write_single_pass(p, builder, out)
         except _single_pass.NotApplicable as e:
             _log.debug("%s: signed by the C2PA library itself: %s", p.source, e)
     with _signer(p) as signer:
-        if p.sidecar:
-            manifest = _sign_to(builder, signer, p, None)
-            _check_sidecar_binds(p, manifest)
-            with atomic_output(p.output, force=p.force) as out:
-                out.write(manifest)
-        else:
-            with atomic_output(p.output, force=p.force) as out:
-                manifest = _sign_to(builder, signer, p, out)
-    return manifest
+        return _sign_to(builder, signer, p, out)
 
 
 def _signer(p: Plan) -> c2pa.Signer:
@@ -317,12 +477,12 @@ def _signer(p: Plan) -> c2pa.Signer:
         raise SigningError(f"cannot prepare the signer: {_c2pa.error_text(e)}") from None
 
 
-def _write_single_pass(p: Plan, builder: c2pa.Builder) -> bytes:
-    """Copy the asset into place once, hashing it on the way (`_single_pass`). The signer
+def _write_single_pass(p: Plan, builder: c2pa.Builder, out: IO[bytes]) -> bytes:
+    """Copy the asset into `out` once, hashing it on the way (`_single_pass`). The signer
     must sit in the builder's context there, so a copy of `builder` (through an archive of
     its definition, ingredients and resources) signs, and `builder` itself stays unused
-    for the library's own path, should this one raise `NotApplicable` (before the output
-    appears)."""
+    for the library's own path, should this one raise `NotApplicable` (with `out` emptied
+    again)."""
     archive = io.BytesIO()
     try:
         builder.to_archive(archive)
@@ -331,13 +491,35 @@ def _write_single_pass(p: Plan, builder: c2pa.Builder) -> bytes:
         one_pass = c2pa.Builder({}, context=context).with_archive(archive)
     except c2pa.C2paError as e:
         raise SigningError(f"cannot prepare the manifest: {_c2pa.error_text(e)}") from None
-    try:
-        with open_regular(p.source) as f, atomic_output(p.output, force=p.force) as out:
+    with open_regular(p.source) as f:
+        try:
             return _single_pass.sign_bmff(one_pass, p.media.mime, f, out)
-    except OSError as e:
-        raise InputError(f"{p.source}: cannot read ({e.strerror})") from None
-    except c2pa.C2paError as e:
-        raise SigningError(f"{p.source}: signing failed: {_c2pa.error_text(e)}") from None
+        except OSError as e:
+            # Reads and writes both end here: a full disk or a failing device is the
+            # output's fault and is named; otherwise the input could not be read.
+            probe_output(out, _written(p))
+            raise InputError(f"{p.source}: cannot read ({e.strerror or e})") from None
+        except c2pa.C2paError as e:
+            probe_output(out, _written(p))
+            raise _signing_error(p, e) from None
+
+
+def _write_stream(p: Plan, builder: c2pa.Builder) -> bytes:
+    """Sign into a scratch file (in one pass where the asset allows), then copy the
+    signed asset (or the store) to the stream."""
+    assert p.stream is not None
+    with tempfile.TemporaryFile() as scratch:
+        manifest = _sidecar_store(p, builder) if p.sidecar else _sign_into(p, builder, scratch)
+        try:
+            if p.sidecar:
+                p.stream.write(manifest)
+            else:
+                scratch.seek(0)
+                shutil.copyfileobj(scratch, p.stream, 1 << 20)
+            p.stream.flush()
+        except OSError as e:
+            raise output_error(Path("<standard output>"), e) from None
+    return manifest
 
 
 def sign(p: Plan, assertions: list[dict[str, Any]]) -> bytes:
@@ -355,18 +537,36 @@ def _sign_to(
             return _streams.sign_fds(builder, signer, p.media.mime, f.fileno(), dest)
         return bytes(builder.sign(signer, p.media.mime, f, dest))
 
-    try:
-        with open_regular(p.source) as f:
+    written = _written(p)
+    with open_regular(p.source) as f:
+        try:
             if out is not None:
                 return run(f, out)
             # A sidecar leaves the asset alone; the library still writes a copy, which
             # goes to a scratch file that is deleted at once.
             with tempfile.TemporaryFile() as scratch:
                 return run(f, scratch)
-    except OSError as e:
-        raise InputError(f"{p.source}: cannot read ({e.strerror})") from None
-    except c2pa.C2paError as e:
-        raise SigningError(f"{p.source}: signing failed: {_c2pa.error_text(e)}") from None
+        except OSError as e:
+            raise output_error(written, e) from None
+        except c2pa.C2paError as e:
+            if out is not None:
+                # The library says only that writing failed; a full disk or a failing
+                # device is the output's fault, never the input's, and is named.
+                probe_output(out, written)
+            raise _signing_error(p, e) from None
+
+
+def _written(p: Plan) -> Path:
+    """The output an error names: the file, or the folder of the scratch file a stream's
+    bytes are signed into."""
+    return p.output or Path(tempfile.gettempdir())
+
+
+def _signing_error(p: Plan, err: c2pa.C2paError) -> SigningError:
+    text = _c2pa.error_text(err)
+    if p.tsa_url and ("http resolver" in text or "error sending request" in text):
+        return SigningError(f"cannot reach the timestamp authority at {p.tsa_url}")
+    return SigningError(f"{p.source}: signing failed: {text}")
 
 
 def _check_sidecar_binds(p: Plan, manifest: bytes) -> None:

@@ -18,6 +18,7 @@ __all__ = [
     "UsageError",
     "InputError",
     "UnsupportedFormatError",
+    "OutputError",
     "OutputExistsError",
     "CredentialError",
     "SigningError",
@@ -67,7 +68,12 @@ class UnsupportedFormatError(InputError):
     """The content is a format we cannot sign or read."""
 
 
-class OutputExistsError(ProvenanceError):
+class OutputError(ProvenanceError):
+    """An output cannot be written: its folder is missing or read-only, the disk is full,
+    or it exists and is not a regular file. The message names the output and the reason."""
+
+
+class OutputExistsError(OutputError):
     """The output path exists and overwriting was not asked for."""
 
 

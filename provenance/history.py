@@ -19,8 +19,8 @@ from ._read import (
     unreadable_report,
     unsigned_report,
 )
-from ._rules import ingredient_status, node_status
-from .models import History, HistoryNode, VerificationReport
+from ._rules import ingredient_status, is_trust_only, node_status
+from .models import History, HistoryNode, StatusEntry, VerificationReport
 from .trust import Trust
 
 __all__ = ["history"]
@@ -32,7 +32,9 @@ def history(path: Path | str, *, trust: Trust | Iterable[Path | str] | None = No
     """Build the provenance tree of `path` (raises `ProvenanceError` if it can't be read).
 
     The file is read once, through the same steps as `verify` (a sidecar beside it is
-    used, under the same safety checks); its own node carries its verdict."""
+    used, under the same safety checks); its own node carries its verdict, and every
+    other manifest's signer is judged against the same trust anchors. `History.exit_code`
+    fails the tree when any link fails."""
     path = Path(path)
     trust = Trust.coerce(trust)
     asset = open_asset(path)
@@ -44,30 +46,51 @@ def history(path: Path | str, *, trust: Trust | Iterable[Path | str] | None = No
         report = unreadable_report(str(path), asset.media.mime, source, store, trust)
     else:
         report = judge(str(path), asset.media.mime, source, store, trust)
-    if not isinstance(store, Store) or report.manifest_label is None:
-        return History(str(path), report.verdict, report.message, None)
-    return History(str(path), report.verdict, report.message, _Tree(store, report).root())
+    root = None
+    if isinstance(store, Store) and report.manifest_label is not None:
+        root = _Tree(store, report, trust.supplied).root()
+    return History(str(path), report.verdict, report.message, root, trust.supplied)
 
 
-def _delta_failures(results: dict[str, Any]) -> dict[str, list[str]]:
-    """Failures found now in each ingredient's manifest, keyed by that manifest's label
-    (the C2PA library reports them as deltas, against URLs inside the manifest)."""
-    out: dict[str, list[str]] = {}
+def _deltas(results: dict[str, Any], kind: str) -> dict[str, list[dict[str, Any]]]:
+    """Statuses found now in each ingredient's manifest (`kind`: failure or success),
+    keyed by that manifest's label (the C2PA library reports them as deltas, against
+    URLs inside the manifest)."""
+    out: dict[str, list[dict[str, Any]]] = {}
     for delta in results.get("ingredientDeltas") or []:
-        for f in (delta.get("validationDeltas") or {}).get("failure") or []:
+        for f in (delta.get("validationDeltas") or {}).get(kind) or []:
             m = re.match(r"self#jumbf=/c2pa/([^/]+)", str(f.get("url", "")))
             if m:
-                out.setdefault(m.group(1), []).append(str(f.get("code")))
+                out.setdefault(m.group(1), []).append(f)
     return out
 
 
 class _Tree:
     """The nodes of one store's tree; the root is the file the report judged."""
 
-    def __init__(self, store: Store, report: VerificationReport) -> None:
+    def __init__(self, store: Store, report: VerificationReport, anchors: bool) -> None:
         self.store = store
         self.report = report
-        self.deltas = _delta_failures(store.results)
+        self.anchors = anchors
+        self.failed = _deltas(store.results, "failure")
+        self.succeeded = _deltas(store.results, "success")
+
+    def _judge(self, label: str | None, ing: dict[str, Any]) -> tuple[list[StatusEntry], bool]:
+        """An ingredient manifest's failures (recorded with it when it was added, and
+        found now) and whether its signer chains, now, to one of the anchors. Trust is the
+        verifier's to judge: what the signer's tool thought of it is left out."""
+        now = self.store.manifest_results.get(label or "") or {}
+        recorded = (ing.get("validation_results") or {}).get("activeManifest") or {}
+        found = [
+            *(f for f in recorded.get("failure") or [] if not is_trust_only(str(f.get("code")))),
+            *(now.get("failure") or []),
+            *self.failed.get(label or "", []),
+        ]
+        success = [*(now.get("success") or []), *self.succeeded.get(label or "", [])]
+        trusted = self.anchors and any(
+            s.get("code") == "signingCredential.trusted" for s in success
+        )
+        return _manifest.status_entries(found, ingredient=True), trusted
 
     def root(self) -> HistoryNode:
         return self._node(self.report.manifest_label, None, 0)
@@ -78,14 +101,12 @@ class _Tree:
             status = node_status(self.report.verdict)
             failures = tuple(self.report.status_codes)
         else:
-            vr = (ing.get("validation_results") or {}).get("activeManifest") or {}
+            found, trusted = self._judge(label, ing)
             status, failures = ingredient_status(
-                [str(f.get("code")) for f in vr.get("failure") or []]
-                + self.deltas.get(label or "", []),
-                has_manifest=label is not None,
-                manifest_found=m is not None,
-            )
-        cert = self.store.certificates.get(label or "", {}) if m else {}
+                found, has_manifest=label is not None, manifest_found=m is not None,
+                trusted=trusted,
+            )  # fmt: skip
+        cert = self.store.certificate(label) if m else {}
         sig = (m or {}).get("signature_info") or {}
         children: tuple[HistoryNode, ...] = ()
         if m and depth < _MAX_DEPTH:
@@ -103,6 +124,7 @@ class _Tree:
             signed_at=sig.get("time"),
             claim_generator=_manifest.generator(m) if m else None,
             actions=tuple(_manifest.actions(m)) if m else (),
+            authors=_manifest.authors(m) if m else (),
             status=status,
             failures=failures,
             ingredients=children,

@@ -12,11 +12,13 @@ from typing import Any
 
 from ._rules import (
     AssetStatus,
+    Clock,
     NodeStatus,
     TrustStatus,
     Verdict,
     batch_exit_code,
     blocking,
+    history_exit_code,
     sign_batch_exit_code,
 )
 from .errors import ExitCode
@@ -25,12 +27,15 @@ __all__ = [
     "Action",
     "AssetStatus",
     "ChangedFile",
+    "Clock",
+    "FragmentReport",
     "FrameReport",
     "Generator",
     "History",
     "HistoryNode",
     "Ingredient",
     "NodeStatus",
+    "ParentIngredient",
     "Segment",
     "SequenceReport",
     "SignBatch",
@@ -42,6 +47,7 @@ __all__ = [
     "TimestampInfo",
     "TrustDecision",
     "TrustStatus",
+    "ValidityCheck",
     "Verdict",
     "VerificationBatch",
     "VerificationReport",
@@ -154,12 +160,16 @@ class SignerInfo:
 
 @dataclass(frozen=True)
 class TimestampInfo:
-    """The signing time and where it comes from."""
+    """The signing time and what proves it. `validated` (verified: the timestamp token's
+    signature and message imprint check out) and `trusted` (its authority chains to one of
+    the verifier's trust anchors) are separate facts; `explanation` says both in words."""
 
     time: str | None  # ISO 8601, or None when the manifest states no time
     source: str  # "timestamp" (RFC 3161) or "none"
-    trusted: bool  # True only when the timestamp authority chains to a trust anchor
-    validated: bool  # the timestamp token's signature and imprint checked out
+    trusted: bool  # True only when the timestamp authority chains to a supplied anchor
+    validated: bool  # the timestamp token's signature and message imprint checked out
+    authority: str | None = None  # the timestamp authority's name, when known
+    explanation: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form (verification-report schema, `timestamp`)."""
@@ -168,12 +178,46 @@ class TimestampInfo:
             "source": self.source,
             "trusted": self.trusted,
             "validated": self.validated,
+            "authority": self.authority,
+            "explanation": self.explanation,
         }
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> TimestampInfo:
         """Read back `to_dict()` output."""
-        return cls(_opt(d.get("time")), str(d["source"]), bool(d["trusted"]), bool(d["validated"]))
+        return cls(
+            _opt(d.get("time")),
+            str(d["source"]),
+            bool(d["trusted"]),
+            bool(d["validated"]),
+            _opt(d.get("authority")),
+            str(d.get("explanation") or ""),
+        )
+
+
+@dataclass(frozen=True)
+class ValidityCheck:
+    """When the signer's certificate was judged against its validity dates, by which clock
+    (a timestamp the C2PA library accepted, else the current time), and the finding."""
+
+    clock: Clock
+    at: str | None  # ISO 8601: the timestamp's time it was judged at; None: the current time
+    valid: bool
+    explanation: str
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form (verification-report schema, `validity`)."""
+        return {
+            "clock": self.clock.value,
+            "at": self.at,
+            "valid": self.valid,
+            "explanation": self.explanation,
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> ValidityCheck:
+        """Read back `to_dict()` output."""
+        return cls(Clock(d["clock"]), _opt(d.get("at")), bool(d["valid"]), str(d["explanation"]))
 
 
 @dataclass(frozen=True)
@@ -397,6 +441,45 @@ class SequenceReport:
         )
 
 
+@dataclass(frozen=True)
+class FragmentReport:
+    """One media segment of a fragmented MP4 stream, checked against its init segment."""
+
+    path: str
+    verdict: Verdict
+    message: str
+    start_time: float | None = None  # seconds, from the fragment's own timing
+    end_time: float | None = None
+    failures: tuple[str, ...] = ()  # the failing C2PA status codes (trust-only ones too)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form (verification-report schema, `fragments`)."""
+        return {
+            "path": self.path,
+            "verdict": self.verdict.value,
+            "message": self.message,
+            "start_time": self.start_time,
+            "end_time": self.end_time,
+            "failures": list(self.failures),
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> FragmentReport:
+        """Read back `to_dict()` output."""
+
+        def num(v: Any) -> float | None:
+            return None if v is None else float(v)
+
+        return cls(
+            str(d["path"]),
+            Verdict(d["verdict"]),
+            str(d["message"]),
+            num(d.get("start_time")),
+            num(d.get("end_time")),
+            tuple(str(c) for c in d.get("failures") or ()),
+        )
+
+
 # ---------------------------------------------------------------------------- reports
 
 
@@ -413,8 +496,10 @@ class VerificationReport:
     manifest_label: str | None = None
     title: str | None = None
     claim_generator: str | None = None
+    authors: tuple[str, ...] = ()  # the CreativeWork assertion's authors, as signed
     signer: SignerInfo | None = None
     timestamp: TimestampInfo | None = None
+    validity: ValidityCheck | None = None
     trust_anchors_supplied: bool = False
     trust: TrustDecision | None = None
     actions: tuple[Action, ...] = ()
@@ -425,6 +510,7 @@ class VerificationReport:
     regions: tuple[_Rect, ...] = ()  # changed regions of a tampered still
     frames: FrameReport | None = None  # frame-level localization for video
     sequence: SequenceReport | None = None  # per-file outcome for a signed image sequence
+    fragments: tuple[FragmentReport, ...] = ()  # per-segment outcome of a fragmented stream
 
     @property
     def passed(self) -> bool:
@@ -449,8 +535,10 @@ class VerificationReport:
             "manifest_label": self.manifest_label,
             "title": self.title,
             "claim_generator": self.claim_generator,
+            "authors": list(self.authors),
             "signer": self.signer.to_dict() if self.signer else None,
             "timestamp": self.timestamp.to_dict() if self.timestamp else None,
+            "validity": self.validity.to_dict() if self.validity else None,
             "trust_anchors_supplied": self.trust_anchors_supplied,
             "trust": self.trust.to_dict() if self.trust else None,
             "actions": [a.to_dict() for a in self.actions],
@@ -462,6 +550,7 @@ class VerificationReport:
             "regions": [list(r) for r in self.regions],
             "frames": self.frames.to_dict() if self.frames else None,
             "sequence": self.sequence.to_dict() if self.sequence else None,
+            "fragments": [f.to_dict() for f in self.fragments],
         }
 
     @classmethod
@@ -480,8 +569,10 @@ class VerificationReport:
             manifest_label=_opt(d.get("manifest_label")),
             title=_opt(d.get("title")),
             claim_generator=_opt(d.get("claim_generator")),
+            authors=tuple(str(a) for a in d.get("authors") or ()),
             signer=SignerInfo.from_dict(d["signer"]) if d.get("signer") else None,
             timestamp=TimestampInfo.from_dict(d["timestamp"]) if d.get("timestamp") else None,
+            validity=ValidityCheck.from_dict(d["validity"]) if d.get("validity") else None,
             trust_anchors_supplied=bool(d.get("trust_anchors_supplied", False)),
             trust=TrustDecision.from_dict(d["trust"]) if d.get("trust") else None,
             actions=tuple(Action.from_dict(a) for a in d.get("actions") or ()),
@@ -492,6 +583,7 @@ class VerificationReport:
             regions=tuple(_rect(r) for r in d.get("regions") or ()),
             frames=FrameReport.from_dict(d["frames"]) if d.get("frames") else None,
             sequence=SequenceReport.from_dict(d["sequence"]) if d.get("sequence") else None,
+            fragments=tuple(FragmentReport.from_dict(f) for f in d.get("fragments") or ()),
         )
 
 
@@ -533,18 +625,48 @@ class VerificationBatch:
 
 
 @dataclass(frozen=True)
+class ParentIngredient:
+    """The file a signing recorded as its parent ingredient (the input itself when it
+    already carried credentials, or `--parent`), with what its own credentials showed."""
+
+    path: str
+    manifest: str | None  # label of its active manifest; None when it had no credentials
+    verdict: Verdict  # of its own credentials, as verify would judge them without anchors
+    message: str
+    failures: tuple[str, ...] = ()  # the blocking C2PA status codes recorded with it
+
+    @property
+    def intact(self) -> bool:
+        """Its credentials validate (or it had none, so none were lost)."""
+        return self.verdict in (Verdict.TRUSTED, Verdict.VALID, Verdict.UNSIGNED)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form (sign-result schema, `parent`)."""
+        return {
+            "path": self.path,
+            "manifest": self.manifest,
+            "verdict": self.verdict.value,
+            "message": self.message,
+            "failures": list(self.failures),
+        }
+
+
+@dataclass(frozen=True)
 class SignResult:
-    """What `sign` wrote."""
+    """What `sign` wrote (sign-result schema)."""
 
     input: str
-    output: str
+    output: str  # "-" when the signed bytes went to standard output
     format: str
     manifest_bytes: int
     sidecar: bool
     frames_signed: int | None = None
+    action: str = "c2pa.created"  # the action the new manifest records
+    source_type: str | None = None  # the IPTC digital source type it declares
+    parent: ParentIngredient | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON form, as `sign --json` prints it."""
+        """JSON form, as `sign --json` prints it (sign-result schema)."""
         return {
             "input": self.input,
             "output": self.output,
@@ -552,6 +674,9 @@ class SignResult:
             "manifest_bytes": self.manifest_bytes,
             "sidecar": self.sidecar,
             "frames_signed": self.frames_signed,
+            "action": self.action,
+            "source_type": self.source_type,
+            "parent": self.parent.to_dict() if self.parent else None,
         }
 
 
@@ -582,6 +707,9 @@ class SignOutcome:
             "manifest_bytes": done.get("manifest_bytes"),
             "sidecar": done.get("sidecar"),
             "frames_signed": done.get("frames_signed"),
+            "action": done.get("action"),
+            "source_type": done.get("source_type"),
+            "parent": done.get("parent"),
         }
 
 
@@ -632,6 +760,7 @@ class HistoryNode:
     signed_at: str | None
     claim_generator: str | None
     actions: tuple[Action, ...]
+    authors: tuple[str, ...]
     status: NodeStatus
     failures: tuple[str, ...]  # every failure code found, trust-only ones included
     ingredients: tuple[HistoryNode, ...]
@@ -654,6 +783,7 @@ class HistoryNode:
             "signed_at": self.signed_at,
             "claim_generator": self.claim_generator,
             "actions": [a.to_dict() for a in self.actions],
+            "authors": list(self.authors),
             "status": self.status.value,
             "failures": list(self.failures),
             "ingredients": [i.to_dict() for i in self.ingredients],
@@ -668,6 +798,29 @@ class History:
     verdict: Verdict
     message: str
     root: HistoryNode | None  # None for an unsigned file
+    trust_anchors_supplied: bool = False
+
+    def nodes(self) -> list[HistoryNode]:
+        """Every node of the tree, the file's own first, depth first."""
+
+        def walk(n: HistoryNode) -> list[HistoryNode]:
+            return [n, *(m for i in n.ingredients for m in walk(i))]
+
+        return walk(self.root) if self.root else []
+
+    @property
+    def exit_code(self) -> ExitCode:
+        """As `verify` for the file, and FAILED when any link of its tree fails."""
+        return history_exit_code(
+            self.verdict,
+            (n.status for n in self.nodes()),
+            trust_required=self.trust_anchors_supplied,
+        )
+
+    @property
+    def passed(self) -> bool:
+        """The file and every link of its tree pass."""
+        return self.exit_code is ExitCode.OK
 
     @property
     def depth(self) -> int:
@@ -685,5 +838,7 @@ class History:
             "path": self.path,
             "verdict": self.verdict.value,
             "message": self.message,
+            "passed": self.passed,
+            "trust_anchors_supplied": self.trust_anchors_supplied,
             "root": self.root.to_dict() if self.root else None,
         }

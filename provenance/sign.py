@@ -4,6 +4,7 @@ frames signed as one unit."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import BinaryIO
 
 from . import _fingerprints, _sequence, _write
 from ._vocab import Progress
@@ -15,12 +16,12 @@ __all__ = ["sign"]
 
 def sign(
     input: Path | str,
-    output: Path | str | None = None,
+    output: Path | str | BinaryIO | None = None,
     *,
     identity: Identity,
     title: str | None = None,
     author: str | None = None,
-    action: str = "created",
+    action: str | None = None,
     source_type: str | None = None,
     parent: Path | str | None = None,
     tsa_url: str | None = None,
@@ -32,29 +33,39 @@ def sign(
     """Sign `input` into `output` (or, with `sidecar`, into a `.c2pa` manifest store).
 
     The input is never modified. The output appears atomically, complete or not at
-    all; an existing output is replaced only with `force`. A folder is signed as an image
-    sequence, into `FOLDER.c2pa` beside it.
+    all; an existing output is replaced only with `force`, and only if it is a regular
+    file. `output` may also be a binary stream (such as `sys.stdout.buffer`), which gets
+    the signed bytes once signing succeeded. A folder is signed as an image sequence,
+    into `FOLDER.c2pa` beside it.
 
-    action: "created" (default) records a new asset with its digital source type; any
-        other action (edited, cropped, ...) records the parent (`parent`, else the input
-        itself, with its own manifest if it has one) as the parent ingredient.
+    Signing never erases history. An input that already carries content credentials
+    (embedded, or a sidecar beside it) becomes the parent ingredient with its manifest,
+    even when they do not validate (the result's `parent` says what they showed), and
+    the new manifest records an edit, never a creation.
+
+    action: "created" records a new asset, and then `source_type` (its IPTC digital
+        source type: how it was made) is required; any other action (opened, edited,
+        cropped, ...) records an edit of the parent (`parent`, else the input itself).
+        None: "opened" for an input that carries credentials, else "created".
     fingerprints: sign frame fingerprints into video and a regional fingerprint into
         images, so `verify` can say which frames and regions changed.
     """
     src = Path(input)
+    out = Path(output) if isinstance(output, str | Path) else output
     if src.is_dir():
         return _sequence.sign_sequence(
             src,
-            Path(output) if output is not None else None,
+            out,
             identity=identity,
             title=title,
+            action=action,
             source_type=source_type,
             force=force,
             progress=progress,
         )
     plan = _write.plan(
         src,
-        Path(output) if output is not None else None,
+        out,
         identity=identity,
         title=title,
         author=author,
@@ -68,12 +79,4 @@ def sign(
     extra, frames_signed = (
         _fingerprints.assertions_for(src, plan.media, progress) if fingerprints else ([], None)
     )
-    manifest = _write.sign(plan, extra)
-    return SignResult(
-        input=str(src),
-        output=str(plan.output),
-        format=plan.media.mime,
-        manifest_bytes=len(manifest),
-        sidecar=sidecar,
-        frames_signed=frames_signed,
-    )
+    return plan.result(src, plan.media.mime, _write.sign(plan, extra), frames_signed)

@@ -21,7 +21,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 
 from ._media import check_regular_file
-from .errors import InputError
+from .errors import InputError, UsageError
 
 __all__ = ["Trust"]
 
@@ -77,9 +77,15 @@ class Trust:
         *,
         allowed: Iterable[Path | str] = (),
     ) -> Trust:
-        """Load trust anchors, and an allow-list of signer certificates, from files."""
+        """Load trust anchors, and an allow-list of signer certificates, from files. An
+        allow-list without anchors is refused: it narrows trust in a CA, never grants it."""
         a = [c for p in anchors for c in _load_certificates(Path(p))]
         e = [c for p in allowed for c in _load_certificates(Path(p), key="allowed_list")]
+        if e and not a:
+            raise UsageError(
+                "allowed signers narrow trust within trust anchors, never grant it: "
+                "give the anchors too (--trust)"
+            )
         return cls(anchors=tuple(a), allowed=tuple(e))
 
     @classmethod

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
 import c2pa
 
-from . import _c2pa, _fingerprints, _sequence
+from . import _c2pa, _fingerprints, _fragments, _sequence
 from ._fingerprints import write_visual_report
+from ._media import check_regular_file
 from ._read import (
     EMBEDDED,
     Asset,
@@ -27,7 +28,7 @@ from ._read import (
 )
 from ._rules import stripped_outcome
 from ._vocab import Progress
-from .errors import ManifestError, ProvenanceError
+from .errors import ManifestError, ProvenanceError, UsageError
 from .models import SourceKind, VerificationBatch, VerificationReport
 from .trust import Trust
 
@@ -39,6 +40,7 @@ def verify(
     *,
     trust: Trust | Iterable[Path | str] | None = None,
     reference: Path | str | None = None,
+    fragments: Sequence[Path | str] | None = None,
     localize: bool = True,
     progress: Progress | None = None,
     signer_certificate: bool = True,
@@ -50,22 +52,35 @@ def verify(
     trust: a `Trust`, or trust-anchor file paths; without anchors no file is ever
         `trusted`.
     reference: a signed file or `.c2pa` manifest store whose manifest the checked file
-        should be compared with, for when the manifest was stripped from it.
+        should be compared with, for when the manifest was stripped from it (a file that
+        carries its own manifest is judged by it, and the report says the reference was
+        not used).
+    fragments: for the init segment of a fragmented MP4, its media segments: each is
+        checked against it (`report.fragments`), and the stream passes only if all do.
+        Without them an init segment is `error`: its media was not checked.
     localize: for video and images carrying our fingerprints, say which frames and
         regions changed.
     signer_certificate: read the signer's certificate for the report (its full subject
-        and issuer names, its validity): a second pass over the manifest store. Without
-        it the signer is named by the common name and the issuer's organisation that the
-        library's summary gives (`SignerInfo.certificate` is False), which spares that
-        pass over many small files; an allow-list in `trust` reads it regardless.
+        and issuer names, its validity dates) and the timestamp authority's name: a second
+        pass over the manifest store. Without it the signer is named by the common name
+        and the issuer's organisation that the library's summary gives
+        (`SignerInfo.certificate` is False), which spares that pass over many small
+        files; an allow-list in `trust`, or a certificate found expired, reads it
+        regardless.
     """
     path = Path(path)
     trust = Trust.coerce(trust)
+    if reference is not None:
+        check_regular_file(Path(reference))  # a misspelt reference is said at once
     if _sequence.is_sequence(path):
         return _sequence.verify_sequence(path, trust=trust, progress=progress)
     asset = open_asset(path)
-    ctx = context(trust)
     source = find_source(asset)
+    if fragments is not None:
+        if not fragments:
+            raise UsageError(f"{path}: no fragments given")
+        return _fragments.verify_fragments(asset, source, [Path(f) for f in fragments], trust)
+    ctx = context(trust)
     store = read_store(asset, source, ctx, certificates=signer_certificate or bool(trust.allowed))
     if store is None and reference is not None:
         report, store = _against_reference(asset, Path(reference), trust, ctx)
@@ -75,6 +90,9 @@ def verify(
         return unreadable_report(str(path), asset.media.mime, source, store, trust)
     else:
         report = judge(str(path), asset.media.mime, source, store, trust)
+        if reference is not None:
+            note = "; --reference not used: the file carries its own manifest"
+            report = replace(report, message=report.message + note)
     if localize:
         report = _fingerprints.localize(report, asset, store.active, progress)
     return report
@@ -111,6 +129,7 @@ def verify_many(
     *,
     trust: Trust | Iterable[Path | str] | None = None,
     reference: Path | str | None = None,
+    fragments: Sequence[Path | str] | None = None,
     localize: bool = True,
     progress: Progress | None = None,
 ) -> VerificationBatch:
@@ -120,7 +139,14 @@ def verify_many(
     for p in paths:
         try:
             reports.append(
-                verify(p, trust=trust, reference=reference, localize=localize, progress=progress)
+                verify(
+                    p,
+                    trust=trust,
+                    reference=reference,
+                    fragments=fragments,
+                    localize=localize,
+                    progress=progress,
+                )
             )
         except ProvenanceError as e:
             reports.append(error_report(p, e))

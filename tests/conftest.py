@@ -51,7 +51,8 @@ def signed(
 
     def make(ext: str) -> Path:
         out = tmp_path / f"signed.{ext}"
-        sign(media(ext), out, identity=identity, author="Test Author")
+        made = "digitalCreation"  # the samples are made by software
+        sign(media(ext), out, identity=identity, author="Test Author", source_type=made)
         return out
 
     return make

@@ -9,7 +9,7 @@ from pathlib import Path
 import c2pa
 import pytest
 
-from provenance import Identity, verify
+from provenance import Identity, ManifestError, sign, verify
 from provenance._c2pa import SDK_VERSION, ErrorKind, classify, context, error_text, generator
 from provenance._version import __version__
 from provenance.models import Verdict
@@ -78,8 +78,13 @@ def test_remote_manifest_is_recognized_and_never_fetched(
     # c2pa-python 0.38 has no class for this error and raises the base class with a
     # "Remote:" message. When an upgrade types it, this fails: drop `_untyped_remote`.
     assert type(err) is c2pa.C2paError and str(err).startswith("Remote:")
-    with pytest.raises(Exception, match="stored remotely and is not fetched"):
+    # Point 9: the URL is printed, so the user can fetch it and keep it as a sidecar.
+    url = "https://example.invalid/manifests/photo.c2pa"
+    with pytest.raises(ManifestError, match=f"stored remotely at {url} and is not fetched"):
         verify(photo)
+    # Signing it would cut its history: refused the same way, with the URL.
+    with pytest.raises(ManifestError, match=f"stored remotely at {url}"):
+        sign(photo, tmp_path / "out.jpg", identity=identity, action="edited")
     # Saved beside the file, the manifest is used as a sidecar.
     (tmp_path / "photo.jpg.c2pa").write_bytes(store)
     assert verify(photo).verdict is Verdict.VALID
@@ -112,3 +117,18 @@ def test_generator_names_both_versions() -> None:
     g = generator()
     assert (g.name, g.version, g.c2pa) == ("provenance-toolkit", __version__, SDK_VERSION)
     assert SDK_VERSION == c2pa.sdk_version()
+
+
+def test_a_corpus_file_s_remote_manifest_address_is_printed(corpus: Path) -> None:
+    """Point 9, through the command line: the URL to fetch, and no fetch."""
+    from typer.testing import CliRunner
+
+    from provenance.cli import app
+
+    png = corpus / "c2pa-rs" / "libpng-test_with_url.png"
+    result = CliRunner().invoke(app, ["verify", str(png)])
+    assert result.exit_code == 2
+    assert "stored remotely at http://localhost:5000/libpng-test.c2pa and is not fetched" in (
+        result.output
+    )
+    assert "libpng-test_with_url.png.c2pa" in result.output

@@ -151,12 +151,12 @@ def test_from_dict_refuses_what_is_not_a_report(doc: dict[str, Any]) -> None:
 def test_history_matches_its_schema() -> None:
     leaf = HistoryNode(
         "capture.jpg", "image/jpeg", "parentOf", "urn:c2pa:0", "CN=A", "CN=Root",
-        "2026-05-01T00:00:00Z", "cam 1.0", (Action("c2pa.created"),), NodeStatus.VALID,
-        ("signingCredential.untrusted",), (),
+        "2026-05-01T00:00:00Z", "cam 1.0", (Action("c2pa.created"),), ("A. Reporter",),
+        NodeStatus.VALID, ("signingCredential.untrusted",), (),
     )  # fmt: skip
     root = HistoryNode(
         "edit.jpg", "image/jpeg", None, "urn:c2pa:1", "CN=B", "CN=Root", None, None,
-        (Action("c2pa.opened"), Action("c2pa.cropped")), NodeStatus.INVALID,
+        (Action("c2pa.opened"), Action("c2pa.cropped")), (), NodeStatus.INVALID,
         ("claimSignature.mismatch", "signingCredential.untrusted"), (leaf,),
     )  # fmt: skip
     h = History("edit.jpg", Verdict.INVALID, "the claim signature does not verify", root)

@@ -14,22 +14,42 @@ from cryptography.x509.oid import NameOID
 from provenance import DevIdentity, Trust, generate_dev_identity
 from provenance._rules import (
     AssetStatus,
+    BindingFailure,
+    Clock,
     NodeStatus,
     TrustStatus,
     Verdict,
     asset_status,
+    binding_failure,
     check_exit_code,
     decide,
     decide_trust,
+    fragments_outcome,
+    history_exit_code,
     ingredient_status,
     sequence_outcome,
+    timestamp_ruling,
+    validity_ruling,
 )
 from provenance.errors import ExitCode
 from provenance.models import SignerInfo, StatusEntry
 
+# What c2pa-rs 0.91 explains, word for word, for each kind of hard-binding failure.
+CONTENT = "asset hash error, name: jumbf manifest, error: hash verification( Hashes do not match )"
+LOCATION = "data hash exclusion does not match the manifest location in the asset"
+INIT_ONLY = (
+    "asset hash error, name: unnamed, error: hash verification( BMFF inithash must not be "
+    "present for non-fragmented media )"
+)
+FRAGMENT = "asset hash error, name: unnamed, error: hash verification( Fragment not valid )"
 
-def entries(*codes: str, ingredient: bool = False) -> list[StatusEntry]:
-    return [StatusEntry(c, ingredient=ingredient) for c in codes]
+
+def entries(*codes: str, ingredient: bool = False, explanation: str = "") -> list[StatusEntry]:
+    return [StatusEntry(c, explanation, ingredient=ingredient) for c in codes]
+
+
+def mismatch(explanation: str, code: str = "assertion.dataHash.mismatch") -> list[StatusEntry]:
+    return entries(code, explanation=explanation)
 
 
 @pytest.mark.parametrize(
@@ -39,7 +59,15 @@ def entries(*codes: str, ingredient: bool = False) -> list[StatusEntry]:
         ("Valid", [], Verdict.VALID),
         ("Valid", entries("signingCredential.untrusted"), Verdict.VALID),
         ("Trusted", entries("timeStamp.untrusted"), Verdict.VALID),
-        ("Invalid", entries("assertion.dataHash.mismatch"), Verdict.TAMPERED),
+        ("Invalid", mismatch(CONTENT), Verdict.TAMPERED),
+        ("Invalid", mismatch(FRAGMENT, "assertion.bmffHash.mismatch"), Verdict.TAMPERED),
+        # only the binding's structure fails: nothing proves the content changed
+        ("Invalid", mismatch(LOCATION), Verdict.INVALID),
+        ("Invalid", mismatch(""), Verdict.INVALID),
+        # a content mismatch found beside a structural one is still tampering
+        ("Invalid", mismatch(LOCATION) + mismatch(CONTENT), Verdict.TAMPERED),
+        # an init segment read alone could not be checked
+        ("Invalid", mismatch(INIT_ONLY, "assertion.bmffHash.mismatch"), Verdict.ERROR),
         ("Invalid", entries("assertion.bmffHash.mismatch", "claimSignature.mismatch"),
          Verdict.INVALID),
         ("Valid", entries("claimSignature.mismatch", ingredient=True), Verdict.INVALID),
@@ -51,6 +79,20 @@ def entries(*codes: str, ingredient: bool = False) -> list[StatusEntry]:
 )  # fmt: skip
 def test_decide(state: str | None, failures: list[StatusEntry], verdict: Verdict) -> None:
     assert decide(state, failures)[0] is verdict
+
+
+def test_binding_failures_are_told_apart_by_the_library_s_explanation() -> None:
+    """Point 7: a mismatch of the hashed bytes is content; anything else, structure. Only
+    the end of the explanation counts: a hostile assertion name cannot pose as one."""
+    assert binding_failure(CONTENT) is BindingFailure.CONTENT
+    assert binding_failure(FRAGMENT) is BindingFailure.CONTENT
+    assert binding_failure(LOCATION) is BindingFailure.STRUCTURE
+    assert binding_failure(INIT_ONLY) is BindingFailure.FRAGMENTS_MISSING
+    forged = "asset hash error, name: hash verification( Hashes do not match ), error: " \
+             "hash verification( No exclusion range )"  # fmt: skip
+    assert binding_failure(forged) is BindingFailure.STRUCTURE
+    verdict, message = decide("Invalid", mismatch(LOCATION))
+    assert verdict is Verdict.INVALID and LOCATION in message
 
 
 def test_decide_explains_the_most_telling_failure() -> None:
@@ -114,15 +156,71 @@ def test_a_signer_named_by_the_summary_is_never_matched_by_name(dev: DevIdentity
 
 
 def test_ingredient_status() -> None:
-    assert ingredient_status([], has_manifest=False, manifest_found=False)[0] is NodeStatus.UNSIGNED
-    assert ingredient_status([], has_manifest=True, manifest_found=False)[0] is NodeStatus.MISSING
-    ok, codes = ingredient_status(["signingCredential.untrusted"], has_manifest=True,
-                                  manifest_found=True)  # fmt: skip
+    def status(failures: list[StatusEntry], trusted: bool = False, **kw: bool) -> NodeStatus:
+        found = {"has_manifest": True, "manifest_found": True, **kw}
+        return ingredient_status(failures, trusted=trusted, **found)[0]
+
+    assert status([], has_manifest=False, manifest_found=False) is NodeStatus.UNSIGNED
+    assert status([], manifest_found=False) is NodeStatus.MISSING
+    ok, codes = ingredient_status(entries("signingCredential.untrusted"), has_manifest=True,
+                                  manifest_found=True, trusted=False)  # fmt: skip
     assert ok is NodeStatus.VALID and codes == ("signingCredential.untrusted",)
-    hashed = ["assertion.dataHash.mismatch"]
-    assert ingredient_status(hashed, has_manifest=True, manifest_found=True)[0] is (
-        NodeStatus.TAMPERED
+    assert status([], trusted=True) is NodeStatus.TRUSTED
+    assert status(mismatch(CONTENT)) is NodeStatus.TAMPERED
+    assert status(mismatch(LOCATION)) is NodeStatus.INVALID
+
+
+def test_history_exit_codes_follow_verify_and_fail_on_any_node() -> None:
+    """Point 10: 1 when any node fails; with anchors, an untrusted node fails too."""
+    N = NodeStatus
+    assert history_exit_code(Verdict.VALID, [N.VALID, N.UNSIGNED], trust_required=False) == 0
+    assert history_exit_code(Verdict.VALID, [N.VALID, N.TAMPERED], trust_required=False) == 1
+    assert history_exit_code(Verdict.TRUSTED, [N.TRUSTED, N.VALID], trust_required=True) == 1
+    assert history_exit_code(Verdict.TRUSTED, [N.TRUSTED, N.TRUSTED], trust_required=True) == 0
+    assert history_exit_code(Verdict.UNSIGNED, [], trust_required=False) == 1
+    assert history_exit_code(Verdict.ERROR, [N.ERROR], trust_required=False) == 2
+
+
+def test_fragments_outcome_takes_the_worst_fragment() -> None:
+    ok = fragments_outcome(Verdict.VALID, "ok", [("a.m4s", Verdict.VALID)] * 2)
+    assert ok == (Verdict.VALID, "ok; all 2 fragments match the signed stream")
+    bad = fragments_outcome(
+        Verdict.VALID, "ok", [("a.m4s", Verdict.VALID), ("b.m4s", Verdict.TAMPERED)]
     )
+    assert bad == (Verdict.TAMPERED, "1 of 2 fragments fail: b.m4s (tampered)")
+
+
+def test_a_timestamp_is_verified_apart_from_trusted() -> None:
+    """Point 6: trusted only when a version 2 claim's authority chained to your anchors."""
+    common = {"present": True, "verified": True, "authority": "TSA"}
+    legacy = timestamp_ruling(chain_checked=True, claim_version=1, anchors_supplied=True, **common)
+    assert (legacy.verified, legacy.trusted) == (True, False)
+    assert "not checked against your trust anchors" in legacy.explanation
+    bare = timestamp_ruling(chain_checked=True, claim_version=2, anchors_supplied=False, **common)
+    assert not bare.trusted and "no trust anchors" in bare.explanation
+    good = timestamp_ruling(chain_checked=True, claim_version=2, anchors_supplied=True, **common)
+    assert good.trusted and "chains to one of your trust anchors" in good.explanation
+    other = timestamp_ruling(chain_checked=False, claim_version=2, anchors_supplied=True, **common)
+    assert not other.trusted and "does not chain" in other.explanation
+
+
+def test_expiry_says_which_clock_and_the_validity_dates() -> None:
+    """Point 5: judged by today's date when no timestamp proves the signing time."""
+    now = dt.datetime(2026, 12, 1, tzinfo=dt.UTC)
+    dates = {"not_before": "2022-10-04T09:38:00+00:00", "not_after": "2023-10-05T09:38:00+00:00"}
+    today = validity_ruling(**dates, expired=True, timestamp_time=None,
+                            timestamp_accepted=False, now=now)  # fmt: skip
+    assert today.clock is Clock.CURRENT_TIME and not today.valid
+    assert today.explanation.startswith(
+        "the signer's certificate expired on 2023-10-05; no trusted timestamp proves it was "
+        "signed before that"
+    )
+    stamped = validity_ruling(**dates, expired=False, timestamp_time="2022-10-19T10:00:00+00:00",
+                              timestamp_accepted=True, now=now)  # fmt: skip
+    assert stamped.clock is Clock.TIMESTAMP and stamped.valid and "2022-10-19" in (stamped.at or "")
+    early = validity_ruling(not_before="2030-01-01T00:00:00+00:00", not_after=None, expired=True,
+                            timestamp_time=None, timestamp_accepted=False, now=now)  # fmt: skip
+    assert "not valid until 2030-01-01" in early.explanation
 
 
 def test_sequence_outcome() -> None:

@@ -25,12 +25,14 @@ from provenance import (
     _pool,
     _sign_many,
     samples,
+    sign,
     sign_many,
     verify,
 )
 from provenance.cli import app
 
 runner = CliRunner()
+MADE = "digitalCreation"  # how the generated samples were made
 
 
 def valid(batch: SignBatch) -> dict[str, object]:
@@ -72,6 +74,7 @@ def test_signs_every_input_into_the_folder_in_input_order(
         inputs,
         out,
         identity=identity,
+        source_type=MADE,
         author="A. Reporter",
         jobs=2 if workers == "threads" else 1,
         progress=lambda done, total: seen.append((done, total)),
@@ -102,7 +105,7 @@ def test_a_failing_input_fails_its_own_row_only(
     missing = photos[0].with_name("gone.jpg")
     inputs = [broken, photos[1], text, missing, photos[2], photos[0].parent]
     out = tmp_path / "out"
-    batch = sign_many(inputs, out, identity=identity, jobs=2)
+    batch = sign_many(inputs, out, identity=identity, source_type=MADE, jobs=2)
     assert [r.ok for r in batch.rows] == [False, True, False, False, True, False]
     assert batch.exit_code is ExitCode.ERROR
     for row in batch.rows:
@@ -124,7 +127,9 @@ def test_a_bug_in_one_input_is_its_row_and_exit_3(
         return real(src, *args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(_sign_many, "sign", buggy)
-    batch = sign_many(photos, tmp_path / "out", identity=identity, jobs=2, fingerprints=False)
+    batch = sign_many(
+        photos, tmp_path / "out", identity=identity, source_type=MADE, jobs=2, fingerprints=False
+    )
     assert [r.exit_code for r in batch.rows] == [0, 3, 0, 0, 0]
     assert batch.rows[1].error == f"{photos[1]}: internal error: KeyError: 'oops'"
     assert batch.exit_code is ExitCode.INTERNAL and valid(batch)["exit_code"] == 3
@@ -139,7 +144,7 @@ def test_names_that_would_clash_in_the_folder_are_refused_with_the_reason(
     case = samples.make_photo(other / photos[1].name.lower(), seed=41)  # differs in case
     inputs = [photos[0], same, photos[1], case, photos[2], photos[2], photos[3]]
     out = tmp_path / "out"
-    batch = sign_many(inputs, out, identity=identity, fingerprints=False)
+    batch = sign_many(inputs, out, identity=identity, source_type=MADE, fingerprints=False)
     assert [r.ok for r in batch.rows] == [False] * 6 + [True]
     errors = [r.error or "" for r in batch.rows]
     assert f"{same} would be written to {out / photos[0].name} too" in errors[0]
@@ -155,11 +160,13 @@ def test_existing_outputs_are_kept_unless_forced(
     out = tmp_path / "out"
     out.mkdir()
     (out / photos[0].name).write_bytes(b"keep me")
-    batch = sign_many(photos[:2], out, identity=identity, fingerprints=False)
+    batch = sign_many(photos[:2], out, identity=identity, source_type=MADE, fingerprints=False)
     assert [r.ok for r in batch.rows] == [False, True]
     assert "already exists" in (batch.rows[0].error or "")
     assert (out / photos[0].name).read_bytes() == b"keep me"
-    forced = sign_many(photos[:2], out, identity=identity, fingerprints=False, force=True)
+    forced = sign_many(
+        photos[:2], out, identity=identity, source_type=MADE, fingerprints=False, force=True
+    )
     assert forced.exit_code is ExitCode.OK and (out / photos[0].name).read_bytes() != b"keep me"
 
 
@@ -167,7 +174,9 @@ def test_sidecars_go_into_the_folder(
     photos: list[Path], identity: Identity, dev: DevIdentity, tmp_path: Path
 ) -> None:
     out = tmp_path / "out"
-    batch = sign_many(photos[:2], out, identity=identity, sidecar=True, fingerprints=False)
+    batch = sign_many(
+        photos[:2], out, identity=identity, source_type=MADE, sidecar=True, fingerprints=False
+    )
     assert [r.result.output if r.result else None for r in batch.rows] == [
         str(out / f"{p.name}.c2pa") for p in photos[:2]
     ]
@@ -175,16 +184,46 @@ def test_sidecars_go_into_the_folder(
     assert report.verdict is Verdict.TRUSTED
 
 
+def test_a_signed_input_keeps_its_history_as_when_signed_alone(
+    photos: list[Path], identity: Identity, dev: DevIdentity, tmp_path: Path
+) -> None:
+    """A row carries what the new manifest records; an input that already carries
+    credentials becomes its parent ingredient, and asking to record it as created fails
+    its row only."""
+    signed = tmp_path / "signed" / photos[0].name
+    signed.parent.mkdir()
+    sign(photos[0], signed, identity=identity, source_type=MADE, fingerprints=False)
+    inputs = [signed, photos[1]]
+    batch = sign_many(inputs, tmp_path / "out", identity=identity, source_type=MADE)
+    doc = valid(batch)
+    opened, created = doc["rows"]
+    assert opened["action"] == "c2pa.opened"
+    assert opened["parent"]["path"] == str(signed) and opened["parent"]["verdict"] == "valid"
+    assert created["action"] == "c2pa.created" and created["parent"] is None
+    assert created["source_type"].endswith("/digitalCreation")
+    report = verify(tmp_path / "out" / signed.name, trust=[dev.ca], localize=False)
+    assert report.verdict is Verdict.TRUSTED
+    (ingredient,) = report.ingredients
+    assert ingredient.relationship == "parentOf" and ingredient.manifest
+
+    again = sign_many(
+        inputs, tmp_path / "again", identity=identity, action="created", source_type=MADE
+    )
+    assert [r.ok for r in again.rows] == [False, True]
+    assert "already carries content credentials" in (again.rows[0].error or "")
+    assert valid(again)["rows"][0]["parent"] is None
+
+
 def test_what_stops_every_input_is_raised(
     photos: list[Path], identity: Identity, tmp_path: Path
 ) -> None:
-    from provenance import InputError, UsageError
+    from provenance import OutputError, UsageError
 
     with pytest.raises(UsageError, match="no files"):
         sign_many([], tmp_path, identity=identity)
     with pytest.raises(UsageError, match="jobs"):
         sign_many(photos, tmp_path, identity=identity, jobs=0)
-    with pytest.raises(InputError, match="is not a folder"):
+    with pytest.raises(OutputError, match="is not a folder"):
         sign_many(photos, photos[0], identity=identity)
 
 
@@ -212,7 +251,7 @@ def test_cli_batch_forks_workers_and_prints_one_summary(
         "main()\n"
     )
     args = [str(p) for p in photos] + ["--out-dir", str(out), "--jobs", "2"]
-    keys = ["--key", str(dev.key), "--cert", str(dev.cert)]
+    keys = ["--key", str(dev.key), "--cert", str(dev.cert), "--source-type", MADE]
     proc = subprocess.run(
         [sys.executable, "-c", script, "sign", *args, *keys, "--no-fingerprints"],
         capture_output=True,
@@ -232,7 +271,7 @@ def test_cli_batch_json_has_a_row_per_input_and_exit_2(
 ) -> None:
     text = photos[0].with_name("notes.txt")
     text.write_text("not media")
-    keys = ["--key", str(dev.key), "--cert", str(dev.cert)]
+    keys = ["--key", str(dev.key), "--cert", str(dev.cert), "--source-type", MADE]
     out = tmp_path / "out"
     args = ["sign", str(photos[0]), str(text), str(photos[1]), "--out-dir", str(out), *keys]
     result = runner.invoke(app, [*args, "--json", "--no-fingerprints"])
@@ -260,7 +299,7 @@ def test_cli_batch_json_has_a_row_per_input_and_exit_2(
 def test_cli_batch_refuses_single_file_options(
     extra: list[str], message: str, photos: list[Path], dev: DevIdentity, tmp_path: Path
 ) -> None:
-    keys = ["--key", str(dev.key), "--cert", str(dev.cert)]
+    keys = ["--key", str(dev.key), "--cert", str(dev.cert), "--source-type", MADE]
     args = ["sign", *map(str, photos[:2]), "--out-dir", str(tmp_path / "out"), *keys, *extra]
     result = runner.invoke(app, args)
     assert result.exit_code == ExitCode.ERROR
@@ -268,7 +307,7 @@ def test_cli_batch_refuses_single_file_options(
 
 
 def test_cli_several_inputs_need_out_dir(photos: list[Path], dev: DevIdentity) -> None:
-    keys = ["--key", str(dev.key), "--cert", str(dev.cert)]
+    keys = ["--key", str(dev.key), "--cert", str(dev.cert), "--source-type", MADE]
     result = runner.invoke(app, ["sign", *map(str, photos[:2]), "-o", "x.jpg", *keys])
     assert result.exit_code == ExitCode.ERROR
     assert "sign several with --out-dir DIR" in result.output

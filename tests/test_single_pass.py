@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import io
 import json
 import struct
 from collections.abc import Callable, Iterator
@@ -40,6 +41,8 @@ from provenance import (
     verify,
 )
 from provenance._vocab import FRAMES_LABEL
+
+MADE = "digitalCreation"  # how the generated media were made
 
 
 def decoded(path: Path) -> list[str]:
@@ -280,7 +283,7 @@ def test_sign_writes_bmff_in_one_pass(
     src = media(ext)
     before = sha256(src)
     out = tmp_path / f"out.{ext}"
-    result = sign(src, out, identity=identity)
+    result = sign(src, out, identity=identity, source_type=MADE)
     assert ways == {"one pass": 1, "refused": 0, "library": 0}
     assert sha256(src) == before and _only(tmp_path, src.name, out.name)
     assert [b.kind for b in bmff_boxes(out.read_bytes())[:2]] == ["ftyp", "uuid:c2pa"]
@@ -303,7 +306,7 @@ def test_an_edit_signed_in_one_pass_records_its_parent(
     """The signing builder is a copy of the planned one (through an archive): the parent
     ingredient, its manifest and the editing intent survive the copy."""
     parent, edit = tmp_path / "parent.mp4", tmp_path / "edit.mp4"
-    sign(media("mp4"), parent, identity=identity, fingerprints=False)
+    sign(media("mp4"), parent, identity=identity, source_type=MADE, fingerprints=False)
     sign(parent, edit, identity=identity, action="cropped", fingerprints=False)
     assert ways["one pass"] == 2 and ways["library"] == 0
     report = verify(edit, trust=[dev.ca], localize=False)
@@ -318,13 +321,42 @@ def test_a_layout_the_single_pass_refuses_is_signed_by_the_library(
 ) -> None:
     src = make_mp4(tmp_path / "frag.mp4", 20, options={"movflags": "frag_keyframe+empty_moov"})
     out = tmp_path / "out.mp4"
-    sign(src, out, identity=identity, fingerprints=False)
+    sign(src, out, identity=identity, source_type=MADE, fingerprints=False)
     assert ways == {"one pass": 0, "refused": 1, "library": 1}
     assert _only(tmp_path, src.name, out.name)
     report = verify(out, trust=[dev.ca], localize=False)
     assert report.verdict is Verdict.TRUSTED, report.to_dict()
     # c2pa-rs 0.91 rejects the Merkle map it writes for a fragmented file: a plain hash.
     assert "merkle" not in bmff_hash(out, "video/mp4")
+
+
+@pytest.mark.parametrize("layout", ["one mdat", "fragmented"])
+def test_a_stream_output_gets_what_a_file_would(
+    layout: str,
+    ways: dict[str, int],
+    media: Callable[[str], Path],
+    identity: Identity,
+    dev: DevIdentity,
+    tmp_path: Path,
+) -> None:
+    """`-o -`: the asset is signed into a scratch file, in one pass where its layout
+    allows (else by the library), and the signed bytes are then copied to the stream."""
+    fragmented = {"movflags": "frag_keyframe+empty_moov"}
+    src = (
+        media("mp4")
+        if layout == "one mdat"
+        else make_mp4(tmp_path / "frag.mp4", 20, options=fragmented)
+    )
+    stream = io.BytesIO()
+    result = sign(src, stream, identity=identity, source_type=MADE, fingerprints=False)
+    one_pass = layout == "one mdat"
+    refused = 0 if one_pass else 1
+    assert ways == {"one pass": 1 - refused, "refused": refused, "library": refused}
+    assert result.output == "-" and result.action == "c2pa.created"
+    out = tmp_path / "from-stream.mp4"
+    out.write_bytes(stream.getvalue())
+    assert bmff_boxes(out.read_bytes())[1].kind == "uuid:c2pa"
+    assert verify(out, trust=[dev.ca], localize=False).verdict is Verdict.TRUSTED
 
 
 @pytest.fixture(params=["library version", "error check"])
@@ -364,7 +396,7 @@ def test_with_the_native_api_changed_sign_keeps_the_library_path(
     assert ("0.99.0" if native_api_changed == "library version" else "takes") in mismatch
     assert _embeddable.NATIVE is None and not _single_pass.available()
     out = tmp_path / f"out.{ext}"
-    sign(media(ext), out, identity=identity, fingerprints=False)
+    sign(media(ext), out, identity=identity, source_type=MADE, fingerprints=False)
     assert ways == {"one pass": 0, "refused": 0, "library": 1}
     report = verify(out, trust=[dev.ca], localize=False)
     assert report.verdict is Verdict.TRUSTED, report.to_dict()

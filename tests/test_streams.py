@@ -22,7 +22,7 @@ def test_the_fast_path_is_active_here() -> None:
 
 
 def _signed(src: Path, out: Path, identity: Identity) -> Verdict:
-    sign(src, out, identity=identity, fingerprints=False)
+    sign(src, out, identity=identity, fingerprints=False, source_type="digitalCreation")
     return verify(out, localize=False).verdict
 
 

@@ -35,7 +35,7 @@ def signed_clip(
     raw = folder / "camera.mp4"
     write_video(raw, scene_frames, options={"crf": "16", "preset": "veryfast", "threads": "1"})
     out = folder / "signed.mp4"
-    result = sign(raw, out, identity=identity)
+    result = sign(raw, out, identity=identity, source_type="digitalCreation")
     assert result.frames_signed == N
     return out
 
@@ -182,7 +182,7 @@ def test_tampered_photo_regions_are_located(identity: Identity, tmp_path: Path) 
     from provenance import samples
 
     photo = samples.make_photo(tmp_path / "portrait.png", size=(640, 480))
-    sign(photo, identity=identity, sidecar=True)
+    sign(photo, identity=identity, sidecar=True, source_type="digitalCreation")
     from PIL import Image as PILImage
     from PIL import ImageDraw
 

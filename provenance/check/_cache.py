@@ -1,6 +1,6 @@
 """A content-addressed cache of verification reports.
 
-Entries live in `.provenance-cache/v1/` under the checked root, one JSON file each,
+Entries live in `.provenance-cache/v2/` under the checked root, one JSON file each,
 named by a BLAKE3 key over everything verification depends on: the asset's bytes, a
 sidecar manifest's bytes (and which sidecar name it has), the toolkit and C2PA SDK
 versions, the trust anchors and the verify options. The policy is not part of the
@@ -30,7 +30,9 @@ from ..models import VerificationReport
 __all__ = ["ReportCache", "CACHE_DIR", "file_digest"]
 
 CACHE_DIR = ".provenance-cache"
-_LAYOUT = "v1"
+# v2: a structural hard-binding failure is no longer `tampered`, and reports carry the
+# authors, the certificate's clock and fragments; a v1 entry is never reused.
+_LAYOUT = "v2"
 _CHUNK = 1 << 20
 
 
@@ -67,9 +69,16 @@ class ReportCache:
 
     def key(self, asset: Path, sidecar: Path | None) -> str:
         """The entry key of an asset (and its sidecar store), given what else verification
-        depends on (versions, trust, options)."""
+        depends on (versions, trust, options). A folder of frames is keyed by the name and
+        bytes of every file in it."""
         h = blake3(self._salt)
-        h.update(b"\0asset\0" + file_digest(asset).encode())
+        if asset.is_dir():
+            for entry in sorted(os.scandir(asset), key=lambda e: e.name):
+                if entry.is_file(follow_symlinks=False):
+                    member = f"\0member\0{entry.name}\0{file_digest(Path(entry.path))}"
+                    h.update(member.encode("utf-8", "surrogateescape"))
+        else:
+            h.update(b"\0asset\0" + file_digest(asset).encode())
         if sidecar is not None:
             kind = "full" if sidecar.name == asset.name + ".c2pa" else "stem"
             h.update(f"\0sidecar\0{kind}\0".encode() + file_digest(sidecar).encode())

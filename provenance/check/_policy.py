@@ -207,6 +207,7 @@ class Policy:
     allowed_files: tuple[str, ...] = ()
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
+    require_assets: bool = False  # a check that finds no media at all fails
     rules: Rules = field(default_factory=Rules)
     overrides: tuple[Override, ...] = ()
 
@@ -479,7 +480,7 @@ def parse_duration(text: str) -> dt.timedelta:
 
 _TOP_KEYS = {"version", "trust", "files", "rules", "overrides"}
 _TRUST_KEYS = {"anchors", "allowed_certificates"}
-_FILES_KEYS = {"include", "exclude"}
+_FILES_KEYS = {"include", "exclude", "require_assets"}
 
 
 class _Loader:
@@ -602,22 +603,27 @@ def _load_doc(loader: _Loader, doc: Mapping[str, Any]) -> Policy:
         if trust_files:
             base = loader.path.parent
             try:
-                anchors = Trust.load(base / f for f in trust_files)
+                Trust.load(base / f for f in trust_files)
             except InputError as e:
                 raise loader.fail(["trust", "anchors"], str(e)) from None
-            try:
-                allowed = Trust.load((), allowed=[base / f for f in allowed_files])
+            try:  # the anchors load: an error now is the allow-list's
+                trust = Trust.load(
+                    (base / f for f in trust_files), allowed=[base / f for f in allowed_files]
+                )
             except InputError as e:
                 raise loader.fail(["trust", "allowed_certificates"], str(e)) from None
-            trust = Trust(anchors=anchors.anchors, allowed=allowed.allowed)
 
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
+    require_assets = False
     if "files" in doc:
         f = loader.table(doc["files"], ["files"])
         loader.unknown(f, _FILES_KEYS, ["files"])
         include = loader.strings(f.get("include", []), ["files", "include"])
         exclude = loader.strings(f.get("exclude", []), ["files", "exclude"])
+        require_assets = f.get("require_assets", False)
+        if not isinstance(require_assets, bool):
+            raise loader.fail(["files", "require_assets"], "must be true or false")
 
     rules = Rules()
     if "rules" in doc:
@@ -670,6 +676,7 @@ def _load_doc(loader: _Loader, doc: Mapping[str, Any]) -> Policy:
         allowed_files=allowed_files,
         include=include,
         exclude=exclude,
+        require_assets=require_assets,
         rules=rules,
         overrides=tuple(overrides),
     )

@@ -18,13 +18,14 @@ from rich.table import Table
 from .._atomic import atomic_output, check_output
 from .._rules import AssetStatus
 from .._version import __version__
-from ..errors import InputError, UsageError
+from ..errors import UsageError
 from ._policy import RULES, Violation
 from ._run import AssetResult, CheckReport
 
 __all__ = [
     "ReportFormat",
     "check_report_output",
+    "empty_message",
     "render_check_report",
     "render_text",
     "to_github",
@@ -102,6 +103,18 @@ def render_text(report: CheckReport, console: Console) -> None:
         f"{s['errors']} could not be checked; {s['skipped']} other files skipped",
         markup=False,
     )
+    if report.empty:
+        console.print(empty_message(report), markup=False)
+
+
+def empty_message(report: CheckReport) -> str:
+    """What a check that found no media says, and whether the policy fails it."""
+    verdict = (
+        "the policy requires some ([files] require_assets), so the check fails"
+        if report.policy.require_assets
+        else "the check passes (set [files] require_assets = true to fail instead)"
+    )
+    return f"nothing checked: no media assets were found; {verdict}"
 
 
 def _text(report: CheckReport) -> str:
@@ -262,6 +275,9 @@ def to_github(report: CheckReport) -> str:
                 f"::error file={_gh_prop(r.path)},title={_gh_prop(title)}::"
                 f"{_gh_data(_violation_text(v))}"
             )
+    if report.empty:
+        kind = "error" if report.policy.require_assets else "warning"
+        lines.append(f"::{kind} title=provenance: no assets::{_gh_data(empty_message(report))}")
     s = report.summary()
     lines.append(
         f"provenance check: {s['assets']} assets, {s['passed']} passed, {s['failed']} failed, "
@@ -291,8 +307,5 @@ def check_report_output(path: Path) -> None:
 
 def write_check_report(report: CheckReport, fmt: ReportFormat, path: Path) -> None:
     """Write the rendered report to `path` atomically (complete, or not at all)."""
-    try:
-        with atomic_output(path, force=True) as f:
-            f.write(render_check_report(report, fmt).encode("utf-8"))
-    except OSError as e:
-        raise InputError(f"{path}: cannot write ({e.strerror})") from None
+    with atomic_output(path, force=True) as f:
+        f.write(render_check_report(report, fmt).encode("utf-8"))

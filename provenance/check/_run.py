@@ -34,6 +34,7 @@ from ._walk import (
     classify,
     filter_globs,
     find_root,
+    sequence_of,
 )
 
 __all__ = ["CheckOptions", "AssetResult", "CheckReport", "run_check"]
@@ -96,9 +97,17 @@ class CheckReport:
 
     @property
     def exit_code(self) -> ExitCode:
-        """OK every asset meets the policy, FAILED some violation, ERROR some asset could
-        not be checked, INTERNAL checking some asset hit a bug."""
+        """OK every asset meets the policy, FAILED some violation (or no media at all, when
+        the policy requires some), ERROR some asset could not be checked, INTERNAL
+        checking some asset hit a bug."""
+        if self.empty and self.policy.require_assets:
+            return ExitCode.FAILED
         return check_exit_code(r.status for r in self.results)
+
+    @property
+    def empty(self) -> bool:
+        """No media was found to check."""
+        return not self.results
 
     @property
     def lfs_pointers(self) -> int:
@@ -271,21 +280,32 @@ def run_check(options: CheckOptions, *, progress: Progress | None = None) -> Che
         if not in_git:
             raise UsageError("--changed-since needs a git work tree")
         changed = changed_files(root, options.changed_since)
-        # An asset whose sidecar manifest changed has changed too.
+        # An asset whose sidecar manifest changed has changed too; so has every frame of
+        # a sequence whose FOLDER.c2pa changed.
         rels = [
             r
             for r in rels
-            if r in changed or f"{r}.c2pa" in changed or f"{os.path.splitext(r)[0]}.c2pa" in changed
+            if r in changed
+            or f"{r}.c2pa" in changed
+            or f"{os.path.splitext(r)[0]}.c2pa" in changed
+            or (os.path.dirname(r) and f"{os.path.dirname(r)}.c2pa" in changed)
         ]
 
-    assets: list[Asset] = []
+    found: dict[str, Asset] = {}
     skipped: list[Skipped] = []
+    sequences: dict[str, Asset | None] = {}  # by folder: looked up once, not per file
     for rel in rels:
         item = classify(root, rel)
         if isinstance(item, Skipped):
             skipped.append(item)
-        else:
-            assets.append(item)
+            continue
+        # A frame of a signed image sequence is checked with its folder, as one asset.
+        folder = os.path.dirname(rel)
+        if folder not in sequences:
+            sequences[folder] = sequence_of(root, rel)
+        item = sequences[folder] or item
+        found.setdefault(item.path, item)
+    assets = sorted(found.values(), key=lambda a: a.path)
 
     # The signer's certificate is read only where the policy names signers; elsewhere
     # reports name them from the library's summary (`SignerInfo.certificate`).

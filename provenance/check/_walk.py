@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import enum
 import os
+import posixpath
 import shutil
 import stat
 import subprocess
@@ -35,6 +36,7 @@ __all__ = [
     "classify",
     "changed_files",
     "filter_globs",
+    "sequence_of",
 ]
 
 _MEDIA_KINDS = frozenset({"image", "video", "audio"})
@@ -43,11 +45,11 @@ _GIT_TIMEOUT = 120
 
 @dataclass(frozen=True)
 class Asset:
-    """A media file to verify."""
+    """A media file to verify, or a folder of frames signed as one image sequence."""
 
     path: str  # root-relative, POSIX
     abspath: Path
-    sidecar: Path | None
+    sidecar: Path | None  # for a sequence: its FOLDER.c2pa
 
 
 class SkipReason(enum.Enum):
@@ -215,6 +217,19 @@ def classify(root: Path, rel: str) -> Asset | Skipped:
     if media.kind not in _MEDIA_KINDS:
         return Skipped(rel, SkipReason.NOT_MEDIA, media.mime)
     return Asset(path=rel, abspath=p, sidecar=find_sidecar(p))
+
+
+def sequence_of(root: Path, rel: str) -> Asset | None:
+    """The signed image sequence a file is a frame of: its folder, when `FOLDER.c2pa`
+    (a regular file, not a link) sits beside that folder. Its frames are checked
+    together, against that manifest, as one asset."""
+    folder = posixpath.dirname(rel)
+    if not folder:
+        return None
+    store = root / f"{folder}.c2pa"
+    if not store.is_file() or store.is_symlink():
+        return None
+    return Asset(path=folder, abspath=root / folder, sidecar=store)
 
 
 def filter_globs(rels: Iterable[str], include: Sequence[str], exclude: Sequence[str]) -> list[str]:

@@ -468,3 +468,25 @@ def test_changed_sidecar_rechecks_its_asset(run_git: Any, repo: Path, check_medi
     assert doc["results"][0]["verdict"] == "invalid"
     assert [s["path"] for s in doc["skipped"]] == ["side/pic.jpg.c2pa"]
     assert code == 1
+
+
+def test_a_folder_without_media_says_so_and_the_policy_decides(tmp_path: Path) -> None:
+    """Point 14: `check` on a folder with no media exited 0 having checked nothing, and
+    said nothing. Now it says so; `[files] require_assets = true` makes that fail."""
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "notes.md").write_text("no media here\n")
+    code, out, _ = run(folder)
+    assert code == 0
+    assert "nothing checked: no media assets were found" in out
+    code, _, err = run(folder, "--format", "json")
+    assert code == 0 and "warning: nothing checked" in err
+
+    (folder / "provenance.toml").write_text("[files]\nrequire_assets = true\n")
+    code, out, _ = run(folder)
+    assert code == 1 and "the policy requires some" in out
+    code, out, _ = run(folder, "--format", "github")
+    assert code == 1 and out.startswith("::error title=provenance: no assets::nothing checked")
+    (folder / "provenance.toml").write_text("[files]\nrequire_assets = 'yes'\n")
+    code, _, err = run(folder)
+    assert code == 2 and "files.require_assets: must be true or false" in err

@@ -43,6 +43,7 @@ from mediautil import Span, bmff_boxes  # noqa: E402
 
 ROOT = TESTS.parent
 VERIFY_TIMEOUT = 30.0  # seconds per file, in a child process
+MADE = "digitalCreation"  # how the samples were made (by software), as signing must say
 
 # --------------------------------------------------------------------------------------
 # Container parsers: (offset, length) of the pieces that matter.
@@ -544,7 +545,7 @@ class Workbench:
         if not store.exists():
             folder.mkdir(exist_ok=True)
             shutil.copyfile(self.original("jpg"), folder / "photo.jpg")
-            sign(folder / "photo.jpg", store, identity=self.a, sidecar=True)
+            sign(folder / "photo.jpg", store, identity=self.a, sidecar=True, source_type=MADE)
         return store
 
     def fuzz_base(self, fmt: str) -> Path:
@@ -560,6 +561,7 @@ class Workbench:
                 identity=ident,
                 author="Alice Reporter",
                 title=f"attack sample {variant}",
+                source_type=MADE,
             )
         return path
 
@@ -1095,7 +1097,8 @@ def dimension_attacks(wb: Workbench, out: Path) -> list[AttackCase]:
         src = _write(out / f"src-{name}", data)
         dst = out / name
         dst.unlink(missing_ok=True)
-        sign(src, dst, identity=wb.a)  # the thumbnail is skipped; signing succeeds
+        # The thumbnail is skipped; signing succeeds.
+        sign(src, dst, identity=wb.a, source_type=MADE)
         add(
             name,
             "valid",
@@ -1160,7 +1163,7 @@ def sidecar_attacks(wb: Workbench, out: Path) -> list[AttackCase]:
     asset = inside / "photo.jpg"
     shutil.copyfile(wb.original("jpg"), asset)
     real = outside / "photo.jpg.c2pa"
-    sign(asset, real, identity=wb.a, sidecar=True)
+    sign(asset, real, identity=wb.a, sidecar=True, source_type=MADE)
     (inside / "photo.jpg.c2pa").symlink_to(real)
     cases.append(
         AttackCase(
@@ -1202,7 +1205,7 @@ def sidecar_attacks(wb: Workbench, out: Path) -> list[AttackCase]:
     # different file name ('..photo.jpg.c2pa'), still in the folder: check it stays there.
     asset4 = inside / "..dots.jpg"
     shutil.copyfile(wb.original("jpg"), asset4)
-    sign(asset4, inside / "..dots.jpg.c2pa", identity=wb.a, sidecar=True)
+    sign(asset4, inside / "..dots.jpg.c2pa", identity=wb.a, sidecar=True, source_type=MADE)
     cases.append(
         AttackCase(
             "sidecar-dotted-name.jpg",
@@ -1216,7 +1219,7 @@ def sidecar_attacks(wb: Workbench, out: Path) -> list[AttackCase]:
     # A symlinked sidecar inside the same folder (relative link): also refused, by rule.
     asset5 = inside / "same.jpg"
     shutil.copyfile(wb.original("jpg"), asset5)
-    sign(asset5, inside / "same-real.c2pa", identity=wb.a, sidecar=True)
+    sign(asset5, inside / "same-real.c2pa", identity=wb.a, sidecar=True, source_type=MADE)
     (inside / "same.jpg.c2pa").symlink_to("same-real.c2pa")
     cases.append(
         AttackCase(
@@ -1266,7 +1269,7 @@ def frames_table_bomb(wb: Workbench, path: Path, frames: int = 2_000_000) -> Pat
     with mock.patch.object(
         sys.modules["provenance._fingerprints"], "assertions_for", return_value=(hostile, frames)
     ):
-        sign(wb.original("mp4"), signed, identity=wb.b)
+        sign(wb.original("mp4"), signed, identity=wb.b, source_type=MADE)
     raw = signed.read_bytes()
     mdat = next(b for b in bmff_boxes(raw) if b.kind == "mdat")
     return _write(path, _flip(raw, mdat.start + 200, 0xFF))
@@ -1276,7 +1279,7 @@ def video_attacks(wb: Workbench, out: Path) -> list[AttackCase]:
     src = many_frames_mp4(out / "many-frames-src.mp4")
     signed = out / "many-frames-5000.mp4"
     signed.unlink(missing_ok=True)
-    sign(src, signed, identity=wb.a)
+    sign(src, signed, identity=wb.a, source_type=MADE)
     bomb = frames_table_bomb(wb, out / "frames-table-bomb.mp4")
     return [
         AttackCase(

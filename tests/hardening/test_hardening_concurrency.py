@@ -35,7 +35,7 @@ def _spawn(args: list[str], cwd: Path | None = None) -> subprocess.Popen[str]:
 
 def _sign_args(wb: Workbench, src: Path, dst: Path) -> list[str]:
     return ["sign", str(src), "-o", str(dst), "--key", str(wb.dev_a.key),
-            "--cert", str(wb.dev_a.cert)]  # fmt: skip
+            "--cert", str(wb.dev_a.cert), "--source-type", "digitalCreation"]  # fmt: skip
 
 
 def _wait_all(procs: list[subprocess.Popen[str]]) -> list[tuple[int, str, str]]:
