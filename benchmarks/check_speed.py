@@ -42,9 +42,9 @@ from pathlib import Path
 import c2pa
 
 from provenance import _c2pa, generate_dev_identity, sign, verify
+from provenance._demo_media import make_photo
 from provenance.check import CheckOptions, run_check
 from provenance.check._cache import CACHE_DIR
-from provenance.samples import make_photo
 from provenance.trust import Trust
 
 _ident_dir: Path | None = None

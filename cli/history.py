@@ -10,8 +10,10 @@ import typer
 
 from provenance.history import history
 from provenance.models import History, HistoryNode
+from provenance.trust import Trust
 
 from ._common import Command, console, exit_codes_help
+from ._describe import capture_line, identity_line
 
 __all__ = ["history_cmd", "lines", "register"]
 
@@ -25,6 +27,9 @@ def _describe(n: HistoryNode) -> list[str]:
         when = f" at {n.signed_at}" if n.signed_at else ""
         details.append(f"signed by {n.signer}{when}")
     details += [f"author: {a}" for a in n.authors]
+    details += [f"creator: {identity_line(i)}" for i in n.identities]
+    if n.capture:
+        details.append(f"capture: {capture_line(n.capture)}")
     acts = ", ".join(a.action.removeprefix("c2pa.") for a in n.actions)
     if acts:
         details.append(f"actions: {acts}")
@@ -62,6 +67,13 @@ def history_cmd(
             help="Trust-anchor PEM bundle (repeatable); every manifest's signer is judged by it.",
         ),
     ] = None,
+    identity_trust: Annotated[
+        list[Path] | None,
+        typer.Option(
+            metavar="FILE",
+            help="Roots that vouch for creators' certificates (CAWG identities; repeatable).",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON (history schema).")] = False,
 ) -> None:
     """Show the provenance tree: each manifest, its ingredients' manifests, actions,
@@ -72,7 +84,7 @@ def history_cmd(
 
     Example: provenance history edited.jpg --trust keys/ca.pem
     """
-    h = history(file, trust=trust or None)
+    h = history(file, trust=Trust.load(trust or (), identity=identity_trust or ()))
     if as_json:
         console.print_json(json.dumps(h.to_dict()))
     else:

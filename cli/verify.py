@@ -18,6 +18,7 @@ from provenance.trust import Trust
 from provenance.verify import verify_many, write_visual_report
 
 from ._common import Command, console, err_console, exit_codes_help, progress_bar
+from ._describe import capture_line, identity_line
 
 __all__ = [
     "expand_glob",
@@ -54,6 +55,15 @@ def verify(
         typer.Option(
             metavar="FILE",
             help="Only these signer certificates (PEM) may be trusted, within --trust anchors.",
+        ),
+    ] = None,
+    identity_trust: Annotated[
+        list[Path] | None,
+        typer.Option(
+            metavar="FILE",
+            help="Roots that vouch for creators' certificates (CAWG identities; PEM, "
+            "repeatable). Kept apart from --trust: a root for people never vouches for "
+            "signers, nor the other way round.",
         ),
     ] = None,
     reference: Annotated[
@@ -98,6 +108,12 @@ def verify(
     A sidecar manifest (FILE.c2pa) next to a file is found and used. A remote manifest
     is never fetched: its address is printed, to download and keep as a sidecar.
 
+    Who made it and how: each creator identity (CAWG) is shown with its own status
+    (trusted needs --identity-trust; valid; unverified; invalid), apart from the claim
+    signer's verdict; capture facts show the camera, time, exposure and position, or
+    that a group was redacted. A file whose own metadata still gives its location away
+    is flagged.
+
     Examples:
 
       provenance verify signed.jpg --trust keys/ca.pem
@@ -112,7 +128,9 @@ def verify(
     with progress_bar("verifying", enabled=not as_json) as progress:
         batch = verify_many(
             files,
-            trust=Trust.load(trust or (), allowed=allowed_signers or ()),
+            trust=Trust.load(
+                trust or (), allowed=allowed_signers or (), identity=identity_trust or ()
+            ),
             reference=reference,
             fragments=segments,
             localize=not no_frames,
@@ -144,6 +162,12 @@ def render(r: VerificationReport) -> None:
         f"[bold]{escape(r.path)}[/bold]: [{style}]{r.verdict.value.upper()}[/{style}]  "
         f"{escape(r.message)}"
     )
+    if r.metadata_location:
+        console.print(
+            "  warning     the file's own metadata (EXIF, XMP or container tags) gives "
+            "away where it was made",
+            markup=False,
+        )
     if r.verdict is Verdict.UNSIGNED or (r.verdict is Verdict.ERROR and r.signer is None):
         return
     rows: list[tuple[str, str]] = []
@@ -158,6 +182,9 @@ def render(r: VerificationReport) -> None:
     if r.trust is not None:
         rows.append(("trust", f"{r.trust.decision.value}: {r.trust.reason}"))
     rows += [("author", a) for a in r.authors]
+    rows += [("creator", identity_line(i)) for i in r.identities]
+    if r.capture:
+        rows.append(("capture", capture_line(r.capture)))
     if r.claim_generator:
         rows.append(("generator", r.claim_generator))
     if r.title:
@@ -226,6 +253,14 @@ def render_frames(frames: FrameReport) -> None:
         "  frames      " + ", ".join(f"{k} {v}" for k, v in frames.summary.items() if v),
         markup=False,
     )
+    if frames.retimed is not None:
+        t = frames.retimed
+        console.print(
+            f"  retimed     frame rate changed {t.from_fps:g} to {t.to_fps:g} fps ({t.dropped}"
+            f" frames dropped, {t.duplicated} repeated by the conversion: not counted as"
+            " missing or inserted)",
+            markup=False,
+        )
     table = Table(box=None, padding=(0, 2), show_edge=False)
     for col in ("status", "checked frames", "signed frames", "from", "to", "regions"):
         table.add_column(col)
@@ -238,7 +273,17 @@ def render_frames(frames: FrameReport) -> None:
             _timecode(s.end_time),
             _rects(s.regions, "; "),
         )
+        if len(s.frame_regions) > 1:  # the regions move: say where, frame by frame
+            for run in s.frame_regions[:_MAX_RUNS]:
+                row = f"  {_range((run.first, run.last))}"
+                table.add_row("", row, "", "", "", _rects(run.regions, "; "))
+            if len(s.frame_regions) > _MAX_RUNS:
+                more = f"  ... {len(s.frame_regions) - _MAX_RUNS} more"
+                table.add_row("", more, "", "", "", "")
     console.print(table)
+
+
+_MAX_RUNS = 8  # per-frame region rows shown per segment (--json has them all)
 
 
 def register(app: typer.Typer) -> None:

@@ -49,21 +49,28 @@ if TYPE_CHECKING:
         UsageError,
     )
     from .history import history
-    from .identity import Identity, PrivateKey, SignCallback
-    from .keygen import DevIdentity, generate_dev_identity, make_dev_chain
+    from .identity import Creator, Identity, PrivateKey, SignCallback
+    from .keygen import DevIdentity, generate_dev_creator, generate_dev_identity, make_dev_chain
     from .models import (
         Action,
         AssetStatus,
+        CaptureFacts,
         ChangedFile,
         Clock,
+        CreatorIdentity,
         FragmentReport,
+        FrameRegions,
         FrameReport,
         Generator,
         History,
         HistoryNode,
+        IdentityStatus,
         Ingredient,
         NodeStatus,
         ParentIngredient,
+        Position,
+        Redaction,
+        Retimed,
         Segment,
         SequenceReport,
         SignBatch,
@@ -79,6 +86,7 @@ if TYPE_CHECKING:
         Verdict,
         VerificationBatch,
         VerificationReport,
+        VerifiedIdentity,
     )
     from .sign import sign
     from .trust import Trust
@@ -97,14 +105,15 @@ _MODULES: dict[str, str] = {
     ),
     "._sign_many": "sign_many",
     ".history": "history",
-    ".identity": "Identity PrivateKey SignCallback",
-    ".keygen": "DevIdentity generate_dev_identity make_dev_chain",
+    ".identity": "Creator Identity PrivateKey SignCallback",
+    ".keygen": "DevIdentity generate_dev_creator generate_dev_identity make_dev_chain",
     ".models": (
-        "Action AssetStatus ChangedFile Clock FragmentReport FrameReport Generator History "
-        "HistoryNode Ingredient NodeStatus ParentIngredient Segment SequenceReport SignBatch "
-        "SignerInfo SignOutcome SignResult SourceKind StatusEntry TimestampInfo "
+        "Action AssetStatus CaptureFacts ChangedFile Clock CreatorIdentity FragmentReport "
+        "FrameRegions FrameReport Generator History HistoryNode IdentityStatus Ingredient "
+        "NodeStatus ParentIngredient Position Redaction Retimed Segment SequenceReport "
+        "SignBatch SignerInfo SignOutcome SignResult SourceKind StatusEntry TimestampInfo "
         "TrustDecision TrustStatus ValidityCheck Verdict VerificationBatch "
-        "VerificationReport"
+        "VerificationReport VerifiedIdentity"
     ),
     ".sign": "sign",
     ".trust": "Trust",
@@ -149,26 +158,35 @@ __all__ = [
     "history",
     "write_visual_report",
     # identities and trust
+    "Creator",
     "DevIdentity",
     "Identity",
     "PrivateKey",
     "SignCallback",
     "Trust",
+    "generate_dev_creator",
     "generate_dev_identity",
     "make_dev_chain",
     # results
     "Action",
     "AssetStatus",
+    "CaptureFacts",
     "ChangedFile",
     "Clock",
+    "CreatorIdentity",
     "FragmentReport",
+    "FrameRegions",
     "FrameReport",
     "Generator",
     "History",
     "HistoryNode",
+    "IdentityStatus",
     "Ingredient",
     "NodeStatus",
     "ParentIngredient",
+    "Position",
+    "Redaction",
+    "Retimed",
     "Segment",
     "SequenceReport",
     "SignBatch",
@@ -184,6 +202,7 @@ __all__ = [
     "Verdict",
     "VerificationBatch",
     "VerificationReport",
+    "VerifiedIdentity",
     # the CI check
     "AssetResult",
     "CheckOptions",

@@ -60,13 +60,17 @@ def context(
     *,
     trust_anchors_pem: str | None = None,
     allowed_pem: str | None = None,
+    identity_anchors_pem: str | None = None,
     builder: dict[str, Any] | None = None,
     core: dict[str, Any] | None = None,
 ) -> c2pa.Context:
     """A C2PA context with our settings. Identical settings share one context: building
-    one parses every trust anchor, which would otherwise be paid again for each file."""
+    one parses every trust anchor, which would otherwise be paid again for each file.
+
+    identity_anchors_pem: roots trusted for CAWG X.509 identity assertions; c2pa-rs 0.91
+    keeps them apart from the claim signers' anchors, as a trust list of kind "cawg"."""
     extra = json.dumps({"builder": builder, "core": core}, sort_keys=True)
-    return _context(trust_anchors_pem, allowed_pem, extra, os.getpid())
+    return _context(trust_anchors_pem, allowed_pem, identity_anchors_pem, extra, os.getpid())
 
 
 def signing_context(
@@ -77,12 +81,13 @@ def signing_context(
 ) -> c2pa.Context:
     """A context that carries `signer` (and consumes it), for the library's embeddable
     signing API, which takes its signer from the context. Never shared: one per signing."""
-    return c2pa.Context.from_dict(_settings(None, None, builder, core), signer=signer)
+    return c2pa.Context.from_dict(_settings(None, None, None, builder, core), signer=signer)
 
 
 def _settings(
     trust_anchors_pem: str | None,
     allowed_pem: str | None,
+    identity_anchors_pem: str | None,
     builder: dict[str, Any] | None,
     core: dict[str, Any] | None,
 ) -> dict[str, Any]:
@@ -92,6 +97,8 @@ def _settings(
         trust["trust_anchors"] = trust_anchors_pem
     if allowed_pem:
         trust["allowed_list"] = allowed_pem
+    if identity_anchors_pem:
+        trust["anchors"] = [{"trust_anchors": identity_anchors_pem, "trust_kind": "cawg"}]
     settings["trust"] = trust
     if builder:
         settings["builder"] = builder
@@ -101,10 +108,14 @@ def _settings(
 
 
 @functools.lru_cache(maxsize=16)
-def _context(anchors: str | None, allowed: str | None, extra: str, pid: int) -> c2pa.Context:
+def _context(
+    anchors: str | None, allowed: str | None, identity: str | None, extra: str, pid: int
+) -> c2pa.Context:
     # Keyed by process too: a forked worker cannot use its parent's native context.
     parts = json.loads(extra)
-    return c2pa.Context.from_dict(_settings(anchors, allowed, parts["builder"], parts["core"]))
+    return c2pa.Context.from_dict(
+        _settings(anchors, allowed, identity, parts["builder"], parts["core"])
+    )
 
 
 class ErrorKind(enum.Enum):

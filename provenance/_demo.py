@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import samples
+from . import _demo_media
 from .errors import InputError, OutputError
 from .keygen import generate_dev_identity
 from .models import VerificationReport
@@ -44,8 +44,8 @@ def run_demo(workdir: Path | str) -> list[DemoCase]:
         raise OutputError(f"{work}: cannot create the demo folder ({e.strerror})") from None
     dev = generate_dev_identity(work / "keys", org="Provenance Demo", force=True)
     identity = dev.load()
-    photo = samples.make_photo(work / "photo.jpg")
-    video = samples.make_video(work / "clip.mp4", seconds=2.0)
+    photo = _demo_media.make_photo(work / "photo.jpg")
+    video = _demo_media.make_video(work / "clip.mp4", seconds=2.0)
     signed_photo = work / "photo.signed.jpg"
     signed_video = work / "clip.signed.mp4"
     # The samples are made by software, and say so.
@@ -77,7 +77,7 @@ def run_demo(workdir: Path | str) -> list[DemoCase]:
 def _swap_faces(src: Path, dst: Path, *, frames: range) -> None:
     """Decode, paint over a face-sized region of some frames, re-encode: what a face-swap
     pipeline does (and it drops the manifest, as most tools do)."""
-    from .frames.synth import paste_object, read_frames, write_video
+    from ._demo_media import paste_object, read_frames, write_video
 
     w, h = _size(src)
     rect = (w // 3, h // 4, w // 4, h // 4)

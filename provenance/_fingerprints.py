@@ -42,7 +42,7 @@ def assertions_for(
             return [frames.assertion.assertion(fp)], fp.frame_count
         if media.kind == "image" and media.mime != "image/svg+xml":
             data = frames.fingerprint_image(path).to_dict()
-            return [{"label": REGIONS_LABEL, "data": {"version": 1, **data}}], None
+            return [{"label": REGIONS_LABEL, "data": data}], None
     except Exception as e:  # noqa: BLE001 - decoders raise anything on hostile input
         # Fingerprints add localization; the C2PA signature does not depend on them.
         _log.warning("%s: signed without frame/region fingerprints (%s)", path, e)
@@ -131,7 +131,9 @@ def _pictures(report: VerificationReport, out: Path) -> list[Path]:
     if report.frames is not None:
         from . import frames
 
-        return frames.write_visual_report(report.frames, report.path, out)
+        what = _frames_message(report.frames)
+        title = f"{Path(report.path).name}: {report.verdict.value}, {what}"
+        return frames.write_visual_report(report.frames, report.path, out, title=title)
     if report.sequence is not None:
         folder, seq = Path(report.path), report.sequence
         changed = [_outline(folder / c.name, c.regions, _CHANGED, out) for c in seq.changed]

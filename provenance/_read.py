@@ -21,6 +21,8 @@ another way.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
 import json
 import os
@@ -30,11 +32,12 @@ from pathlib import Path
 from typing import Any
 
 import c2pa
+import cbor2
 
 from . import _c2pa, _manifest
 from ._c2pa import ErrorKind
 from ._media import MediaType, check_regular_file, detect, open_regular
-from ._rules import decide, decide_trust, validity_ruling
+from ._rules import claim_signer_trusted, decide, decide_trust, validity_ruling
 from .errors import InputError, ManifestError, ProvenanceError, UnsupportedFormatError
 from .models import SourceKind, TrustDecision, ValidityCheck, Verdict, VerificationReport
 from .trust import Trust
@@ -149,6 +152,8 @@ class Store:
     # and its own validation now, with this read's trust settings (crJSON), by label.
     signatures: dict[str, dict[str, Any]]
     manifest_results: dict[str, dict[str, Any]]
+    # Each X.509 creator identity's certificate (DER), by manifest and assertion label.
+    identity_certificates: dict[str, dict[str, bytes]] = field(default_factory=dict)
 
     @property
     def active(self) -> dict[str, Any]:
@@ -172,7 +177,11 @@ class Unreadable:
 
 def context(trust: Trust) -> c2pa.Context:
     """The C2PA context that validates with these trust settings."""
-    return _c2pa.context(trust_anchors_pem=trust.anchors_pem, allowed_pem=trust.allowed_pem)
+    return _c2pa.context(
+        trust_anchors_pem=trust.anchors_pem,
+        allowed_pem=trust.allowed_pem,
+        identity_anchors_pem=trust.identity_anchors_pem,
+    )
 
 
 def read_store(
@@ -240,13 +249,15 @@ def _snapshot(reader: c2pa.Reader, *, certificates: bool) -> Store:
             pass
     described = [m for m in crjson.get("manifests") or [] if isinstance(m, dict)]
     manifests = data.get("manifests")
+    manifests = manifests if isinstance(manifests, dict) else {}
     return Store(
         state=data.get("validation_state"),
         results=results,
         active_label=data.get("active_manifest"),
-        manifests=manifests if isinstance(manifests, dict) else {},
+        manifests=manifests,
         signatures={str(m.get("label")): m.get("signature") or {} for m in described},
         manifest_results={str(m.get("label")): m.get("validationResults") or {} for m in described},
+        identity_certificates=_identity_certificates(reader, manifests),
     )
 
 
@@ -255,6 +266,49 @@ def _expired(results: dict[str, Any]) -> bool:
     yet valid), which the report words with the certificate's dates."""
     active = results.get("activeManifest") or {}
     return any(str(x.get("code")) == _EXPIRED for x in active.get("failure") or [])
+
+
+_COSE_X5CHAIN = 33  # the COSE header that carries the signer's certificate chain
+
+
+def _identity_certificates(
+    reader: c2pa.Reader, manifests: dict[str, Any]
+) -> dict[str, dict[str, bytes]]:
+    """The signer certificate of each X.509 creator identity, for its fingerprint: only
+    the raw COSE signature holds it, and only the detailed report gives that (asked for
+    only when some manifest has an identity)."""
+    if not any(_manifest.identity_labels(m) for m in manifests.values() if isinstance(m, dict)):
+        return {}
+    try:
+        detailed = json.loads(reader.detailed_json()).get("manifests") or {}
+    except (ValueError, AttributeError, c2pa.C2paError):
+        return {}
+    found: dict[str, dict[str, bytes]] = {}
+    for label, manifest in manifests.items():
+        store = ((detailed.get(label) or {}) if isinstance(detailed, dict) else {}).get(
+            "assertion_store"
+        ) or {}
+        for name in _manifest.identity_labels(manifest) if isinstance(manifest, dict) else ():
+            der = _cose_leaf((store.get(name) or {}).get("signature"))
+            if der is not None:
+                found.setdefault(label, {})[name] = der
+    return found
+
+
+def _cose_leaf(signature: Any) -> bytes | None:
+    """The signer certificate (DER) from a base64 COSE_Sign1 signature's x5chain header."""
+    try:
+        if not isinstance(signature, str):
+            return None
+        cose = cbor2.loads(base64.b64decode(signature, validate=True))
+        items = cose.value if isinstance(cose, cbor2.CBORTag) else cose
+        protected = cbor2.loads(items[0]) if items[0] else {}
+        unprotected = items[1] if isinstance(items[1], dict) else {}
+        chain = protected.get(_COSE_X5CHAIN) or unprotected.get(_COSE_X5CHAIN)
+        leaf = chain[0] if isinstance(chain, list) else chain
+        return leaf if isinstance(leaf, bytes) else None
+    except (binascii.Error, cbor2.CBORDecodeError, ValueError, TypeError, IndexError, KeyError):
+        return None  # the library has judged the signature; only the fingerprint is lost
 
 
 # --------------------------------------------------------------------------- 4. decide
@@ -305,7 +359,10 @@ def judge(
         )
         validity = ValidityCheck(ruling.clock, ruling.at, ruling.valid, ruling.explanation)
     details = {"signingCredential.expired": validity.explanation} if validity else {}
-    verdict, message = decide(store.state, failures, details)
+    signer_trusted = claim_signer_trusted(
+        success.get("signingCredential.trusted"), identity_anchors=bool(trust.identity_anchors)
+    )
+    verdict, message = decide(store.state, failures, details, signer_trusted=signer_trusted)
     trusted = decide_trust(
         verdict,
         message,
@@ -325,6 +382,13 @@ def judge(
         title=manifest.get("title"),
         claim_generator=_manifest.generator(manifest),
         authors=_manifest.authors(manifest),
+        identities=_manifest.identities(
+            manifest,
+            active,
+            store.identity_certificates.get(store.active_label or "") or {},
+            anchors_supplied=bool(trust.identity_anchors),
+        ),
+        capture=_manifest.capture(manifest),
         signer=signer,
         timestamp=stamp,
         validity=validity,

@@ -26,6 +26,9 @@ __all__ = [
     "FRAGMENTS_MISSING",
     "Failure",
     "HARD_BINDING_MISMATCH",
+    "IDENTITY_UNPROVEN",
+    "IdentityRuling",
+    "IdentityStatus",
     "Judged",
     "NodeStatus",
     "Signer",
@@ -39,10 +42,12 @@ __all__ = [
     "binding_failure",
     "blocking",
     "check_exit_code",
+    "claim_signer_trusted",
     "decide",
     "decide_trust",
     "fragments_outcome",
     "history_exit_code",
+    "identity_ruling",
     "ingredient_status",
     "is_trust_only",
     "node_passes",
@@ -136,9 +141,17 @@ def is_trust_only(code: str) -> bool:
     return code.endswith(".untrusted")
 
 
+# A creator identity (CAWG) whose credential is not trusted here, or could not be checked
+# offline: the identity is unproven, nothing in the manifest is wrong.
+IDENTITY_UNPROVEN = frozenset(
+    {"cawg.x509.credential.untrusted", "cawg.ica.untrusted_issuer", "cawg.ica.did_unavailable"}
+)
+
+
 def blocking(codes: Iterable[str]) -> tuple[str, ...]:
-    """The codes that make a manifest fail, sorted: every code but the trust-only ones."""
-    return tuple(sorted({c for c in codes if not is_trust_only(c)}))
+    """The codes that make a manifest fail, sorted: every code but the trust-only ones
+    (and a creator identity's 'unproven' ones)."""
+    return tuple(sorted({c for c in codes if not is_trust_only(c) and c not in IDENTITY_UNPROVEN}))
 
 
 # ------------------------------------------------------------------- hard-binding failures
@@ -223,6 +236,7 @@ _EXPLAIN = {
     "timeStamp.outsideValidity": "the timestamp is outside the signer certificate's validity",
 }
 
+_IDENTITY_CODES = "cawg."  # the prefix of the CAWG identity assertion's own status codes
 TAMPERED_MESSAGE = "the asset was changed after it was signed"
 INIT_SEGMENT_MESSAGE = (
     "init segment: fragments not supplied, so the media itself was not checked "
@@ -236,6 +250,9 @@ def _explain(codes: set[str], ingredient_only: bool, details: Mapping[str, str])
             where = "in an ingredient: " if ingredient_only else ""
             text = text if ingredient_only else details.get(code, text)
             return f"{where}{text} ({code})"
+    if all(c.startswith(_IDENTITY_CODES) for c in codes):
+        where = "in an ingredient: " if ingredient_only else ""
+        return f"{where}a creator identity does not validate: " + ", ".join(sorted(codes))
     where = "an ingredient failed validation: " if ingredient_only else "validation failed: "
     return where + ", ".join(sorted(codes))
 
@@ -253,8 +270,43 @@ def _binding_outcome(failures: list[Failure]) -> tuple[Verdict, str]:
     return Verdict.INVALID, f"the hard binding does not fit the file's structure: {why} ({f.code})"
 
 
+# How c2pa-rs 0.91 names the claim-signer trust lists in the explanation of
+# `signingCredential.trusted` ("found in [system_anchors] trust anchors"); a creator-identity
+# list it was also given appears under another name.
+_CLAIM_TRUST_LISTS = ("[system_anchors]", "[user_anchors]")
+
+
+def claim_signer_trusted(explanation: str | None, *, identity_anchors: bool) -> bool:
+    """Whether the C2PA library's `signingCredential.trusted` (given by its explanation;
+    None when it did not report it) vouches for a claim signer with the claim anchors.
+
+    c2pa-rs 0.91 also checks claim signers against the creator-identity anchors it is
+    given, so with identity anchors supplied only the claim-anchor lists count: a root
+    given to vouch for people does not vouch for signing software."""
+    if explanation is None:
+        return False
+    return not identity_anchors or any(n in explanation for n in _CLAIM_TRUST_LISTS)
+
+
+def _claim_state(state: str | None, codes: set[str], signer_trusted: bool) -> str | None:
+    """The library's validation state for the claim alone. c2pa-rs 0.91 lowers the whole
+    state when a creator identity is unproven (Trusted to Valid for an untrusted creator
+    certificate), and raises it to Trusted when only an identity anchor vouched for the
+    claim signer; the claim is judged here by its own codes and anchors."""
+    rest = codes - IDENTITY_UNPROVEN
+    if codes != rest and not blocking(rest) and state in ("Valid", "Invalid"):
+        state = "Trusted" if signer_trusted and not rest else "Valid"
+    if state == "Trusted" and not signer_trusted:
+        state = "Valid"
+    return state
+
+
 def decide(
-    state: str | None, failures: Iterable[Failure], details: Mapping[str, str] | None = None
+    state: str | None,
+    failures: Iterable[Failure],
+    details: Mapping[str, str] | None = None,
+    *,
+    signer_trusted: bool | None = None,
 ) -> tuple[Verdict, str]:
     """Reduce the C2PA library's validation state and every failure it reported (the
     ingredients' too) to one verdict and the message that says why. `details` words some
@@ -262,9 +314,18 @@ def decide(
 
     A hard-binding failure is `tampered` only when the hashed bytes differ; a binding that
     does not fit the file's structure is `invalid`; a fragmented-media manifest read from its
-    init segment alone could not be checked (`error`)."""
+    init segment alone could not be checked (`error`).
+
+    The verdict is the claim's: a creator identity that is only unproven (its credential not
+    trusted here, its issuer unreachable) has its own status (`identity_ruling`) and
+    neither lowers nor raises it; one that fails validation makes the manifest invalid.
+    `signer_trusted`: the claim signer chains to a claim anchor (`claim_signer_trusted`);
+    None takes the library's state as it is."""
     failures = list(failures)
     codes = {f.code for f in failures}
+    if signer_trusted is not None:
+        state = _claim_state(state, {f.code for f in failures if not f.ingredient}, signer_trusted)
+        codes -= IDENTITY_UNPROVEN
     stopping = set(blocking(codes))
     active = [f for f in failures if not f.ingredient and f.code in stopping]
     if stopping:
@@ -441,6 +502,67 @@ def validity_ruling(
             f"proves it was signed before that, so it is judged {when}"
         )
     return ValidityRuling(clock, at, False, text)
+
+
+# --------------------------------------------------------------------- creator identities
+
+
+class IdentityStatus(enum.StrEnum):
+    """What the C2PA library's codes prove about one creator identity (CAWG)."""
+
+    TRUSTED = "trusted"  # valid, and its credential chains to a supplied identity anchor
+    VALID = "valid"  # well-formed and its signature checks; the credential is not trusted
+    UNVERIFIED = "unverified"  # could not be checked here (issuer unknown or unreachable)
+    INVALID = "invalid"  # a check failed: nothing it says can be relied on
+
+
+class IdentityRuling(NamedTuple):
+    """The status of one identity assertion and the plain words for it."""
+
+    status: IdentityStatus
+    explanation: str
+
+
+# Only an X.509 credential can chain to the identity anchors you supply; an aggregator's
+# credential is checked against c2pa-rs's own list of issuers, which is not yours.
+_IDENTITY_TRUSTED = frozenset({"cawg.x509.credential.trusted"})
+_IDENTITY_WELL_FORMED = frozenset(
+    {"cawg.identity.well-formed", "cawg.x509.signature.validated", "cawg.ica.credential_valid"}
+)
+
+
+def identity_ruling(
+    success: Iterable[str],
+    failures: Iterable[str],
+    informational: Iterable[str] = (),
+    *,
+    anchors_supplied: bool,
+) -> IdentityRuling:
+    """Rule on one identity assertion from the codes the C2PA library reported for it.
+    Trusted needs identity anchors: without them nothing vouches for the credential."""
+    ok, bad, info = set(success), set(failures), set(informational)
+    wrong = bad - IDENTITY_UNPROVEN
+    if wrong:
+        why = f"does not validate ({', '.join(sorted(wrong))}): do not rely on it"
+        return IdentityRuling(IdentityStatus.INVALID, why)
+    if "cawg.ica.did_unavailable" in bad:
+        why = "its issuer could not be reached to check it (verification stays offline)"
+        return IdentityRuling(IdentityStatus.UNVERIFIED, why)
+    if "cawg.ica.untrusted_issuer" in bad | info:
+        why = "its issuer is on no list of trusted identity aggregators here"
+        return IdentityRuling(IdentityStatus.UNVERIFIED, why)
+    if ok & _IDENTITY_TRUSTED and not bad and anchors_supplied:
+        why = "signature valid; the credential chains to one of your identity anchors"
+        return IdentityRuling(IdentityStatus.TRUSTED, why)
+    if ok & (_IDENTITY_WELL_FORMED | _IDENTITY_TRUSTED):
+        why = "signature valid; credential not trusted: " + (
+            "it does not chain to any of your identity anchors"
+            if anchors_supplied
+            else "no identity anchors were supplied"
+        )
+        return IdentityRuling(IdentityStatus.VALID, why)
+    why = "not checked: the C2PA library reported nothing for it"
+    return IdentityRuling(IdentityStatus.UNVERIFIED, why)
 
 
 # --------------------------------------------------------------------------------- trust

@@ -25,7 +25,7 @@ from ._read import Asset, Source, Store, context, judge, open_asset, read_store,
 from ._rules import sequence_outcome
 from ._vocab import SEQUENCE_LABEL, Progress
 from .errors import InputError, ManifestError
-from .identity import Identity
+from .identity import Creator, Identity
 from .models import SignResult, SourceKind, VerificationReport
 from .trust import Trust
 
@@ -61,6 +61,7 @@ def sign_sequence(
     action: str | None = None,
     source_type: str | None = None,
     force: bool = False,
+    creator: Creator | None = None,
     progress: Progress | None = None,
 ) -> SignResult:
     """Sign every image in `folder` as one unit, into a sidecar manifest store. A folder
@@ -82,6 +83,7 @@ def sign_sequence(
         sidecar=True,
         force=force,
         credentials=existing if existing.is_file() else None,
+        creator=creator,
     )
     fp = frames.fingerprint_sequence(folder, progress=progress)
     data = {**fp.to_dict(), "anchor": anchor.name}

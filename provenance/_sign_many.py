@@ -7,10 +7,11 @@ names would meet there (the same name from two folders, or names that differ onl
 case, which many file systems do not tell apart) are all refused, with the reason,
 rather than one overwriting or renaming another.
 
-Workers are forked, so they inherit the signing identity (whose key never crosses a
-pipe) and make C2PA contexts of their own, when this process runs one thread. Otherwise
-(forking beside other threads is unsafe) they are threads of this process: the work is
-mostly hashing, decoding and the C2PA library, which run without the GIL.
+Workers are forked, so they inherit the signing identity and the creator's (whose keys
+never cross a pipe) and make C2PA contexts and signers of their own, when this process
+runs one thread. Otherwise (forking beside other threads is unsafe) they are threads of
+this process: the work is mostly hashing, decoding and the C2PA library, which run
+without the GIL.
 """
 
 from __future__ import annotations
@@ -30,10 +31,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import _c2pa, _debug, _pool
+from ._capture_plan import redactions
 from ._vocab import Progress
 from .errors import ExitCode, InputError, OutputError, ProvenanceError, UsageError
-from .identity import Identity
-from .models import SignBatch, SignOutcome
+from .identity import Creator, Identity
+from .models import Redaction, SignBatch, SignOutcome
 from .sign import sign
 
 __all__ = ["sign_many"]
@@ -51,13 +53,18 @@ def sign_many(
     sidecar: bool = False,
     force: bool = False,
     fingerprints: bool = True,
+    creator: Creator | None = None,
+    capture: bool | None = None,
+    redact: Iterable[Redaction | str] = (),
     jobs: int | None = None,
     progress: Progress | None = None,
 ) -> SignBatch:
     """Sign each of `inputs` into `out_dir` (created if missing) under its own file name,
     `jobs` at a time (default: one per core), as `sign` signs one file; with `sidecar`,
     write `NAME.c2pa` manifest stores there instead. An input that already carries
-    credentials keeps them as its parent ingredient, as with `sign`.
+    credentials keeps them as its parent ingredient, as with `sign`. `creator`,
+    `capture` and `redact` apply to each file as they do in `sign` (each file is
+    redacted, and signed by the creator, on its own).
 
     Returns a row per input, in input order: signed, or why not. Raises
     `ProvenanceError` only for what stops every input: no inputs, a bad `jobs`, an
@@ -65,6 +72,7 @@ def sign_many(
     paths = [Path(p) for p in inputs]
     if not paths:
         raise UsageError("no files to sign")
+    groups = redactions(redact)
     jobs = _pool.default_jobs() if jobs is None else jobs
     if jobs < 1:
         raise UsageError("--jobs must be at least 1")
@@ -80,6 +88,9 @@ def sign_many(
         sidecar=sidecar,
         force=force,
         fingerprints=fingerprints,
+        creator=creator,
+        capture=capture,
+        redact=groups,
     )
     rows: dict[int, SignOutcome] = {}
     todo = []
@@ -123,6 +134,9 @@ class _Batch:
     sidecar: bool
     force: bool
     fingerprints: bool
+    creator: Creator | None
+    capture: bool | None
+    redact: tuple[Redaction, ...]
 
     def written(self, i: int) -> Path:
         """The file input `i` writes."""
@@ -146,6 +160,9 @@ class _Batch:
                 sidecar=self.sidecar,
                 force=self.force,
                 fingerprints=self.fingerprints,
+                creator=self.creator,
+                capture=self.capture,
+                redact=self.redact,
             )
         except ProvenanceError as e:
             return SignOutcome(str(src), None, str(e), e.exit_code)

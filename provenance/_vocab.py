@@ -1,5 +1,6 @@
 """Labels and vocabularies, defined once: our assertion labels, the C2PA action names, the
-IPTC digital source types, key types, and the progress callback every long task takes."""
+IPTC digital source types, capture-metadata and creator-identity labels and roles, key
+types, and the progress callback every long task takes."""
 
 from __future__ import annotations
 
@@ -8,12 +9,19 @@ from collections.abc import Callable
 __all__ = [
     "ACTIONS",
     "ACTIONS_LABEL",
+    "CAPTURE_SOURCE_TYPES",
+    "CAWG_ROLES",
     "CLAIM_GENERATOR",
     "CREATIVE_WORK_LABEL",
+    "EXIF_LABEL",
     "FRAMES_LABEL",
+    "IDENTITY_LABEL",
+    "IDENTITY_REFERENCED",
     "IPTC_SOURCE_TYPE",
     "KEY_TYPES",
+    "METADATA_LABEL",
     "Progress",
+    "REDACTED_PARAMETER",
     "REGIONS_LABEL",
     "SEQUENCE_LABEL",
     "SOURCE_TYPES",
@@ -48,6 +56,28 @@ SOURCE_TYPES = (
     "humanEdits", "algorithmicallyEnhanced", "digitalCreation", "dataDrivenMedia",
     "trainedAlgorithmicMedia", "compositeWithTrainedAlgorithmicMedia", "algorithmicMedia",
     "screenCapture", "virtualRecording", "composite", "compositeCapture", "compositeSynthetic",
+)  # fmt: skip
+
+# How it was made, and what with: the C2PA metadata assertion (C2PA 2.2, 18.14) that
+# holds capture facts as XMP properties, the deprecated EXIF assertion it replaces, and
+# the parameter of the `c2pa.edited.metadata` action that names the groups withheld.
+METADATA_LABEL = "c2pa.metadata"
+EXIF_LABEL = "stds.exif"
+REDACTED_PARAMETER = "org.provenance.redacted"
+# Source types of an asset that came out of a camera: capture facts are recorded by default.
+CAPTURE_SOURCE_TYPES = ("digitalCapture", "computationalCapture")
+
+# Who made it: the CAWG identity assertion, the named actor roles its specification
+# defines (1.1 to 1.3), and the assertions a creator's signature covers besides the hard
+# binding, which c2pa-rs always adds (missing labels are skipped; the builder writes
+# c2pa.actions as c2pa.actions.v2).
+IDENTITY_LABEL = "cawg.identity"
+CAWG_ROLES = (
+    "cawg.creator", "cawg.contributor", "cawg.editor", "cawg.producer",
+    "cawg.publisher", "cawg.sponsor", "cawg.translator",
+)  # fmt: skip
+IDENTITY_REFERENCED = (
+    ACTIONS_LABEL, ACTIONS_LABEL + ".v2", METADATA_LABEL, CREATIVE_WORK_LABEL,
 )  # fmt: skip
 
 # Key types `keygen` makes.

@@ -37,7 +37,7 @@ from typing import IO, Any, BinaryIO
 import c2pa
 from PIL import Image
 
-from . import _bmff, _c2pa, _read, _single_pass, _streams
+from . import _bmff, _c2pa, _cawg, _read, _single_pass, _streams
 from ._atomic import atomic_output, check_output, output_error, probe_output
 from ._limits import decodable, pillow_bomb_warnings_ignored
 from ._media import MediaType, detect, open_regular
@@ -59,7 +59,7 @@ from .errors import (
     UnsupportedFormatError,
     UsageError,
 )
-from .identity import Identity
+from .identity import Creator, Identity
 from .models import ParentIngredient, SignResult, SourceKind, Verdict, VerificationReport
 from .trust import Trust
 
@@ -132,6 +132,8 @@ class Plan:
     source_type: str | None  # IPTC digital source type URL
     parent: Parent | None  # the parent ingredient of an edit (None for a creation)
     tsa_url: str | None
+    creator: Creator | None = None  # adds the creator's identity assertion (CAWG)
+    extra_actions: tuple[dict[str, Any], ...] = ()  # recorded after the main action
 
     def result(
         self, input: Path, format: str, manifest: bytes, frames_signed: int | None
@@ -147,7 +149,15 @@ class Plan:
             action=self.action,
             source_type=self.source_type,
             parent=self.parent.record() if self.parent is not None else None,
+            creator=_subject(self.creator.identity) if self.creator else None,
+            creator_roles=self.creator.roles if self.creator else (),
         )
+
+
+def _subject(identity: Identity) -> str:
+    """A certificate's subject as the C2PA library spells it (`CN=..., O=...`)."""
+    subject = identity.certificate.subject
+    return ", ".join(f"{a.rfc4514_attribute_name}={a.value!s}" for a in subject)
 
 
 def plan(
@@ -164,6 +174,7 @@ def plan(
     sidecar: bool = False,
     force: bool = False,
     credentials: Path | None = None,
+    creator: Creator | None = None,
 ) -> Plan:
     """Validate a signing request; raises `ProvenanceError` before any expensive work.
 
@@ -187,6 +198,10 @@ def plan(
     if tsa_url is not None and not tsa_url.startswith(("http://", "https://")):
         raise UsageError(f"timestamp authority URL must be http(s): {tsa_url!r}")
     _check_identity(identity)
+    if creator is not None:
+        _check_identity(creator.identity, "creator")
+        if not _cawg.available():
+            raise SigningError(_cawg.UNAVAILABLE)
 
     stream = None if output is None or isinstance(output, Path) else output
     dst = _destination(source, output if isinstance(output, Path) else None, sidecar, stream)
@@ -217,6 +232,7 @@ def plan(
         source_type=url,
         parent=edit_of,
         tsa_url=tsa_url,
+        creator=creator,
     )
 
 
@@ -297,18 +313,18 @@ def _parent(asset: _read.Asset, credentials: Path | None) -> Parent:
     return Parent(asset.path, asset.media, report, source.store, store.results)
 
 
-def _check_identity(identity: Identity) -> None:
+def _check_identity(identity: Identity, who: str = "signer") -> None:
     """The C2PA library refuses a certificate outside its validity period, but only after
     the work; say so first."""
     cert = identity.certificate
     now = dt.datetime.now(dt.UTC)
     if now < cert.not_valid_before_utc:
         raise CredentialError(
-            f"the signer's certificate is not valid before {cert.not_valid_before_utc:%Y-%m-%d}"
+            f"the {who}'s certificate is not valid before {cert.not_valid_before_utc:%Y-%m-%d}"
         )
     if now > cert.not_valid_after_utc:
         raise CredentialError(
-            f"the signer's certificate expired on {cert.not_valid_after_utc:%Y-%m-%d}"
+            f"the {who}'s certificate expired on {cert.not_valid_after_utc:%Y-%m-%d}"
         )
 
 
@@ -330,7 +346,7 @@ def _definition(p: Plan, assertions: list[dict[str, Any]]) -> dict[str, Any]:
             "softwareAgent": {"name": CLAIM_GENERATOR, "version": __version__},
             "digitalSourceType": p.source_type,
         }
-        own.append({"label": ACTIONS_LABEL, "data": {"actions": [act]}})
+        own.append({"label": ACTIONS_LABEL, "data": {"actions": [act, *p.extra_actions]}})
     if p.author:
         own.append(
             {
@@ -391,6 +407,8 @@ def build(p: Plan, assertions: list[dict[str, Any]]) -> c2pa.Builder:
                 if p.source_type:
                     action_def["digitalSourceType"] = p.source_type
                 builder.add_action(action_def)
+            for extra in p.extra_actions:
+                builder.add_action(extra)
         if p.sidecar:
             builder.set_no_embed()
     except c2pa.C2paError as e:
@@ -466,6 +484,11 @@ def _sign_into(p: Plan, builder: c2pa.Builder, out: IO[bytes]) -> bytes:
 
 
 def _signer(p: Plan) -> c2pa.Signer:
+    """The claim signer: our callback, wrapped with the creator's identity signer when
+    the plan has a creator (both sign through our callbacks, so HSM keys work). A fresh
+    one for each signing: the combined signer is single-use."""
+    if p.creator is not None:
+        return _cawg.with_identity(p.identity, p.creator, tsa_url=p.tsa_url)
     try:
         return c2pa.Signer.from_callback(
             p.identity.sign,
@@ -482,7 +505,7 @@ def _write_single_pass(p: Plan, builder: c2pa.Builder, out: IO[bytes]) -> bytes:
     must sit in the builder's context there, so a copy of `builder` (through an archive of
     its definition, ingredients and resources) signs, and `builder` itself stays unused
     for the library's own path, should this one raise `NotApplicable` (with `out` emptied
-    again)."""
+    again), as it does when a creator's identity assertion did not make it in."""
     archive = io.BytesIO()
     try:
         builder.to_archive(archive)
@@ -493,7 +516,7 @@ def _write_single_pass(p: Plan, builder: c2pa.Builder, out: IO[bytes]) -> bytes:
         raise SigningError(f"cannot prepare the manifest: {_c2pa.error_text(e)}") from None
     with open_regular(p.source) as f:
         try:
-            return _single_pass.sign_bmff(one_pass, p.media.mime, f, out)
+            manifest = _single_pass.sign_bmff(one_pass, p.media.mime, f, out)
         except OSError as e:
             # Reads and writes both end here: a full disk or a failing device is the
             # output's fault and is named; otherwise the input could not be read.
@@ -502,6 +525,11 @@ def _write_single_pass(p: Plan, builder: c2pa.Builder, out: IO[bytes]) -> bytes:
         except c2pa.C2paError as e:
             probe_output(out, _written(p))
             raise _signing_error(p, e) from None
+    if p.creator is not None and not _cawg.embedded(manifest):
+        out.seek(0)
+        out.truncate()
+        raise _single_pass.NotApplicable("the creator identity assertion is missing")
+    return manifest
 
 
 def _write_stream(p: Plan, builder: c2pa.Builder) -> bytes:
@@ -534,8 +562,12 @@ def _sign_to(
         # Descriptor streams let the library read and write the files itself instead of
         # calling back into Python for every 8 KiB (see provenance/_streams.py).
         if _streams.available():
-            return _streams.sign_fds(builder, signer, p.media.mime, f.fileno(), dest)
-        return bytes(builder.sign(signer, p.media.mime, f, dest))
+            manifest = _streams.sign_fds(builder, signer, p.media.mime, f.fileno(), dest)
+        else:
+            manifest = bytes(builder.sign(signer, p.media.mime, f, dest))
+        if p.creator is not None and not _cawg.embedded(manifest):  # before any output appears
+            raise SigningError("the C2PA library signed without the creator identity assertion")
+        return manifest
 
     written = _written(p)
     with open_regular(p.source) as f:

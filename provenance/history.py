@@ -19,7 +19,7 @@ from ._read import (
     unreadable_report,
     unsigned_report,
 )
-from ._rules import ingredient_status, is_trust_only, node_status
+from ._rules import claim_signer_trusted, ingredient_status, is_trust_only, node_status
 from .models import History, HistoryNode, StatusEntry, VerificationReport
 from .trust import Trust
 
@@ -48,7 +48,7 @@ def history(path: Path | str, *, trust: Trust | Iterable[Path | str] | None = No
         report = judge(str(path), asset.media.mime, source, store, trust)
     root = None
     if isinstance(store, Store) and report.manifest_label is not None:
-        root = _Tree(store, report, trust.supplied).root()
+        root = _Tree(store, report, trust).root()
     return History(str(path), report.verdict, report.message, root, trust.supplied)
 
 
@@ -68,10 +68,10 @@ def _deltas(results: dict[str, Any], kind: str) -> dict[str, list[dict[str, Any]
 class _Tree:
     """The nodes of one store's tree; the root is the file the report judged."""
 
-    def __init__(self, store: Store, report: VerificationReport, anchors: bool) -> None:
+    def __init__(self, store: Store, report: VerificationReport, trust: Trust) -> None:
         self.store = store
         self.report = report
-        self.anchors = anchors
+        self.trust = trust
         self.failed = _deltas(store.results, "failure")
         self.succeeded = _deltas(store.results, "success")
 
@@ -87,8 +87,14 @@ class _Tree:
             *self.failed.get(label or "", []),
         ]
         success = [*(now.get("success") or []), *self.succeeded.get(label or "", [])]
-        trusted = self.anchors and any(
-            s.get("code") == "signingCredential.trusted" for s in success
+        vouched = next(
+            (str(s.get("explanation", "")) for s in success
+             if s.get("code") == "signingCredential.trusted"),
+            None,
+        )  # fmt: skip
+        identity_anchors = bool(self.trust.identity_anchors)
+        trusted = self.trust.supplied and claim_signer_trusted(
+            vouched, identity_anchors=identity_anchors
         )
         return _manifest.status_entries(found, ingredient=True), trusted
 
@@ -100,12 +106,23 @@ class _Tree:
         if ing is None:  # the file itself: the report already judged it
             status = node_status(self.report.verdict)
             failures = tuple(self.report.status_codes)
+            identities = self.report.identities
         else:
             found, trusted = self._judge(label, ing)
             status, failures = ingredient_status(
                 found, has_manifest=label is not None, manifest_found=m is not None,
                 trusted=trusted,
             )  # fmt: skip
+            identities = (
+                _manifest.identities(
+                    m,
+                    self.store.results.get("activeManifest") or {},
+                    self.store.identity_certificates.get(label or "") or {},
+                    anchors_supplied=bool(self.trust.identity_anchors),
+                )
+                if m
+                else ()
+            )
         cert = self.store.certificate(label) if m else {}
         sig = (m or {}).get("signature_info") or {}
         children: tuple[HistoryNode, ...] = ()
@@ -125,6 +142,8 @@ class _Tree:
             claim_generator=_manifest.generator(m) if m else None,
             actions=tuple(_manifest.actions(m)) if m else (),
             authors=_manifest.authors(m) if m else (),
+            identities=identities,
+            capture=_manifest.capture(m) if m else None,
             status=status,
             failures=failures,
             ingredients=children,

@@ -11,6 +11,10 @@ bytes to be signed and returns the signature, computed with the algorithm named 
 - ``es256``/``es384``/``es512``: ECDSA with SHA-256/384/512, DER or raw r||s;
 - ``ps256``/``ps384``/``ps512``: RSASSA-PSS, MGF1 with the same hash, salt = hash length;
 - ``ed25519``: pure Ed25519.
+
+A `Creator` is an identity that signs as a named actor (a person or an organization,
+with a role such as `cawg.creator`): its CAWG identity assertion joins the manifest the
+claim signer signs.
 """
 
 from __future__ import annotations
@@ -18,7 +22,8 @@ from __future__ import annotations
 import logging
 import os
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography import x509
@@ -27,9 +32,10 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 
 from ._media import check_regular_file
-from .errors import CredentialError, InputError
+from ._vocab import CAWG_ROLES
+from .errors import CredentialError, InputError, UsageError
 
-__all__ = ["Identity", "PrivateKey", "SignCallback"]
+__all__ = ["Creator", "Identity", "PrivateKey", "SignCallback"]
 
 _log = logging.getLogger("provenance")
 
@@ -153,6 +159,56 @@ class Identity:
         if not isinstance(key, PrivateKey):
             raise CredentialError(f"{path}: unsupported key type {type(key).__name__}")
         return cls.from_key(key, [cert, *extra])
+
+
+@dataclass(frozen=True)
+class Creator:
+    """A named actor who signs a CAWG identity assertion into the manifest: an `Identity`
+    (key file, PKCS#12 or callback, so HSM and KMS keys work) and the roles it claims.
+
+    Roles: the CAWG ones (`cawg.creator`, `cawg.contributor`, `cawg.editor`,
+    `cawg.producer`, `cawg.publisher`, `cawg.sponsor`, `cawg.translator`), or a
+    namespaced label of your own such as `com.example.photographer`."""
+
+    identity: Identity
+    roles: tuple[str, ...] = ("cawg.creator",)
+
+    def __post_init__(self) -> None:
+        if not self.roles:
+            raise UsageError("give the creator at least one role, e.g. cawg.creator")
+        for role in self.roles:
+            if role.startswith("cawg.") and role not in CAWG_ROLES:
+                raise UsageError(
+                    f"unknown CAWG role {role!r}; choose one of {', '.join(CAWG_ROLES)}"
+                )
+            if "." not in role.strip(".") or any(c.isspace() for c in role):
+                raise UsageError(
+                    f"role {role!r} must be a CAWG role ({', '.join(CAWG_ROLES)}) or a "
+                    "namespaced label such as com.example.photographer"
+                )
+
+    @classmethod
+    def from_pem(
+        cls,
+        key_path: Path | str,
+        cert_path: Path | str,
+        *,
+        roles: Sequence[str] = ("cawg.creator",),
+        passphrase: bytes | None = None,
+    ) -> Creator:
+        """A creator whose key and certificate chain are PEM files."""
+        return cls(Identity.from_pem(key_path, cert_path, passphrase=passphrase), tuple(roles))
+
+    @classmethod
+    def from_pkcs12(
+        cls,
+        path: Path | str,
+        *,
+        roles: Sequence[str] = ("cawg.creator",),
+        passphrase: bytes | None = None,
+    ) -> Creator:
+        """A creator whose key and chain are a PKCS#12 bundle."""
+        return cls(Identity.from_pkcs12(path, passphrase=passphrase), tuple(roles))
 
 
 def _read(path: Path) -> bytes:

@@ -24,7 +24,7 @@ from ._vocab import KEY_TYPES
 from .errors import OutputExistsError, UsageError
 from .identity import Identity, PrivateKey
 
-__all__ = ["DevIdentity", "generate_dev_identity", "make_dev_chain"]
+__all__ = ["DevIdentity", "generate_dev_creator", "generate_dev_identity", "make_dev_chain"]
 
 _DOCUMENT_SIGNING = x509.ObjectIdentifier("1.3.6.1.5.5.7.3.36")
 
@@ -137,19 +137,61 @@ def generate_dev_identity(
     force: bool = False,
 ) -> DevIdentity:
     """Write a development root CA and a signer key and certificate into `out_dir`."""
+    key, cert, root = make_dev_chain(
+        org=org, common_name=common_name or f"{org} Signer", alg=_checked(alg)
+    )
+    return _write_chain(Path(out_dir), "signer", "ca", key, cert, root, passphrase, force)
+
+
+def generate_dev_creator(
+    out_dir: Path | str,
+    *,
+    name: str,
+    org: str = "Provenance Development",
+    alg: str = "es256",
+    passphrase: bytes | None = None,
+    force: bool = False,
+) -> DevIdentity:
+    """Write a development creator identity for CAWG identity assertions into `out_dir`:
+    `creator.key`, `creator.pem` (certificate for `name` at `org`, then its root) and
+    `creator-ca.pem` (the root, to trust as an identity anchor when verifying).
+
+    The certificate has the documentSigning and emailProtection extended key usages,
+    which the CAWG X.509 credential profile accepts.
+    """
+    if not name.strip():
+        raise UsageError("give the creator's name")
+    key, cert, root = make_dev_chain(org=org, common_name=name, alg=_checked(alg))
+    return _write_chain(Path(out_dir), "creator", "creator-ca", key, cert, root, passphrase, force)
+
+
+def _checked(alg: str) -> str:
     alg = alg.lower()
     if alg not in KEY_TYPES:
         raise UsageError(f"unknown key type {alg!r}; choose one of {', '.join(KEY_TYPES)}")
-    out = Path(out_dir)
+    return alg
+
+
+def _write_chain(
+    out: Path,
+    stem: str,
+    ca_stem: str,
+    key: PrivateKey,
+    cert: x509.Certificate,
+    root: x509.Certificate,
+    passphrase: bytes | None,
+    force: bool,
+) -> DevIdentity:
     out.mkdir(parents=True, exist_ok=True)
-    key, cert, root = make_dev_chain(org=org, common_name=common_name or f"{org} Signer", alg=alg)
     encryption: serialization.KeySerializationEncryption = (
         serialization.BestAvailableEncryption(passphrase)
         if passphrase
         else serialization.NoEncryption()
     )
     pem = serialization.Encoding.PEM
-    paths = DevIdentity(key=out / "signer.key", cert=out / "signer.pem", ca=out / "ca.pem")
+    paths = DevIdentity(
+        key=out / f"{stem}.key", cert=out / f"{stem}.pem", ca=out / f"{ca_stem}.pem"
+    )
     for p in (paths.key, paths.cert, paths.ca):
         if p.exists() and not force:
             raise OutputExistsError(f"{p}: already exists (use --force to replace it)")

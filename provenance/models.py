@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ._rules import (
     AssetStatus,
     Clock,
+    IdentityStatus,
     NodeStatus,
     TrustStatus,
     Verdict,
@@ -26,16 +27,23 @@ from .errors import ExitCode
 __all__ = [
     "Action",
     "AssetStatus",
+    "CaptureFacts",
     "ChangedFile",
     "Clock",
+    "CreatorIdentity",
     "FragmentReport",
+    "FrameRegions",
     "FrameReport",
     "Generator",
     "History",
     "HistoryNode",
+    "IdentityStatus",
     "Ingredient",
     "NodeStatus",
     "ParentIngredient",
+    "Position",
+    "Redaction",
+    "Retimed",
     "Segment",
     "SequenceReport",
     "SignBatch",
@@ -51,6 +59,7 @@ __all__ = [
     "Verdict",
     "VerificationBatch",
     "VerificationReport",
+    "VerifiedIdentity",
 ]
 
 _Rect = tuple[int, int, int, int]  # x, y, width, height in pixels
@@ -313,7 +322,224 @@ class Ingredient:
         )
 
 
+# ------------------------------------------------------------------- who made it, and how
+
+
+@dataclass(frozen=True)
+class VerifiedIdentity:
+    """One identity an identity claims aggregator vouched for (a verified social media
+    account, web site, document, affiliation)."""
+
+    type: str  # cawg.social_media, cawg.document_verification, cawg.affiliation, ...
+    name: str | None
+    uri: str | None
+    provider: str | None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form (verification-report schema, `verified_identity`)."""
+        return {"type": self.type, "name": self.name, "uri": self.uri, "provider": self.provider}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> VerifiedIdentity:
+        """Read back `to_dict()` output."""
+        return cls(str(d["type"]), _opt(d.get("name")), _opt(d.get("uri")), _opt(d.get("provider")))
+
+
+@dataclass(frozen=True)
+class CreatorIdentity:
+    """A named actor who stands behind the manifest: one CAWG identity assertion, as read
+    and validated. Its status is its own, apart from the claim signer's verdict."""
+
+    label: str  # cawg.identity, cawg.identity__1, ...
+    sig_type: str  # cawg.x509.cose or cawg.identity_claims_aggregation
+    status: IdentityStatus
+    explanation: str  # the status in plain words
+    name: str | None = None  # X.509: the certificate's CN; aggregation: the first verified name
+    organization: str | None = None  # X.509: the certificate's O
+    email: str | None = None
+    roles: tuple[str, ...] = ()  # cawg.creator, cawg.editor, ...
+    referenced: tuple[str, ...] = ()  # labels of the assertions its signature covers
+    certificate_sha256: str | None = None  # X.509: SHA-256 of the DER certificate, hex
+    issuer: str | None = None  # X.509: the issuer's CN; aggregation: the issuer's DID
+    verified: tuple[VerifiedIdentity, ...] = ()
+    success: tuple[str, ...] = ()  # the C2PA library's codes for it, by kind
+    failures: tuple[str, ...] = ()
+    informational: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form (verification-report schema, `identity`)."""
+        return {
+            "label": self.label,
+            "sig_type": self.sig_type,
+            "status": self.status.value,
+            "explanation": self.explanation,
+            "name": self.name,
+            "organization": self.organization,
+            "email": self.email,
+            "roles": list(self.roles),
+            "referenced": list(self.referenced),
+            "certificate_sha256": self.certificate_sha256,
+            "issuer": self.issuer,
+            "verified": [v.to_dict() for v in self.verified],
+            "success": list(self.success),
+            "failures": list(self.failures),
+            "informational": list(self.informational),
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> CreatorIdentity:
+        """Read back `to_dict()` output."""
+
+        def strings(key: str) -> tuple[str, ...]:
+            return tuple(str(x) for x in d.get(key) or ())
+
+        return cls(
+            label=str(d["label"]),
+            sig_type=str(d["sig_type"]),
+            status=IdentityStatus(d["status"]),
+            explanation=str(d["explanation"]),
+            name=_opt(d.get("name")),
+            organization=_opt(d.get("organization")),
+            email=_opt(d.get("email")),
+            roles=strings("roles"),
+            referenced=strings("referenced"),
+            certificate_sha256=_opt(d.get("certificate_sha256")),
+            issuer=_opt(d.get("issuer")),
+            verified=tuple(VerifiedIdentity.from_dict(v) for v in d.get("verified") or ()),
+            success=strings("success"),
+            failures=strings("failures"),
+            informational=strings("informational"),
+        )
+
+
+class Redaction(enum.StrEnum):
+    """A group of capture facts that can be withheld (and stripped from the file)."""
+
+    LOCATION = "location"  # GPS position and place names
+    DEVICE = "device"  # camera or phone make, model, lens, serial numbers, software
+    TIME = "time"  # when it was captured (and the file's other timestamps)
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where it was captured."""
+
+    latitude: float  # degrees, north positive
+    longitude: float  # degrees, east positive
+    altitude: float | None = None  # metres above sea level
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form (verification-report schema, `position`)."""
+        return {"latitude": self.latitude, "longitude": self.longitude, "altitude": self.altitude}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Position:
+        """Read back `to_dict()` output."""
+        alt = d.get("altitude")
+        return cls(float(d["latitude"]), float(d["longitude"]), None if alt is None else float(alt))
+
+
+# The fields each redaction group withholds.
+_GROUPS = {
+    Redaction.LOCATION: ("position",),
+    Redaction.DEVICE: ("make", "model", "lens"),
+    Redaction.TIME: ("captured_at",),
+}
+
+
+@dataclass(frozen=True)
+class CaptureFacts:
+    """How it was captured, as the file's own metadata or a manifest's metadata assertion
+    says. Every field is optional; `redacted` names the groups deliberately withheld."""
+
+    make: str | None = None
+    model: str | None = None
+    lens: str | None = None
+    captured_at: str | None = None  # ISO 8601, with the UTC offset when the file gives it
+    exposure_time: str | None = None  # seconds, as photographers write it: "1/125"
+    f_number: float | None = None
+    iso: int | None = None
+    focal_length: float | None = None  # millimetres
+    position: Position | None = None
+    orientation: int | None = None  # EXIF orientation, 1 to 8
+    redacted: tuple[Redaction, ...] = ()
+
+    @property
+    def is_empty(self) -> bool:
+        """No fact at all (redactions aside)."""
+        return self == CaptureFacts(redacted=self.redacted)
+
+    def has(self, group: Redaction) -> bool:
+        """Whether any fact of `group` is present."""
+        return any(getattr(self, name) is not None for name in _GROUPS[group])
+
+    def without(self, groups: Iterable[Redaction]) -> CaptureFacts:
+        """These facts with `groups` left out, each recorded as redacted."""
+        groups = set(groups)
+        cleared: dict[str, Any] = {name: None for g in groups for name in _GROUPS[g]}
+        redacted = tuple(r for r in Redaction if r in groups or r in self.redacted)
+        return replace(self, **cleared, redacted=redacted)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form (verification-report schema, `capture`)."""
+        return {
+            "make": self.make,
+            "model": self.model,
+            "lens": self.lens,
+            "captured_at": self.captured_at,
+            "exposure_time": self.exposure_time,
+            "f_number": self.f_number,
+            "iso": self.iso,
+            "focal_length": self.focal_length,
+            "position": self.position.to_dict() if self.position else None,
+            "orientation": self.orientation,
+            "redacted": [r.value for r in self.redacted],
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> CaptureFacts:
+        """Read back `to_dict()` output."""
+
+        def num(v: Any) -> float | None:
+            return None if v is None else float(v)
+
+        pos, iso, orientation = d.get("position"), d.get("iso"), d.get("orientation")
+        return cls(
+            make=_opt(d.get("make")),
+            model=_opt(d.get("model")),
+            lens=_opt(d.get("lens")),
+            captured_at=_opt(d.get("captured_at")),
+            exposure_time=_opt(d.get("exposure_time")),
+            f_number=num(d.get("f_number")),
+            iso=None if iso is None else int(iso),
+            focal_length=num(d.get("focal_length")),
+            position=Position.from_dict(pos) if pos else None,
+            orientation=None if orientation is None else int(orientation),
+            redacted=tuple(Redaction(r) for r in d.get("redacted") or ()),
+        )
+
+
 # ------------------------------------------------------------------- change localization
+
+
+@dataclass(frozen=True)
+class FrameRegions:
+    """The changed rectangles of checked frames `first`..`last` (a run of frames whose
+    regions are equal), so that regions follow a moving edit frame by frame."""
+
+    first: int
+    last: int
+    regions: list[_Rect]
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form (frames-report schema, `frame_regions`)."""
+        return {"frames": [self.first, self.last], "regions": [list(r) for r in self.regions]}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> FrameRegions:
+        """Read back `to_dict()` output."""
+        first, last = d["frames"]
+        return cls(int(first), int(last), [_rect(r) for r in d["regions"]])
 
 
 @dataclass
@@ -326,7 +552,8 @@ class Segment:
     signed_range: tuple[int, int] | None
     start_time: float
     end_time: float
-    regions: list[_Rect] = field(default_factory=list)
+    regions: list[_Rect] = field(default_factory=list)  # all changed areas of the segment
+    frame_regions: list[FrameRegions] = field(default_factory=list)  # edited: per frame
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form (frames-report schema, `segments`)."""
@@ -337,6 +564,7 @@ class Segment:
             "start_time": round(self.start_time, 6),
             "end_time": round(self.end_time, 6),
             "regions": [list(r) for r in self.regions],
+            "frame_regions": [f.to_dict() for f in self.frame_regions],
         }
 
     @classmethod
@@ -353,6 +581,35 @@ class Segment:
             float(d["start_time"]),
             float(d["end_time"]),
             [_rect(r) for r in d.get("regions") or []],
+            [FrameRegions.from_dict(f) for f in d.get("frame_regions") or []],
+        )
+
+
+@dataclass(frozen=True)
+class Retimed:
+    """A uniform frame-rate change between the signed and the checked video: `dropped`
+    signed frames it skipped and `duplicated` checked frames it showed twice, none of them
+    counted as missing or inserted."""
+
+    from_fps: float
+    to_fps: float
+    dropped: int = 0
+    duplicated: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form (frames-report schema, `retimed`)."""
+        return {
+            "from_fps": self.from_fps,
+            "to_fps": self.to_fps,
+            "dropped": self.dropped,
+            "duplicated": self.duplicated,
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Retimed:
+        """Read back `to_dict()` output."""
+        return cls(
+            float(d["from_fps"]), float(d["to_fps"]), int(d["dropped"]), int(d["duplicated"])
         )
 
 
@@ -364,6 +621,7 @@ class FrameReport:
     checked_frame_count: int
     summary: dict[str, int]  # frames per status
     segments: list[Segment]
+    retimed: Retimed | None = None  # a uniform frame-rate change, explained once
 
     @property
     def unchanged(self) -> bool:
@@ -377,6 +635,7 @@ class FrameReport:
             "checked_frame_count": self.checked_frame_count,
             "summary": dict(self.summary),
             "segments": [s.to_dict() for s in self.segments],
+            "retimed": self.retimed.to_dict() if self.retimed else None,
         }
 
     @classmethod
@@ -387,6 +646,7 @@ class FrameReport:
             int(d["checked_frame_count"]),
             {str(k): int(v) for k, v in d["summary"].items()},
             [Segment.from_dict(s) for s in d["segments"]],
+            Retimed.from_dict(d["retimed"]) if d.get("retimed") else None,
         )
 
 
@@ -497,6 +757,11 @@ class VerificationReport:
     title: str | None = None
     claim_generator: str | None = None
     authors: tuple[str, ...] = ()  # the CreativeWork assertion's authors, as signed
+    identities: tuple[CreatorIdentity, ...] = ()  # who stands behind it (CAWG), each judged
+    capture: CaptureFacts | None = None  # how it was captured, as the manifest records it
+    # The file's own metadata (EXIF, XMP, IPTC, container tags) holds a GPS position or
+    # place: anyone who gets the file can read it, signed or not.
+    metadata_location: bool = False
     signer: SignerInfo | None = None
     timestamp: TimestampInfo | None = None
     validity: ValidityCheck | None = None
@@ -536,6 +801,9 @@ class VerificationReport:
             "title": self.title,
             "claim_generator": self.claim_generator,
             "authors": list(self.authors),
+            "identities": [i.to_dict() for i in self.identities],
+            "capture": self.capture.to_dict() if self.capture else None,
+            "metadata_location": self.metadata_location,
             "signer": self.signer.to_dict() if self.signer else None,
             "timestamp": self.timestamp.to_dict() if self.timestamp else None,
             "validity": self.validity.to_dict() if self.validity else None,
@@ -570,6 +838,9 @@ class VerificationReport:
             title=_opt(d.get("title")),
             claim_generator=_opt(d.get("claim_generator")),
             authors=tuple(str(a) for a in d.get("authors") or ()),
+            identities=tuple(CreatorIdentity.from_dict(i) for i in d.get("identities") or ()),
+            capture=CaptureFacts.from_dict(d["capture"]) if d.get("capture") else None,
+            metadata_location=bool(d.get("metadata_location", False)),
             signer=SignerInfo.from_dict(d["signer"]) if d.get("signer") else None,
             timestamp=TimestampInfo.from_dict(d["timestamp"]) if d.get("timestamp") else None,
             validity=ValidityCheck.from_dict(d["validity"]) if d.get("validity") else None,
@@ -664,6 +935,11 @@ class SignResult:
     action: str = "c2pa.created"  # the action the new manifest records
     source_type: str | None = None  # the IPTC digital source type it declares
     parent: ParentIngredient | None = None
+    creator: str | None = None  # the creator identity's certificate subject, when one signed
+    creator_roles: tuple[str, ...] = ()
+    capture: CaptureFacts | None = None  # the capture facts recorded (None: not recorded)
+    # Groups withheld from the manifest and stripped from the output's own metadata.
+    redacted: tuple[Redaction, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form, as `sign --json` prints it (sign-result schema)."""
@@ -677,6 +953,10 @@ class SignResult:
             "action": self.action,
             "source_type": self.source_type,
             "parent": self.parent.to_dict() if self.parent else None,
+            "creator": self.creator,
+            "creator_roles": list(self.creator_roles),
+            "capture": self.capture.to_dict() if self.capture else None,
+            "redacted": [r.value for r in self.redacted],
         }
 
 
@@ -764,6 +1044,8 @@ class HistoryNode:
     status: NodeStatus
     failures: tuple[str, ...]  # every failure code found, trust-only ones included
     ingredients: tuple[HistoryNode, ...]
+    identities: tuple[CreatorIdentity, ...] = ()  # who made it (CAWG), each judged
+    capture: CaptureFacts | None = None  # how it was captured, as its manifest says
 
     @property
     def problems(self) -> tuple[str, ...]:
@@ -784,6 +1066,8 @@ class HistoryNode:
             "claim_generator": self.claim_generator,
             "actions": [a.to_dict() for a in self.actions],
             "authors": list(self.authors),
+            "identities": [i.to_dict() for i in self.identities],
+            "capture": self.capture.to_dict() if self.capture else None,
             "status": self.status.value,
             "failures": list(self.failures),
             "ingredients": [i.to_dict() for i in self.ingredients],

@@ -3,13 +3,18 @@ frames signed as one unit."""
 
 from __future__ import annotations
 
+import tempfile
+from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import BinaryIO
 
 from . import _fingerprints, _sequence, _write
-from ._vocab import Progress
-from .identity import Identity
-from .models import SignResult
+from ._capture_plan import plan_capture, redactions
+from ._vocab import CAPTURE_SOURCE_TYPES, Progress, short_source_type
+from .errors import UsageError
+from .identity import Creator, Identity
+from .models import Redaction, SignResult
 
 __all__ = ["sign"]
 
@@ -28,6 +33,9 @@ def sign(
     sidecar: bool = False,
     force: bool = False,
     fingerprints: bool = True,
+    creator: Creator | None = None,
+    capture: bool | None = None,
+    redact: Iterable[Redaction | str] = (),
     progress: Progress | None = None,
 ) -> SignResult:
     """Sign `input` into `output` (or, with `sidecar`, into a `.c2pa` manifest store).
@@ -49,10 +57,24 @@ def sign(
         None: "opened" for an input that carries credentials, else "created".
     fingerprints: sign frame fingerprints into video and a regional fingerprint into
         images, so `verify` can say which frames and regions changed.
+    creator: a named actor (`Creator`: an identity and its roles) whose CAWG identity
+        assertion joins the manifest, signed with their own key; `identity` still signs
+        the claim.
+    capture: record the input's capture metadata (camera, lens, capture time, exposure,
+        position) in a `c2pa.metadata` assertion. None: only for a created asset whose
+        source type is digitalCapture or computationalCapture.
+    redact: capture-metadata groups ("location", "device", "time") to withhold: left out
+        of the manifest, which records that they were withheld, and stripped from the
+        output's own metadata (EXIF, XMP, IPTC, container tags) before it is signed.
+        JPEG, PNG and MP4/MOV files can be stripped; other formats that carry such
+        metadata are refused. A sidecar leaves the file as it is, so it cannot redact.
     """
     src = Path(input)
     out = Path(output) if isinstance(output, str | Path) else output
+    groups = redactions(redact)
     if src.is_dir():
+        if capture or groups:
+            raise UsageError("capture metadata and redaction apply to single files, not folders")
         return _sequence.sign_sequence(
             src,
             out,
@@ -61,6 +83,7 @@ def sign(
             action=action,
             source_type=source_type,
             force=force,
+            creator=creator,
             progress=progress,
         )
     plan = _write.plan(
@@ -75,8 +98,31 @@ def sign(
         tsa_url=tsa_url,
         sidecar=sidecar,
         force=force,
+        creator=creator,
     )
-    extra, frames_signed = (
-        _fingerprints.assertions_for(src, plan.media, progress) if fingerprints else ([], None)
-    )
-    return plan.result(src, plan.media.mime, _write.sign(plan, extra), frames_signed)
+    if capture is None:
+        capture = (
+            plan.action == "c2pa.created"
+            and plan.source_type is not None
+            and (short_source_type(plan.source_type) in CAPTURE_SOURCE_TYPES)
+        )
+    with tempfile.TemporaryDirectory(prefix="provenance-sign-") as work:
+        # What is signed is a copy without the withheld metadata (the input when there
+        # was nothing to strip): the signature covers the stripped bytes.
+        cap = plan_capture(src, plan.media, record=capture, redact=groups, workdir=Path(work))
+        if cap.source != src and sidecar:
+            raise UsageError(
+                f"{src}: a sidecar leaves the file as it is, so its "
+                f"{', '.join(r.value for r in cap.redacted)} metadata cannot be stripped; "
+                "sign into a new file (-o) to redact"
+            )
+        plan = replace(plan, source=cap.source, extra_actions=cap.actions)
+        extra, frames_signed = (
+            _fingerprints.assertions_for(cap.source, plan.media, progress)
+            if fingerprints
+            else ([], None)
+        )
+        manifest = _write.sign(plan, [*cap.assertions, *extra])
+    result = plan.result(src, plan.media.mime, manifest, frames_signed)
+    return replace(result, capture=cap.facts, redacted=cap.redacted)
+

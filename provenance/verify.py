@@ -8,7 +8,7 @@ from pathlib import Path
 
 import c2pa
 
-from . import _c2pa, _fingerprints, _fragments, _sequence
+from . import _c2pa, _fingerprints, _fragments, _sequence, _strip
 from ._fingerprints import write_visual_report
 from ._media import check_regular_file
 from ._read import (
@@ -85,7 +85,7 @@ def verify(
     if store is None and reference is not None:
         report, store = _against_reference(asset, Path(reference), trust, ctx)
     elif store is None:
-        return unsigned_report(str(path), asset.media.mime, trust)
+        return _with_metadata_location(unsigned_report(str(path), asset.media.mime, trust), asset)
     elif not isinstance(store, Store):
         return unreadable_report(str(path), asset.media.mime, source, store, trust)
     else:
@@ -95,7 +95,15 @@ def verify(
             report = replace(report, message=report.message + note)
     if localize:
         report = _fingerprints.localize(report, asset, store.active, progress)
-    return report
+    return _with_metadata_location(report, asset)
+
+
+def _with_metadata_location(report: VerificationReport, asset: Asset) -> VerificationReport:
+    """Whether the file's own metadata still tells where it was made: a manifest that
+    withholds the position protects nothing if the EXIF beside it gives it away."""
+    if not _strip.shows_location(asset.path, asset.media):
+        return report
+    return replace(report, metadata_location=True)
 
 
 def _against_reference(

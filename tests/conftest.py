@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from mediautil import CORPUS, MEDIA, corpus_available, corpus_missing
 
-from provenance import DevIdentity, Identity, generate_dev_identity, samples
+from provenance import DevIdentity, Identity, generate_dev_identity
+from provenance import _demo_media as samples
 
 
 @pytest.fixture(scope="session")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import struct
 from collections.abc import Iterator
@@ -15,9 +16,12 @@ import av
 import c2pa
 import numpy as np
 import pytest
+from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
+from support.synth import Scene, make_audio
 
-from provenance import Identity, _c2pa, _single_pass, samples
-from provenance.frames.synth import Scene
+from provenance import Identity, _c2pa, _single_pass
+from provenance import _demo_media as samples
 
 ROOT = Path(__file__).resolve().parents[1]
 SCHEMAS = ROOT / "schemas"
@@ -27,6 +31,16 @@ CORPUS = Path(
     os.environ.get("PROVENANCE_CORPUS") or ROOT.parent / "shared" / "fixtures" / "c2pa-public"
 )
 REQUIRE_CORPUS_ENV = "PROVENANCE_REQUIRE_CORPUS"
+
+
+def schema_validator(name: str) -> Draft202012Validator:
+    """A validator for one of our schemas, which may refer to the others' definitions."""
+    loaded = [json.loads(p.read_text()) for p in sorted(SCHEMAS.glob("*.schema.json"))]
+    registry: Registry[Any] = Registry().with_resources(
+        (s["$id"], Resource.from_contents(s)) for s in loaded
+    )
+    schema = json.loads((SCHEMAS / name).read_text())
+    return Draft202012Validator(schema, registry=registry)
 
 
 def corpus_available() -> bool:
@@ -51,10 +65,10 @@ MEDIA = {
     "gif": samples.make_photo,
     "mp4": samples.make_video,
     "mov": samples.make_video,
-    "wav": samples.make_audio,
-    "mp3": samples.make_audio,
-    "m4a": samples.make_audio,
-    "flac": samples.make_audio,
+    "wav": make_audio,
+    "mp3": make_audio,
+    "m4a": make_audio,
+    "flac": make_audio,
 }
 
 

@@ -7,9 +7,13 @@ asset's expected C2PA outcome in MANIFEST.json maps to our verdict by the rules 
 
 - no manifest -> unsigned; unsupported format or remote-only manifest -> error;
   any other reader error (malformed JUMBF, unknown algorithm, hostile container) -> invalid;
-- failures other than the *.untrusted family (active manifest or ingredients):
-  only hard-binding mismatches in the active manifest -> tampered, else invalid;
-- otherwise Trusted (with the corpus's test anchors) -> trusted, else valid.
+- failures other than the *.untrusted family and a creator identity's "unproven" codes
+  (its issuer unreachable offline, or on no trusted list), in the active manifest or the
+  ingredients: only hard-binding mismatches in the active manifest -> tampered, else
+  invalid;
+- otherwise Trusted (with the corpus's test anchors) -> trusted, else valid; the claim is
+  judged apart from its creator identities, so a state the library lowered only for an
+  unproven identity is the claim's own: trusted unless its signer is untrusted.
 
 MANIFEST.json records status codes, not the library's explanations, and c2pa-rs 0.91
 reports every hard-binding failure under one `*.mismatch` code: only its explanation
@@ -72,15 +76,21 @@ def expected_verdict(exp: dict[str, Any], file: str | None = None) -> Verdict:
         if err["type"].endswith("NotSupported") or err["message"].startswith("Remote:"):
             return Verdict.ERROR
         return Verdict.INVALID
-    active = {c for c in exp["failure_codes"] if not c.endswith(".untrusted")}
+    unproven = {"cawg.x509.credential.untrusted", "cawg.ica.did_unavailable",
+                "cawg.ica.untrusted_issuer"}  # fmt: skip
+    active = {c for c in exp["failure_codes"] if not c.endswith(".untrusted")} - unproven
     ingredient = {c for c in exp["ingredient_failure_codes"] if not c.endswith(".untrusted")}
-    if active or ingredient:
+    if active or ingredient - unproven:
         if active and active <= HARD_BINDING_MISMATCH:
             return Verdict.TAMPERED
         return Verdict.INVALID
-    if exp["state"] == "Invalid":
+    state = exp["state"]
+    claim = set(exp["failure_codes"]) - unproven
+    if claim != set(exp["failure_codes"]):
+        state = "Valid" if claim else "Trusted"
+    if state == "Invalid":
         return Verdict.INVALID
-    return Verdict.TRUSTED if exp["state"] == "Trusted" else Verdict.VALID
+    return Verdict.TRUSTED if state == "Trusted" else Verdict.VALID
 
 
 def _verdict(path: Path, trust: list[Path] | None = None) -> tuple[Verdict, list[str]]:

@@ -6,9 +6,8 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-import jsonschema
 import pytest
-from mediautil import SCHEMAS
+from mediautil import schema_validator
 from typer.testing import CliRunner
 
 from provenance import (
@@ -58,7 +57,7 @@ def test_three_step_chain(chain_of_edits: tuple[Path, Path, Path], dev: DevIdent
     doc = CliRunner().invoke(app, ["history", str(graded), "--json"])
     assert doc.exit_code == 0, doc.output
     data = json.loads(doc.stdout)
-    jsonschema.validate(data, json.loads((SCHEMAS / "history.schema.json").read_text()))
+    schema_validator("history.schema.json").validate(data)
     assert data["root"]["ingredients"][0]["ingredients"][0]["title"] == "capture.jpg"
     text = CliRunner().invoke(app, ["history", str(graded)], terminal_width=200).output
     assert text.index("graded.jpg") < text.index("cropped.jpg") < text.index("capture.jpg")

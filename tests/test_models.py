@@ -10,17 +10,19 @@ from typing import Any
 
 import pytest
 from jsonschema import Draft202012Validator
-from mediautil import SCHEMAS
+from mediautil import schema_validator
 
 from provenance.models import (
     Action,
     ChangedFile,
+    FrameRegions,
     FrameReport,
     Generator,
     History,
     HistoryNode,
     Ingredient,
     NodeStatus,
+    Retimed,
     Segment,
     SequenceReport,
     SignerInfo,
@@ -36,7 +38,7 @@ from provenance.models import (
 
 
 def _validator(schema: str) -> Draft202012Validator:
-    return Draft202012Validator(json.loads((SCHEMAS / schema).read_text()))
+    return schema_validator(schema)
 
 
 FRAMES = FrameReport(
@@ -45,11 +47,15 @@ FRAMES = FrameReport(
     summary={"intact": 0, "reencoded": 80, "edited": 5, "inserted": 0, "missing": 5},
     segments=[
         Segment("reencoded", (0, 29), (0, 29), 0.0, 1.0),
-        Segment("edited", (30, 34), (30, 34), 1.0, 1.166667, [(80, 60, 80, 60)]),
+        Segment(
+            "edited", (30, 34), (30, 34), 1.0, 1.166667, [(80, 60, 80, 60)],
+            [FrameRegions(30, 31, [(80, 60, 40, 40)]), FrameRegions(32, 34, [(120, 80, 40, 40)])],
+        ),
         Segment("missing", None, (35, 39), 1.166667, 1.333333),
         Segment("reencoded", (35, 84), (40, 89), 1.166667, 2.833333),
     ],
-)
+    retimed=Retimed(30.0, 25.0, dropped=15, duplicated=0),
+)  # fmt: skip
 
 FULL = VerificationReport(
     path="clip.mp4",

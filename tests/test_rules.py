@@ -16,16 +16,19 @@ from provenance._rules import (
     AssetStatus,
     BindingFailure,
     Clock,
+    IdentityStatus,
     NodeStatus,
     TrustStatus,
     Verdict,
     asset_status,
     binding_failure,
     check_exit_code,
+    claim_signer_trusted,
     decide,
     decide_trust,
     fragments_outcome,
     history_exit_code,
+    identity_ruling,
     ingredient_status,
     sequence_outcome,
     timestamp_ruling,
@@ -241,3 +244,74 @@ def test_check_outcomes_and_exit_codes() -> None:
     assert check_exit_code([S.FAIL, S.ERROR]) is ExitCode.ERROR
     assert check_exit_code([S.ERROR, S.INTERNAL, S.FAIL]) is ExitCode.INTERNAL
     assert check_exit_code([]) is ExitCode.OK
+
+
+# ------------------------------------------------------------------- creator identities
+
+BY_CLAIM_ANCHORS = "signing certificate trusted, found in [system_anchors] trust anchors"
+BY_OTHER_LIST = "signing certificate trusted, found in [https://c2pa-rs/unknown_trust_list_0f] trust anchors"  # noqa: E501
+UNTRUSTED_CREATOR = "cawg.x509.credential.untrusted"
+
+
+@pytest.mark.parametrize(
+    ("state", "failures", "signer_trusted", "verdict"),
+    [
+        # c2pa-rs lowers Trusted to Valid for an untrusted creator: the claim stays trusted
+        ("Valid", entries(UNTRUSTED_CREATOR), True, Verdict.TRUSTED),
+        ("Valid", entries(UNTRUSTED_CREATOR, "signingCredential.untrusted"), False, Verdict.VALID),
+        # an issuer unreachable offline makes the library say Invalid: the claim is valid
+        ("Invalid", entries("cawg.ica.did_unavailable", "signingCredential.untrusted"), False,
+         Verdict.VALID),
+        # a trusted state the claim anchors did not give is not trust
+        ("Trusted", [], False, Verdict.VALID),
+        # an identity that fails validation fails the manifest, said as such
+        ("Invalid", entries("cawg.x509.signature.mismatch"), True, Verdict.INVALID),
+        ("Valid", entries("cawg.identity.hard_binding_missing", UNTRUSTED_CREATOR), True,
+         Verdict.INVALID),
+        # claim failures still decide
+        ("Invalid", entries(UNTRUSTED_CREATOR, "claimSignature.mismatch"), True, Verdict.INVALID),
+    ],
+)  # fmt: skip
+def test_the_claim_is_judged_apart_from_its_creators(
+    state: str, failures: list[StatusEntry], signer_trusted: bool, verdict: Verdict
+) -> None:
+    got, message = decide(state, failures, signer_trusted=signer_trusted)
+    assert got is verdict, message
+    if verdict is Verdict.INVALID and all(f.code.startswith("cawg.") for f in failures):
+        assert message.startswith("a creator identity does not validate")
+
+
+def test_claim_signer_trust_comes_from_the_claim_anchors() -> None:
+    assert claim_signer_trusted(BY_CLAIM_ANCHORS, identity_anchors=True)
+    assert claim_signer_trusted(BY_OTHER_LIST, identity_anchors=False)
+    # with identity anchors supplied, only the claim-anchor lists vouch for signers
+    assert not claim_signer_trusted(BY_OTHER_LIST, identity_anchors=True)
+    assert not claim_signer_trusted(None, identity_anchors=False)
+
+
+@pytest.mark.parametrize(
+    ("success", "failures", "informational", "anchors", "status"),
+    [
+        (["cawg.identity.well-formed", "cawg.x509.signature.validated",
+          "cawg.x509.credential.trusted"], [], [], True, IdentityStatus.TRUSTED),
+        # nothing unproven is trusted: no identity anchors, no trusted identity
+        (["cawg.x509.signature.validated", "cawg.x509.credential.trusted"], [], [], False,
+         IdentityStatus.VALID),
+        (["cawg.x509.signature.validated"], [UNTRUSTED_CREATOR], [], True, IdentityStatus.VALID),
+        (["cawg.x509.credential.trusted"], ["cawg.x509.signature.mismatch"], [], True,
+         IdentityStatus.INVALID),
+        ([], ["cawg.ica.did_unavailable"], [], False, IdentityStatus.UNVERIFIED),
+        (["cawg.ica.credential_valid"], [], ["cawg.ica.untrusted_issuer"], False,
+         IdentityStatus.UNVERIFIED),
+        ([], [], [], True, IdentityStatus.UNVERIFIED),
+    ],
+)  # fmt: skip
+def test_identity_ruling(
+    success: list[str],
+    failures: list[str],
+    informational: list[str],
+    anchors: bool,
+    status: IdentityStatus,
+) -> None:
+    ruling = identity_ruling(success, failures, informational, anchors_supplied=anchors)
+    assert ruling.status is status and ruling.explanation

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 from PIL import Image, ImageDraw
+from support.synth import Scene, iou
 from typer.testing import CliRunner
 
 from provenance import DevIdentity, Identity, InputError, Verdict, sign, verify
 from provenance.cli import app
-from provenance.frames.synth import Scene, iou
 
 
 @pytest.fixture

@@ -24,11 +24,11 @@ from provenance import (
     Verdict,
     _pool,
     _sign_many,
-    samples,
     sign,
     sign_many,
     verify,
 )
+from provenance import _demo_media as samples
 from provenance.cli import app
 
 runner = CliRunner()

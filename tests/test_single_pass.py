@@ -17,6 +17,7 @@ from typing import Any
 import av
 import c2pa
 import pytest
+from captureutil import make_tagged_video
 from mediautil import (
     BMFF_MIME,
     C2PA_UUID,
@@ -30,12 +31,17 @@ from mediautil import (
 from support.tsa import TimestampServer
 
 from provenance import (
+    Creator,
     DevIdentity,
     Identity,
+    IdentityStatus,
+    Redaction,
+    Trust,
     Verdict,
     _embeddable,
     _single_pass,
     _streams,
+    generate_dev_creator,
     generate_dev_identity,
     sign,
     verify,
@@ -357,6 +363,110 @@ def test_a_stream_output_gets_what_a_file_would(
     out.write_bytes(stream.getvalue())
     assert bmff_boxes(out.read_bytes())[1].kind == "uuid:c2pa"
     assert verify(out, trust=[dev.ca], localize=False).verdict is Verdict.TRUSTED
+
+
+@pytest.fixture(scope="module")
+def jane(tmp_path_factory: pytest.TempPathFactory) -> DevIdentity:
+    return generate_dev_creator(tmp_path_factory.mktemp("creator"), name="Jane Doe", alg="es256")
+
+
+@pytest.mark.parametrize("layout", ["one mdat", "fragmented"])
+def test_a_creator_identity_is_signed_in_one_pass_or_by_the_library(
+    layout: str,
+    ways: dict[str, int],
+    media: Callable[[str], Path],
+    identity: Identity,
+    dev: DevIdentity,
+    jane: DevIdentity,
+    tmp_path: Path,
+) -> None:
+    """The combined claim and identity signer sits in the single pass's context; where
+    the single pass refuses the file, the library signs with a fresh combined signer
+    (each is good for one signing)."""
+    fragmented = {"movflags": "frag_keyframe+empty_moov"}
+    src = (
+        media("mp4")
+        if layout == "one mdat"
+        else make_mp4(tmp_path / "frag.mp4", 20, options=fragmented)
+    )
+    out = tmp_path / "out.mp4"
+    creator = Creator(jane.load(), ("cawg.creator",))
+    result = sign(src, out, identity=identity, source_type=MADE, creator=creator)
+    refused = 0 if layout == "one mdat" else 1
+    assert ways == {"one pass": 1 - refused, "refused": refused, "library": refused}
+    assert _only(tmp_path, *{src.name, out.name})
+    assert result.creator == "CN=Jane Doe, O=Provenance Development"
+    report = verify(out, trust=Trust.load([dev.ca], identity=[jane.ca]), localize=False)
+    assert report.verdict is Verdict.TRUSTED, report.to_dict()
+    (who,) = report.identities
+    assert (who.name, who.status) == ("Jane Doe", IdentityStatus.TRUSTED)
+    # One pass widens the media data's header; the library keeps it.
+    header = _bmff_headers(out)
+    assert header == ([16] if layout == "one mdat" else [8] * len(header))
+
+
+def test_a_single_pass_without_the_identity_falls_back_to_the_library(
+    ways: dict[str, int],
+    media: Callable[[str], Path],
+    identity: Identity,
+    dev: DevIdentity,
+    jane: DevIdentity,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A native library whose embeddable flow ignored the identity part of the signer
+    (played by a plain claim signer in the single pass's context): that manifest is
+    thrown away, the output emptied, and the library signs with the identity."""
+    from provenance import _cawg
+
+    combined, calls = _cawg.with_identity, []
+
+    def first_without_identity(claim: Identity, creator: Creator, **kw: Any) -> c2pa.Signer:
+        calls.append(1)
+        if len(calls) == 1:
+            alg = c2pa.C2paSigningAlg[claim.alg.upper()]
+            return c2pa.Signer.from_callback(claim.sign, alg, claim.chain_pem, None)
+        return combined(claim, creator, **kw)
+
+    monkeypatch.setattr(_cawg, "with_identity", first_without_identity)
+    out = tmp_path / "out.mp4"
+    creator = Creator(jane.load(), ("cawg.creator",))
+    sign(media("mp4"), out, identity=identity, source_type=MADE, creator=creator)
+    assert ways == {"one pass": 1, "refused": 0, "library": 1} and len(calls) == 2
+    report = verify(out, trust=Trust.load([dev.ca], identity=[jane.ca]), localize=False)
+    assert report.verdict is Verdict.TRUSTED, report.to_dict()
+    assert [(who.name, who.status) for who in report.identities] == [
+        ("Jane Doe", IdentityStatus.TRUSTED)
+    ]
+    assert _bmff_headers(out) == [8]  # the library's own layout, not the single pass's
+
+
+def _bmff_headers(path: Path) -> list[int]:
+    from provenance import _bmff
+
+    with open(path, "rb") as f:
+        return [m.header for m in _bmff.scan(f).mdats] if b"moof" not in f.read() else [8]
+
+
+@pytest.mark.parametrize("ext", ["mov", "mp4"])
+def test_a_redacted_video_is_signed_in_one_pass_from_its_stripped_copy(
+    ext: str, ways: dict[str, int], identity: Identity, dev: DevIdentity, tmp_path: Path
+) -> None:
+    """The signature covers the copy without the withheld metadata, not the input."""
+    src = make_tagged_video(tmp_path / f"clip.{ext}")
+    before = sha256(src)
+    out = tmp_path / f"out.{ext}"
+    result = sign(src, out, identity=identity, source_type="digitalCapture", redact=["location"])
+    assert ways == {"one pass": 1, "refused": 0, "library": 0}
+    assert result.redacted == (Redaction.LOCATION,)
+    assert sha256(src) == before and _only(tmp_path, src.name, out.name)
+    position = b"+48.8584" if ext == "mov" else b"loci"
+    assert position in src.read_bytes() and position not in out.read_bytes()
+    report = verify(out, trust=[dev.ca], localize=False)
+    assert report.verdict is Verdict.TRUSTED, report.to_dict()
+    assert not report.metadata_location
+    assert report.capture is not None and report.capture.redacted == (Redaction.LOCATION,)
+    assert [a.action for a in report.actions] == ["c2pa.created", "c2pa.edited.metadata"]
 
 
 @pytest.fixture(params=["library version", "error check"])

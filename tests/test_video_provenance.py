@@ -11,11 +11,11 @@ import jsonschema
 import numpy as np
 import pytest
 from mediautil import SCHEMAS, transplant_manifest
+from support.synth import Scene, iou, read_frames, replace_rect, write_video
 from typer.testing import CliRunner
 
 from provenance import Identity, Verdict, sign, verify
 from provenance.cli import app
-from provenance.frames.synth import Scene, iou, read_frames, replace_rect, write_video
 
 W, H, N = 320, 240, 90
 RECT = (80, 60, 80, 60)  # a face-sized 1/16 of the frame
@@ -179,7 +179,7 @@ def test_reference_must_itself_verify(signed_clip: Path, tmp_path: Path) -> None
 
 
 def test_tampered_photo_regions_are_located(identity: Identity, tmp_path: Path) -> None:
-    from provenance import samples
+    from provenance import _demo_media as samples
 
     photo = samples.make_photo(tmp_path / "portrait.png", size=(640, 480))
     sign(photo, identity=identity, sidecar=True, source_type="digitalCreation")

@@ -5,6 +5,7 @@ described by `schemas/policy.schema.json`:
 
     [trust]
     anchors = ["certs/newsroom-ca.pem"]      # PEM bundles, relative to the policy file
+    identity_anchors = ["certs/staff-ca.pem"]  # roots that vouch for creator identities
 
     [files]
     exclude = ["vendor/**"]                  # never checked
@@ -20,6 +21,10 @@ described by `schemas/policy.schema.json`:
     forbidden_source_types = ["trainedAlgorithmicMedia"]
     require_timestamp = false
     max_age = "365d"
+    require_identity = true                  # a creator identity (CAWG) that validates
+    allowed_identities = ["Jane Doe", "sha256:3a:fc:..."]  # names or certificate fingerprints
+    require_capture_time = true
+    forbid_location = true                   # no GPS position in the manifest or the file
 
     [[overrides]]                            # later overrides win, key by key
     paths = ["ai/**"]
@@ -48,7 +53,14 @@ from cryptography.hazmat.primitives import hashes
 from .._rules import blocking, is_trust_only
 from .._vocab import IPTC_SOURCE_TYPE, SOURCE_TYPES, short_source_type
 from ..errors import InputError, PolicyError
-from ..models import Segment, Verdict, VerificationReport
+from ..models import (
+    CreatorIdentity,
+    IdentityStatus,
+    Redaction,
+    Segment,
+    Verdict,
+    VerificationReport,
+)
 from ..trust import Trust
 from . import _globs as globs
 
@@ -121,6 +133,27 @@ RULES: dict[str, tuple[str, str]] = {
         "rules.max_age: the signing time (timestamp, else the created action's time) is "
         "older than allowed, or unknown.",
     ),
+    "identity-missing": (
+        "No creator identity that validates",
+        "rules.require_identity: the manifest needs a creator identity (CAWG identity "
+        "assertion) that validates, and that is trusted when the policy has [trust] "
+        "identity_anchors.",
+    ),
+    "identity-not-allowed": (
+        "Creator is not on the allowed list",
+        "rules.allowed_identities: no creator identity that validates matches an entry by "
+        "name or by its certificate's SHA-256 fingerprint.",
+    ),
+    "capture-time-missing": (
+        "No capture time",
+        "rules.require_capture_time: the manifest's capture metadata must say when it was "
+        "captured (a redacted time does not).",
+    ),
+    "location-published": (
+        "Asset publishes a location",
+        "rules.forbid_location: a GPS position is recorded in the manifest, or the file's "
+        "own metadata (EXIF, XMP, IPTC, container tags) still gives away where it was made.",
+    ),
     "frames-changed": (
         "Video frames changed after signing",
         "rules.frames: frame-level verification found edited, inserted or missing frames "
@@ -169,6 +202,10 @@ class Rules:
     require_source_type_declared: bool = False
     require_timestamp: bool = False
     max_age: str | None = None
+    require_identity: bool = False
+    allowed_identities: tuple[str, ...] = ()
+    require_capture_time: bool = False
+    forbid_location: bool = False
 
 
 _RULE_TYPES: dict[str, str] = {
@@ -184,6 +221,10 @@ _RULE_TYPES: dict[str, str] = {
     "require_source_type_declared": "bool",
     "require_timestamp": "bool",
     "max_age": "duration",
+    "require_identity": "bool",
+    "allowed_identities": "strings",
+    "require_capture_time": "bool",
+    "forbid_location": "bool",
 }
 assert set(_RULE_TYPES) == {f.name for f in fields(Rules)}
 
@@ -205,6 +246,7 @@ class Policy:
     trust: Trust | None = None
     trust_files: tuple[str, ...] = ()
     allowed_files: tuple[str, ...] = ()
+    identity_files: tuple[str, ...] = ()
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     require_assets: bool = False  # a check that finds no media at all fails
@@ -217,6 +259,8 @@ class Policy:
         if self.trust is None:
             return ""
         text = f"{self.trust.anchors_pem or ''}\n--allowed--\n{self.trust.allowed_pem or ''}"
+        if self.trust.identity_anchors:  # policies without them keep their cache keys
+            text += f"\n--identity--\n{self.trust.identity_anchors_pem}"
         return hashlib.sha256(text.encode()).hexdigest()
 
     @property
@@ -240,8 +284,14 @@ class Policy:
         self, path: str, report: VerificationReport, *, now: dt.datetime | None = None
     ) -> list[Violation]:
         """The policy violations of one asset's verification report."""
+        trust = self.trust
         return evaluate(
-            self.rules_for(path), path, report, trusted_possible=self.trust is not None, now=now
+            self.rules_for(path),
+            path,
+            report,
+            trusted_possible=trust is not None and trust.supplied,
+            identity_anchors=trust is not None and bool(trust.identity_anchors),
+            now=now,
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -261,6 +311,7 @@ class _Asset:
     rules: Rules
     trusted_possible: bool  # the policy has trust anchors
     now: dt.datetime
+    identity_anchors: bool = False  # the policy has identity anchors
 
     @property
     def declared(self) -> list[str]:
@@ -404,6 +455,64 @@ def _signature_too_old(a: _Asset) -> Violation | None:
     return None
 
 
+def _credible(a: _Asset) -> list[CreatorIdentity]:
+    """The creator identities that validate (trusted ones, when the policy has identity
+    anchors): an invalid or unverified identity's name proves nothing."""
+    ok = {IdentityStatus.TRUSTED}
+    if not a.identity_anchors:
+        ok.add(IdentityStatus.VALID)
+    return [i for i in a.report.identities if i.status in ok]
+
+
+def _identity_missing(a: _Asset) -> Violation | None:
+    if not a.rules.require_identity or _credible(a):
+        return None
+    need = "trusted" if a.identity_anchors else "that validates"
+    found = ", ".join(f"{i.name or i.label} ({i.status.value})" for i in a.report.identities)
+    return Violation(
+        "identity-missing",
+        f"no creator identity {need}" + (f": {found}" if found else " in the manifest"),
+        tuple(sorted({c for i in a.report.identities for c in i.failures})),
+    )
+
+
+def _identity_matches(i: CreatorIdentity, entry: str) -> bool:
+    fp = _fingerprint(entry)
+    if fp is not None:
+        return i.certificate_sha256 is not None and i.certificate_sha256.lower() == fp
+    return entry == i.name
+
+
+def _identity_not_allowed(a: _Asset) -> Violation | None:
+    allowed = a.rules.allowed_identities
+    if not allowed or any(_identity_matches(i, e) for i in _credible(a) for e in allowed):
+        return None
+    names = ", ".join(repr(i.name or i.label) for i in a.report.identities) or "none"
+    return Violation("identity-not-allowed", f"no allowed creator identity (found: {names})")
+
+
+def _capture_time_missing(a: _Asset) -> Violation | None:
+    capture = a.report.capture
+    if not a.rules.require_capture_time or (capture and capture.captured_at):
+        return None
+    if capture and Redaction.TIME in capture.redacted:
+        return Violation("capture-time-missing", "the capture time was redacted")
+    return Violation("capture-time-missing", "the manifest records no capture time")
+
+
+def _location_published(a: _Asset) -> Violation | None:
+    if not a.rules.forbid_location:
+        return None
+    where = []
+    if a.report.capture and a.report.capture.position:
+        where.append("the manifest records a GPS position")
+    if a.report.metadata_location:
+        where.append("the file's own metadata gives away where it was made")
+    if not where:
+        return None
+    return Violation("location-published", "; ".join(where) + " (sign with --redact location)")
+
+
 def _rng(r: tuple[int, int] | None) -> str:
     return f"{r[0]}-{r[1]}" if r is not None else "?"
 
@@ -434,8 +543,8 @@ def _frames_changed(a: _Asset) -> Violation | None:
 # invalid manifest can be believed, and an unsigned file has nothing else to check.
 _APPLICABLE: dict[Verdict, tuple[_Rule, ...]] = {
     Verdict.ERROR: (_unreadable,),
-    Verdict.UNSIGNED: (_require_manifest, _source_type_undeclared),
-    Verdict.INVALID: (_invalid_manifest, _source_type_undeclared),
+    Verdict.UNSIGNED: (_require_manifest, _source_type_undeclared, _location_published),
+    Verdict.INVALID: (_invalid_manifest, _source_type_undeclared, _location_published),
 }
 _SIGNED: tuple[_Rule, ...] = (
     _source_type_undeclared,
@@ -446,6 +555,10 @@ _SIGNED: tuple[_Rule, ...] = (
     _source_type_not_allowed,
     _timestamp_missing,
     _signature_too_old,
+    _identity_missing,
+    _identity_not_allowed,
+    _capture_time_missing,
+    _location_published,
     _frames_changed,
 )
 
@@ -456,10 +569,13 @@ def evaluate(
     report: VerificationReport,
     *,
     trusted_possible: bool,
+    identity_anchors: bool = False,
     now: dt.datetime | None = None,
 ) -> list[Violation]:
     """The violations of `rules` by one asset's report, in a stable order."""
-    asset = _Asset(path, report, rules, trusted_possible, now or dt.datetime.now(dt.UTC))
+    asset = _Asset(
+        path, report, rules, trusted_possible, now or dt.datetime.now(dt.UTC), identity_anchors
+    )
     checks = _APPLICABLE.get(report.verdict, _SIGNED)
     return [v for check in checks if (v := check(asset)) is not None]
 
@@ -479,7 +595,7 @@ def parse_duration(text: str) -> dt.timedelta:
 
 
 _TOP_KEYS = {"version", "trust", "files", "rules", "overrides"}
-_TRUST_KEYS = {"anchors", "allowed_certificates"}
+_TRUST_KEYS = {"anchors", "allowed_certificates", "identity_anchors"}
 _FILES_KEYS = {"include", "exclude", "require_assets"}
 
 
@@ -588,12 +704,16 @@ def _load_doc(loader: _Loader, doc: Mapping[str, Any]) -> Policy:
     trust = None
     trust_files: tuple[str, ...] = ()
     allowed_files: tuple[str, ...] = ()
+    identity_files: tuple[str, ...] = ()
     if "trust" in doc:
         t = loader.table(doc["trust"], ["trust"])
         loader.unknown(t, _TRUST_KEYS, ["trust"])
         trust_files = loader.strings(t.get("anchors", []), ["trust", "anchors"])
         allowed_files = loader.strings(
             t.get("allowed_certificates", []), ["trust", "allowed_certificates"]
+        )
+        identity_files = loader.strings(
+            t.get("identity_anchors", []), ["trust", "identity_anchors"]
         )
         if allowed_files and not trust_files:
             raise loader.fail(
@@ -612,6 +732,12 @@ def _load_doc(loader: _Loader, doc: Mapping[str, Any]) -> Policy:
                 )
             except InputError as e:
                 raise loader.fail(["trust", "allowed_certificates"], str(e)) from None
+        if identity_files:
+            try:
+                people = Trust.load(identity=[loader.path.parent / f for f in identity_files])
+            except InputError as e:
+                raise loader.fail(["trust", "identity_anchors"], str(e)) from None
+            trust = replace(trust or Trust(), identity_anchors=people.identity_anchors)
 
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
@@ -653,7 +779,7 @@ def _load_doc(loader: _Loader, doc: Mapping[str, Any]) -> Policy:
     tables += [(["overrides", i], ov.values) for i, ov in enumerate(overrides)]
     pinned = {c.fingerprint(hashes.SHA256()).hex() for c in trust.allowed} if trust else set()
     for at, table_values in tables:
-        if trust is None and table_values.get("require_trusted"):
+        if (trust is None or not trust.supplied) and table_values.get("require_trusted"):
             raise loader.fail(
                 [*at, "require_trusted"],
                 "is true but [trust] anchors names no trust anchors: nothing can be trusted",
@@ -674,6 +800,7 @@ def _load_doc(loader: _Loader, doc: Mapping[str, Any]) -> Policy:
         trust=trust,
         trust_files=trust_files,
         allowed_files=allowed_files,
+        identity_files=identity_files,
         include=include,
         exclude=exclude,
         require_assets=require_assets,

@@ -160,23 +160,28 @@ _worker_trust: Trust | None = None
 _worker_how = _How(localize=True, signer_certificate=True)
 
 
-def _trust_pems(trust: Trust | None) -> tuple[str | None, str | None]:
+_Pems = tuple[str | None, str | None, str | None]
+
+
+def _trust_pems(trust: Trust | None) -> _Pems:
     """Trust as PEM text: certificate objects do not pickle to worker processes."""
-    return (trust.anchors_pem, trust.allowed_pem) if trust is not None else (None, None)
+    if trust is None:
+        return (None, None, None)
+    return (trust.anchors_pem, trust.allowed_pem, trust.identity_anchors_pem)
 
 
-def _trust_from(pems: tuple[str | None, str | None]) -> Trust | None:
-    anchors, allowed = pems
-    if anchors is None and allowed is None:
+def _trust_from(pems: _Pems) -> Trust | None:
+    if pems == (None, None, None):
         return None
-    load = x509.load_pem_x509_certificates
-    return Trust(
-        anchors=tuple(load(anchors.encode())) if anchors else (),
-        allowed=tuple(load(allowed.encode())) if allowed else (),
-    )
+
+    def load(pem: str | None) -> tuple[x509.Certificate, ...]:
+        return tuple(x509.load_pem_x509_certificates(pem.encode())) if pem else ()
+
+    anchors, allowed, identity = pems
+    return Trust(anchors=load(anchors), allowed=load(allowed), identity_anchors=load(identity))
 
 
-def _init_worker(pems: tuple[str | None, str | None], how: _How) -> None:
+def _init_worker(pems: _Pems, how: _How) -> None:
     global _worker_trust, _worker_how
     _worker_trust, _worker_how = _trust_from(pems), how
 

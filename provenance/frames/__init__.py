@@ -5,7 +5,7 @@ sequences, and a visual report."""
 from provenance.frames import assertion
 from provenance.frames.compare import compare_fingerprints, compare_video
 from provenance.frames.errors import FramesDataError
-from provenance.frames.fingerprint import ProgressCallback, VideoFingerprint, fingerprint_video
+from provenance.frames.fingerprint import ProgressCallback, fingerprint_video
 from provenance.frames.image import (
     ImageFingerprint,
     SequenceFingerprint,
@@ -14,14 +14,17 @@ from provenance.frames.image import (
     fingerprint_image,
     fingerprint_sequence,
 )
+from provenance.frames.table import VideoFingerprint
 from provenance.frames.visual import write_visual_report
-from provenance.models import FrameReport, Segment, SequenceReport
+from provenance.models import FrameRegions, FrameReport, Retimed, Segment, SequenceReport
 
 __all__ = [
+    "FrameRegions",
     "FrameReport",
     "FramesDataError",
     "ImageFingerprint",
     "ProgressCallback",
+    "Retimed",
     "Segment",
     "SequenceFingerprint",
     "SequenceReport",

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from provenance import generate_dev_identity, sign
-from provenance.samples import make_photo
+from provenance._demo_media import make_photo
 
 POLICY = """\
 # provenance check policy for the test repository

@@ -320,9 +320,10 @@ def test_bad_policy_is_a_one_line_error(repo: Path, tmp_path: Path) -> None:
     assert proc.stdout == ""
     assert proc.stderr.splitlines() == [
         f"error: {bad}:3: rules.frobnicate: unknown key (expected one of allow_reencoded, "
-        "allow_unsigned, allowed_signers, allowed_source_types, forbid_tampered, "
-        "forbidden_source_types, frames, max_age, require_manifest, require_source_type_declared, "
-        "require_timestamp, require_trusted)"
+        "allow_unsigned, allowed_identities, allowed_signers, allowed_source_types, "
+        "forbid_location, forbid_tampered, forbidden_source_types, frames, max_age, "
+        "require_capture_time, require_identity, require_manifest, "
+        "require_source_type_declared, require_timestamp, require_trusted)"
     ]
 
 

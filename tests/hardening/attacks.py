@@ -30,7 +30,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
-from provenance import DevIdentity, Identity, generate_dev_identity, samples, sign
+from provenance import DevIdentity, Identity, generate_dev_identity, sign
+from provenance import _demo_media as samples
 from provenance.keygen import make_dev_chain
 
 TESTS = Path(__file__).resolve().parents[1]
@@ -1241,9 +1242,11 @@ def frames_table_bomb(wb: Workbench, path: Path, frames: int = 2_000_000) -> Pat
     from unittest import mock
 
     from provenance.frames import assertion as frames_assertion
+    from provenance.frames import table
 
     comp = zlib.compressobj(6)
-    left, block, parts = frames * frames_assertion.RECORD_SIZE, bytes(1 << 20), []
+    size = frames * table.RECORD_SIZE + table.group_count(frames) * table.GROUP_RECORD_SIZE
+    left, block, parts = size, bytes(1 << 20), []
     while left > 0:
         parts.append(comp.compress(block[: min(left, len(block))]))
         left -= len(block)
@@ -1256,9 +1259,12 @@ def frames_table_bomb(wb: Workbench, path: Path, frames: int = 2_000_000) -> Pat
         "height": 120,
         "duration": frames / 30,
         "grid": "8x8",
-        "analysis_size": 128,
-        "hash": "blake3-128",
-        "record_size": frames_assertion.RECORD_SIZE,
+        "fine_grid": "64x32",
+        "group": table.GROUP,
+        "analysis_size": 256,
+        "hash": table.HASH_ALGORITHM,
+        "record_size": table.RECORD_SIZE,
+        "group_record_size": table.GROUP_RECORD_SIZE,
         "encoding": frames_assertion.ENCODING,
         "table": base64.b64encode(b"".join(parts)).decode("ascii"),
         "digest": "00" * 32,

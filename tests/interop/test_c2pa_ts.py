@@ -521,3 +521,28 @@ def test_resigned_media_validates_with_its_parent(
     report = provenance.verify(resigned)
     assert [a.action for a in report.actions] == ["c2pa.opened"]
     assert report.ingredients[0].manifest is not None
+
+
+def test_creator_identity_and_capture_metadata_validate(c2pa_ts: Validator, tmp_path: Path) -> None:
+    """A photo signed with a creator's CAWG identity assertion, its capture metadata and a
+    redaction: c2pa-ts, which does not read identity assertions, still validates the claim
+    signature, every assertion's hash (the identity's too) and the hard binding over the
+    stripped bytes."""
+    from captureutil import make_exif_photo
+
+    src = make_exif_photo(tmp_path / "photo.jpg")
+    out = tmp_path / "by-creator.jpg"
+    cred = _dev_credential("ES256")
+    identity = Identity.from_callback(cred.sign, alg="es256", chain_pem=cred.chain_pem)
+    jane = provenance.generate_dev_creator(tmp_path / "jane", name="Jane Doe")
+    result = provenance.sign(
+        src, out, identity=identity, source_type="digitalCapture", redact=["location"],
+        creator=provenance.Creator(jane.load()),
+    )  # fmt: skip
+    assert result.redacted == (provenance.Redaction.LOCATION,)
+    report = provenance.verify(out)
+    assert report.verdict is provenance.Verdict.VALID and report.identities
+    (v,) = c2pa_ts([out])
+    assert v["has_manifest"] and v["error"] is None, _why(v)
+    assert v["signature_valid"] is True and v["hash_valid"] is True, _why(v)
+    assert v["valid"] is True, _why(v)
