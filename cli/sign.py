@@ -271,6 +271,8 @@ def sign(
     else:
         render(result, out)
     _warn_parent(result)
+    if source_type is not None and result.action == "c2pa.opened":
+        _warn_no_source_type(f"{input} is")
 
 
 def _warn_parent(result: SignResult) -> None:
@@ -282,6 +284,16 @@ def _warn_parent(result: SignResult) -> None:
             "parent ingredient, with what was wrong",
             markup=False,
         )
+
+
+def _warn_no_source_type(who: str) -> None:
+    """--source-type was given for inputs recorded as opened (re-signed, unchanged), an
+    action that carries no source type: the manifests do not record it."""
+    err_console.print(
+        f"warning: {who} recorded as opened, which carries no source type, so --source-type "
+        "was not recorded (to say how new content was made, name the edit with --action)",
+        markup=False,
+    )
 
 
 def _creator(
@@ -346,6 +358,11 @@ def _sign_batch(inputs: list[Path], out_dir: Path, *, as_json: bool, **options: 
                 failed.setdefault(row.error, []).append(row.input)
             elif row.result is not None:
                 _warn_parent(row.result)
+        opened = [r for r in batch.rows if r.result and r.result.action == "c2pa.opened"]
+        if opened and options.get("source_type") is not None:
+            _warn_no_source_type(
+                f"{opened[0].input} is" if len(opened) == 1 else f"{len(opened)} files are"
+            )
         for error, rows in failed.items():
             also = f" ({len(rows)} files)" if len(rows) > 1 else ""
             err_console.print(f"error: {error}{also}", markup=False)

@@ -179,7 +179,8 @@ def plan(
     """Validate a signing request; raises `ProvenanceError` before any expensive work.
 
     action: None records `c2pa.opened` for an input that already carries credentials and
-        `c2pa.created` for one that does not; `created` needs `source_type`.
+        `c2pa.created` for one that does not; `created` needs `source_type`, which
+        `opened` does not record (the plan's `source_type` is then None).
     output: a path, or a binary stream (standard output) to copy the result to.
     credentials: the input's own manifest store when it is kept elsewhere than beside it
         (a folder of frames: `FOLDER.c2pa`)."""
@@ -229,7 +230,9 @@ def plan(
         title=title or (source.name if sidecar or dst is None else dst.name),
         author=author,
         action=act,
-        source_type=url,
+        # An opened asset is not new content: the manifest records no source type for it
+        # (its parent's says how it was made), so the plan claims none either.
+        source_type=None if act == "c2pa.opened" else url,
         parent=edit_of,
         tsa_url=tsa_url,
         creator=creator,

@@ -55,6 +55,8 @@ def sign(
         source type: how it was made) is required; any other action (opened, edited,
         cropped, ...) records an edit of the parent (`parent`, else the input itself).
         None: "opened" for an input that carries credentials, else "created".
+        "opened" (re-signing without an edit) records no source type: `source_type` is
+        then left out, and the result's `source_type` is None.
     fingerprints: sign frame fingerprints into video and a regional fingerprint into
         images, so `verify` can say which frames and regions changed.
     creator: a named actor (`Creator`: an identity and its roles) whose CAWG identity

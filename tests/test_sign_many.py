@@ -197,7 +197,7 @@ def test_a_signed_input_keeps_its_history_as_when_signed_alone(
     batch = sign_many(inputs, tmp_path / "out", identity=identity, source_type=MADE)
     doc = valid(batch)
     opened, created = doc["rows"]
-    assert opened["action"] == "c2pa.opened"
+    assert (opened["action"], opened["source_type"]) == ("c2pa.opened", None)
     assert opened["parent"]["path"] == str(signed) and opened["parent"]["verdict"] == "valid"
     assert created["action"] == "c2pa.created" and created["parent"] is None
     assert created["source_type"].endswith("/digitalCreation")
@@ -205,6 +205,13 @@ def test_a_signed_input_keeps_its_history_as_when_signed_alone(
     assert report.verdict is Verdict.TRUSTED
     (ingredient,) = report.ingredients
     assert ingredient.relationship == "parentOf" and ingredient.manifest
+
+    keys = ["--key", str(dev.key), "--cert", str(dev.cert), "--source-type", MADE]
+    args = ["sign", *map(str, inputs), "--out-dir", str(tmp_path / "cli"), *keys]
+    cli = runner.invoke(app, [*args, "--no-fingerprints"])
+    assert cli.exit_code == 0, cli.output
+    (warning,) = cli.stderr.splitlines()
+    assert warning.startswith(f"warning: {signed} is recorded as opened, which carries no")
 
     again = sign_many(
         inputs, tmp_path / "again", identity=identity, action="created", source_type=MADE

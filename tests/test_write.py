@@ -82,6 +82,32 @@ def test_created_is_refused_for_a_signed_input(
     assert "already carries content credentials" in result.output and "'created'" in result.output
 
 
+def test_a_source_type_is_never_claimed_for_an_opened_input(
+    signed: Callable[[str], Path], dev: DevIdentity, tmp_path: Path
+) -> None:
+    """Re-signing a signed input records c2pa.opened, which carries no source type: the
+    result says none was recorded and the command warns in one line; an edit records it."""
+    src = signed("jpg")
+    out = tmp_path / "o.jpg"
+    args = ["sign", str(src), "-o", str(out), *_keys(dev), "--source-type", "digitalCapture"]
+    result = runner.invoke(app, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert (doc["action"], doc["source_type"]) == ("c2pa.opened", None)
+    (warning,) = result.stderr.splitlines()
+    assert warning.startswith(f"warning: {src} is recorded as opened") and "--action" in warning
+    report = verify(out, trust=[dev.ca], localize=False)
+    assert [(a.action, a.digital_source_type) for a in report.actions] == [("c2pa.opened", None)]
+
+    edited = runner.invoke(app, [*args, "-o", str(tmp_path / "e.jpg"), "--action", "edited"])
+    assert edited.exit_code == 0 and "warning" not in edited.stderr
+    report = verify(tmp_path / "e.jpg", trust=[dev.ca], localize=False)
+    assert [(a.action, a.digital_source_type) for a in report.actions] == [
+        ("c2pa.opened", None),
+        ("c2pa.edited", IPTC + "digitalCapture"),
+    ]
+
+
 def test_an_edit_of_a_signed_input_keeps_it_as_the_parent(
     signed: Callable[[str], Path], identity: Identity, tmp_path: Path
 ) -> None:
