@@ -35,11 +35,9 @@ from pathlib import Path
 from typing import IO, Any, BinaryIO
 
 import c2pa
-from PIL import Image
 
 from . import _bmff, _c2pa, _cawg, _read, _single_pass, _streams
 from ._atomic import atomic_output, check_output, output_error, probe_output
-from ._limits import decodable, pillow_bomb_warnings_ignored
 from ._media import MediaType, detect, open_regular
 from ._rules import HARD_BINDING_MISMATCH, blocking
 from ._version import __version__
@@ -64,19 +62,16 @@ from .models import ParentIngredient, SignResult, SourceKind, Verdict, Verificat
 from .trust import Trust
 
 __all__ = [
-    "THUMBNAIL_EDGE",
     "Parent",
     "Plan",
     "build",
     "plan",
     "sign",
-    "thumbnail",
     "write",
 ]
 
 _log = logging.getLogger("provenance")
 
-THUMBNAIL_EDGE = 512
 # The library keeps two working copies of the asset while signing; past this size they
 # spill to temporary files (in $TMPDIR) instead of memory.
 _BACKING_STORE_MB = 64
@@ -368,27 +363,13 @@ def _definition(p: Plan, assertions: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def thumbnail(path: Path) -> bytes | None:
-    """A small JPEG preview, made cheaply: JPEG draft mode decodes at 1/2..1/8 scale.
-    Skipped for images too large to decode safely (decompression bombs)."""
-    try:
-        with pillow_bomb_warnings_ignored(), Image.open(path) as im:
-            im.draft("RGB", (THUMBNAIL_EDGE, THUMBNAIL_EDGE))
-            if not decodable(im.size):
-                return None
-            im.thumbnail((THUMBNAIL_EDGE, THUMBNAIL_EDGE))
-            buf = io.BytesIO()
-            im.convert("RGB").save(buf, "JPEG", quality=80)
-            return buf.getvalue()
-    except (OSError, ValueError, Image.DecompressionBombError):
-        return None  # a preview is a nicety; the C2PA library judges the file itself
-
-
-def build(p: Plan, assertions: list[dict[str, Any]]) -> c2pa.Builder:
-    """The C2PA builder for the plan, with our `assertions` added to the claim."""
+def build(
+    p: Plan, assertions: list[dict[str, Any]], thumbnail: bytes | None = None
+) -> c2pa.Builder:
+    """The C2PA builder for the plan, with our `assertions` added to the claim, and
+    `thumbnail` (a JPEG) as the claim's thumbnail."""
     definition = _definition(p, assertions)
-    thumb = thumbnail(p.source) if p.media.kind == "image" else None
-    if thumb:
+    if thumbnail:
         definition["thumbnail"] = {"format": "image/jpeg", "identifier": "thumbnail.jpg"}
     ctx = _c2pa.context(
         builder={"thumbnail": {"enabled": False}},
@@ -399,8 +380,8 @@ def build(p: Plan, assertions: list[dict[str, Any]]) -> c2pa.Builder:
     )
     try:
         builder = c2pa.Builder(definition, context=ctx)
-        if thumb:
-            builder.add_resource("thumbnail.jpg", io.BytesIO(thumb))
+        if thumbnail:
+            builder.add_resource("thumbnail.jpg", io.BytesIO(thumbnail))
         if p.parent is not None:
             _add_parent(builder, p.parent)
             # The EDIT intent adds the c2pa.opened action that links the parent, as C2PA
@@ -553,9 +534,9 @@ def _write_stream(p: Plan, builder: c2pa.Builder) -> bytes:
     return manifest
 
 
-def sign(p: Plan, assertions: list[dict[str, Any]]) -> bytes:
+def sign(p: Plan, assertions: list[dict[str, Any]], thumbnail: bytes | None = None) -> bytes:
     """Build the manifest and write it: the last two steps in one."""
-    return write(p, build(p, assertions))
+    return write(p, build(p, assertions, thumbnail))
 
 
 def _sign_to(

@@ -9,7 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import BinaryIO
 
-from . import _fingerprints, _sequence, _write
+from . import _fingerprints, _sequence, _still, _write
 from ._capture_plan import plan_capture, redactions
 from ._vocab import CAPTURE_SOURCE_TYPES, Progress, short_source_type
 from .errors import UsageError
@@ -119,12 +119,15 @@ def sign(
                 "sign into a new file (-o) to redact"
             )
         plan = replace(plan, source=cap.source, extra_actions=cap.actions)
+        # A still is decoded once, at reduced scale, for its thumbnail and fingerprint.
+        still = _still.load(cap.source) if plan.media.kind == "image" else None
         extra, frames_signed = (
-            _fingerprints.assertions_for(cap.source, plan.media, progress)
+            _fingerprints.assertions_for(cap.source, plan.media, progress, still)
             if fingerprints
             else ([], None)
         )
-        manifest = _write.sign(plan, [*cap.assertions, *extra])
+        thumbnail = _still.thumbnail(still) if still is not None else None
+        manifest = _write.sign(plan, [*cap.assertions, *extra], thumbnail)
     result = plan.result(src, plan.media.mime, manifest, frames_signed)
     return replace(result, capture=cap.facts, redacted=cap.redacted)
 
