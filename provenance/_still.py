@@ -2,12 +2,15 @@
 manifest and its region fingerprint.
 
 A JPEG is decoded in draft mode: the decoder's scaled inverse DCT yields 1/2, 1/4 or 1/8
-of the picture directly, so a 24-megapixel photo costs its entropy decoding and little
-more. The scale is the smallest that keeps both sides at least `DECODE_EDGE` pixels:
-the thumbnail's edge, and twice the fingerprint's 256x256 analysis image, which every
-fine cell of the region grid then averages from 2x2 decoded pixels or more. Other
-formats decode in full. Signing and verifying decode the same way, so the same picture
-gives the same pixels on both sides.
+of the picture directly, which saves most of the work after entropy decoding. The scale
+is the smallest that keeps the short side at least `DECODE_EDGE` pixels: four times the
+side of the fingerprint's 256x256 analysis image. A reduced decode is not an exact area
+average of the full picture (each output pixel stands for a whole block, so an edge moves
+by up to a block), and a copy checked later may decode at another scale, or in full (a
+PNG); at 1/4 or 1/8 of a 24-megapixel photo, the region grid's fine cells moved by up to
+15 levels at strong edges against a full decode, and unedited copies got regions. With
+four decoded pixels or more per analysis pixel they stay within a few levels (see
+docs/localization.md). Other formats decode in full.
 """
 
 from __future__ import annotations
@@ -20,10 +23,11 @@ from PIL import Image, ImageOps
 
 from ._limits import decodable, pillow_bomb_warnings_ignored
 
-__all__ = ["DECODE_EDGE", "THUMBNAIL_EDGE", "Still", "decode", "load", "thumbnail"]
+__all__ = ["ANALYSIS_EDGE", "DECODE_EDGE", "THUMBNAIL_EDGE", "Still", "decode", "load", "thumbnail"]
 
 THUMBNAIL_EDGE = 512
-DECODE_EDGE = 512
+ANALYSIS_EDGE = 256  # provenance.frames.features.FINE_SIZE, without loading NumPy
+DECODE_EDGE = 4 * ANALYSIS_EDGE
 _ORIENTATION = 0x0112  # EXIF; 5 to 8 turn the picture a quarter
 
 
@@ -41,7 +45,7 @@ def decode(path: Path | str) -> Still:
     `ValueError` for a picture too large to decode safely even so."""
     with pillow_bomb_warnings_ignored(), Image.open(path) as im:
         width, height = im.size
-        im.draft("RGB", (DECODE_EDGE, DECODE_EDGE))  # a no-op for other formats
+        im.draft("RGB", (DECODE_EDGE, DECODE_EDGE))  # JPEG only: both sides stay >= it
         if not decodable(im.size):
             raise ValueError(f"{im.size[0]}x{im.size[1]} pixels is too large to decode")
         im.load()

@@ -15,23 +15,30 @@ from typing import Any
 import c2pa
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageDraw
 from support import synth
 
 from provenance import DevIdentity, Identity, _still, sign, verify
-from provenance.frames.image import compare_image, fingerprint_image
+from provenance.frames.features import FINE_SIZE
+from provenance.frames.image import _changed_regions, compare_image, fingerprint_image
 
-W, H = 3072, 2048  # a JPEG of this size decodes at 1/4: 768x512
+W, H = 3072, 2048  # a JPEG of this size decodes at 1/2: 1536x1024
 FACE = (1500, 800, 110, 130)  # 0.23% of the picture: a face in a group photo
 
 
 @pytest.fixture(scope="module")
 def photo() -> np.ndarray:
-    """A noisy photo-like picture (the synthetic scene, enlarged, with sensor noise)."""
-    small = Image.fromarray(synth.Scene(768, 512, seed=3).frame(5))
-    big = np.asarray(small.resize((W, H), Image.Resampling.BICUBIC), dtype=np.float32)
-    noise = np.random.default_rng(5).normal(0.0, 6.0, big.shape).astype(np.float32)
-    return np.clip(big + noise, 0, 255).astype(np.uint8)
+    """A noisy picture with hard edges: the synthetic scene enlarged without smoothing,
+    with sharp-edged patches and sensor noise."""
+    big = Image.fromarray(synth.Scene(768, 512, seed=3).frame(5)).resize((W, H))
+    rng = np.random.default_rng(1)
+    draw = ImageDraw.Draw(big)
+    for _ in range(60):
+        x, y = int(rng.integers(0, W - 200)), int(rng.integers(0, H - 200))
+        w, h = (int(v) for v in rng.integers(20, 200, 2))
+        draw.rectangle((x, y, x + w, y + h), fill=tuple(int(v) for v in rng.integers(0, 256, 3)))
+    noisy = np.asarray(big, dtype=np.float32) + rng.normal(0.0, 4.0, (H, W, 3))
+    return np.clip(noisy, 0, 255).astype(np.uint8)
 
 
 def _jpeg(img: np.ndarray, path: Path, quality: int = 90, **kw: Any) -> Path:
@@ -41,13 +48,18 @@ def _jpeg(img: np.ndarray, path: Path, quality: int = 90, **kw: Any) -> Path:
 
 def test_a_large_jpeg_is_decoded_at_reduced_scale(photo: np.ndarray, tmp_path: Path) -> None:
     still = _still.decode(_jpeg(photo, tmp_path / "a.jpg"))
-    assert still.image.size == (W // 4, H // 4) and (still.width, still.height) == (W, H)
-    assert min(still.image.size) >= _still.DECODE_EDGE
+    assert still.image.size == (W // 2, H // 2) and (still.width, still.height) == (W, H)
+    assert _still.DECODE_EDGE == 4 * FINE_SIZE
+    # The smallest scale that keeps both sides at least DECODE_EDGE.
+    for size, decoded in (((6000, 4000), (3000, 2000)), ((8000, 4500), (2000, 1125))):
+        big = tmp_path / "big.jpg"
+        Image.new("RGB", size, (90, 120, 200)).save(big, quality=50)
+        assert _still.decode(big).image.size == decoded
     # A picture turned by its EXIF orientation: the size is the one viewers show.
     exif = Image.Exif()
     exif[0x0112] = 6
     turned = _still.decode(_jpeg(photo, tmp_path / "turned.jpg", exif=exif.tobytes()))
-    assert turned.image.size == (H // 4, W // 4) and (turned.width, turned.height) == (H, W)
+    assert turned.image.size == (H // 2, W // 2) and (turned.width, turned.height) == (H, W)
     fp = fingerprint_image(turned)
     assert (fp.width, fp.height) == (H, W)
     # Small pictures and other formats decode in full.
@@ -56,8 +68,24 @@ def test_a_large_jpeg_is_decoded_at_reduced_scale(photo: np.ndarray, tmp_path: P
     assert _still.decode(png).image.size == (900, 600)
 
 
+def test_a_copy_decoded_another_way_shows_no_region(photo: np.ndarray, tmp_path: Path) -> None:
+    """Signed from a PNG (decoded in full), checked as a JPEG (decoded at reduced scale):
+    no region. The check can fail: decoded at 1/8, the same copy gets regions at its hard
+    edges, each of its pixels standing for a whole 8x8 block."""
+    png = tmp_path / "signed.png"
+    Image.fromarray(photo).save(png)
+    signed = fingerprint_image(png)
+    jpeg = _jpeg(photo, tmp_path / "copy.jpg")
+    assert compare_image(signed, jpeg) == []
+    with Image.open(jpeg) as im:
+        im.draft("RGB", (W // 8, H // 8))
+        im.load()
+        eighth = fingerprint_image(_still.Still(im, W, H))
+    assert _changed_regions(signed, eighth) != []
+
+
 def test_a_small_face_is_located_in_a_large_jpeg(photo: np.ndarray, tmp_path: Path) -> None:
-    """The region grid finds a face of 0.23% of a 6-megapixel photo decoded at 1/4, through
+    """The region grid finds a face of 0.23% of a 6-megapixel photo decoded at 1/2, through
     a JPEG re-save, and an unedited re-save shows no region."""
     signed = fingerprint_image(_jpeg(photo, tmp_path / "signed.jpg", quality=92))
     edited = synth.paste_object(photo, FACE, shade=(90, 60, 50))
