@@ -558,10 +558,11 @@ def bench_photo(work: Path, runs: int, keys: Path, photo: Path) -> None:
     print(fmt_row("floor: SHA-256", jsha, None, [jsize]))
     print(fmt_row("floor: read+hash+write copy", jcopy, jsha, [jsize]))
     bare = jrows["bare c2pa, no thumbnail"]
+    print("  the next three as multiples of bare c2pa without thumbnail:")
     for name in ("provenance.sign, fingerprints off", "provenance.sign, fingerprints on",
                  "bare c2pa, automatic thumbnail"):  # fmt: skip
-        print(fmt_row(f"{name} (x bare, no thumb.)", jrows[name], bare, [jsize]))
-    print(fmt_row("bare c2pa, no thumbnail", bare, jcopy, [jsize]))
+        print(fmt_row(name, jrows[name], bare, [jsize]))
+    print(fmt_row("bare c2pa, no thumbnail (x copy)", bare, jcopy, [jsize]))
     print(fmt_row("provenance.verify", jrows["provenance.verify"], jsha, [jsize]))
     full = jrows["provenance.sign, fingerprints on"]
     print(f"  provenance.sign, fingerprints and thumbnail / bare c2pa without thumbnail: "

@@ -42,7 +42,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "keygen": (
         "keys",
-        "Create a DEVELOPMENT root CA and signer certificate (signer.key, signer.pem, ca.pem).",
+        "Create a DEVELOPMENT root CA and signer certificate (signer.key, signer.pem, ca.pem), "
+        "or with --identity a creator identity.",
     ),
     "sign": ("sign", "Sign a photo, video or audio file with C2PA content credentials."),
     "verify": ("verify", "Verify content credentials and print a verdict per file."),

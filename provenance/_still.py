@@ -3,14 +3,12 @@ manifest and its region fingerprint.
 
 A JPEG is decoded in draft mode: the decoder's scaled inverse DCT yields 1/2, 1/4 or 1/8
 of the picture directly, which saves most of the work after entropy decoding. The scale
-is the smallest that keeps the short side at least `DECODE_EDGE` pixels: four times the
-side of the fingerprint's 256x256 analysis image. A reduced decode is not an exact area
-average of the full picture (each output pixel stands for a whole block, so an edge moves
-by up to a block), and a copy checked later may decode at another scale, or in full (a
-PNG); at 1/4 or 1/8 of a 24-megapixel photo, the region grid's fine cells moved by up to
-15 levels at strong edges against a full decode, and unedited copies got regions. With
-four decoded pixels or more per analysis pixel they stay within a few levels (see
-docs/localization.md). Other formats decode in full.
+is the smallest that keeps both sides at least `DECODE_EDGE` pixels, six times the side of
+the fingerprint's 256x256 analysis image (a 24-megapixel photo decodes at 1/2). A reduced
+decode is not an exact area average of the full picture (each pixel stands for a block,
+so a hard edge moves by up to a block), and a copy checked later may decode another way
+(in full, as a PNG, or at another scale): with fewer decoded pixels per analysis pixel,
+unedited copies got regions (docs/localization.md). Other formats decode in full.
 """
 
 from __future__ import annotations
@@ -27,7 +25,7 @@ __all__ = ["ANALYSIS_EDGE", "DECODE_EDGE", "THUMBNAIL_EDGE", "Still", "decode", 
 
 THUMBNAIL_EDGE = 512
 ANALYSIS_EDGE = 256  # provenance.frames.features.FINE_SIZE, without loading NumPy
-DECODE_EDGE = 4 * ANALYSIS_EDGE
+DECODE_EDGE = 6 * ANALYSIS_EDGE
 _ORIENTATION = 0x0112  # EXIF; 5 to 8 turn the picture a quarter
 
 

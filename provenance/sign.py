@@ -7,7 +7,7 @@ import tempfile
 from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from . import _fingerprints, _sequence, _still, _write
 from ._capture_plan import plan_capture, redactions
@@ -119,15 +119,21 @@ def sign(
                 "sign into a new file (-o) to redact"
             )
         plan = replace(plan, source=cap.source, extra_actions=cap.actions)
-        # A still is decoded once, at reduced scale, for its thumbnail and fingerprint.
-        still = _still.load(cap.source) if plan.media.kind == "image" else None
-        extra, frames_signed = (
-            _fingerprints.assertions_for(cap.source, plan.media, progress, still)
-            if fingerprints
-            else ([], None)
-        )
-        thumbnail = _still.thumbnail(still) if still is not None else None
+        extra, frames_signed, thumbnail = _pictures(plan, fingerprints, progress)
         manifest = _write.sign(plan, [*cap.assertions, *extra], thumbnail)
     result = plan.result(src, plan.media.mime, manifest, frames_signed)
     return replace(result, capture=cap.facts, redacted=cap.redacted)
 
+
+def _pictures(
+    plan: _write.Plan, fingerprints: bool, progress: Progress | None
+) -> tuple[list[dict[str, Any]], int | None, bytes | None]:
+    """The fingerprint assertions, how many frames they cover, and the thumbnail. A
+    still is decoded once, at reduced scale, for both (and freed before signing)."""
+    still = _still.load(plan.source) if plan.media.kind == "image" else None
+    extra, frames_signed = (
+        _fingerprints.assertions_for(plan.source, plan.media, progress, still)
+        if fingerprints
+        else ([], None)
+    )
+    return extra, frames_signed, _still.thumbnail(still) if still is not None else None
