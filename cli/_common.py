@@ -11,17 +11,22 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.console import Console
-from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
 from provenance import _debug
 from provenance._vocab import Progress as ProgressCallback
 from provenance.errors import ExitCode, ProvenanceError, UsageError
-from provenance.identity import Identity
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from provenance.identity import Identity
+
+    console: Console  # results: stdout
+    err_console: Console  # status, progress
 
 __all__ = [
     "Command",
@@ -35,8 +40,20 @@ __all__ = [
     "progress_bar",
 ]
 
-console = Console(highlight=False, soft_wrap=True)  # results: stdout
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)  # status, progress
+
+@functools.cache
+def _console(stderr: bool) -> Console:
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+
+
+def __getattr__(name: str) -> Any:
+    # `console` and `err_console` are made on first use: importing rich.console costs
+    # tens of milliseconds that `provenance --help` need not pay.
+    if name in ("console", "err_console"):
+        return _console(stderr=name == "err_console")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _plain(params: list[Any]) -> list[Any]:
@@ -93,11 +110,15 @@ class Group(TyperGroup):
 def reflow(text: str) -> str:
     """Join the lines of each paragraph of a docstring, so the help wraps them to the
     terminal; a paragraph of indented lines (examples) keeps its lines."""
-    paragraphs = inspect.cleandoc(text).split("\n\n")
-    return "\n\n".join(
-        p if p.startswith((" ", "\b")) else " ".join(line.strip() for line in p.splitlines())
-        for p in paragraphs
-    )
+    return "\n\n".join(_reflowed(p) for p in inspect.cleandoc(text).split("\n\n"))
+
+
+def _reflowed(paragraph: str) -> str:
+    if paragraph.startswith("\b"):
+        return paragraph
+    if paragraph.startswith(" "):
+        return "\b\n" + paragraph  # click's plain help format leaves it unwrapped
+    return " ".join(line.strip() for line in paragraph.splitlines())
 
 
 def exit_codes_help(**meanings: str) -> str:
@@ -130,13 +151,13 @@ def handle_errors(fn: Callable[..., Any] | None) -> Callable[..., Any] | None:
 
 def _report(e: BaseException) -> ExitCode:
     if isinstance(e, ProvenanceError):
-        err_console.print(f"error: {e}", markup=False)
+        _console(stderr=True).print(f"error: {e}", markup=False)
         return e.exit_code
     if isinstance(e, KeyboardInterrupt):
-        err_console.print("interrupted", markup=False)
+        _console(stderr=True).print("interrupted", markup=False)
         return ExitCode.INTERRUPTED
     # A bug of ours: still one line, never a traceback (locals can hold key material).
-    err_console.print(f"internal error: {type(e).__name__}: {e}", markup=False)
+    _console(stderr=True).print(f"internal error: {type(e).__name__}: {e}", markup=False)
     return ExitCode.INTERNAL
 
 
@@ -148,6 +169,8 @@ def passphrase_from(env_var: str | None, *, prompt_for: Path | None = None) -> b
         if value is None:
             raise UsageError(f"environment variable {env_var} is not set")
         return value.encode()
+    from provenance.identity import Identity
+
     if prompt_for is not None and sys.stdin.isatty() and Identity.key_is_encrypted(prompt_for):
         return getpass.getpass(f"passphrase for {prompt_for}: ").encode()
     return None
@@ -157,6 +180,8 @@ def load_identity(
     key: Path | None, cert: Path | None, p12: Path | None, passphrase_env: str | None
 ) -> Identity:
     """The signing identity the --key/--cert or --p12 options name."""
+    from provenance.identity import Identity
+
     if p12 is not None:
         return Identity.from_pkcs12(p12, passphrase=passphrase_from(passphrase_env))
     if key is None or cert is None:
@@ -168,19 +193,30 @@ def load_identity(
 @contextlib.contextmanager
 def progress_bar(label: str, *, enabled: bool = True) -> Iterator[ProgressCallback | None]:
     """A progress callback drawing a bar on a terminal's stderr; None elsewhere (CI logs)."""
-    if not enabled or not err_console.is_terminal:
+    if not enabled or not _console(stderr=True).is_terminal:
         yield None
         return
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        TaskProgressColumn,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),
         TaskProgressColumn(),
         TimeRemainingColumn(),
     )
-    with Progress(*columns, console=err_console, transient=True) as bar:
+    # Redrawn on each update, not by a refresh thread: a process that runs one thread can
+    # fork its workers (sign --out-dir, check).
+    bar = Progress(*columns, console=_console(stderr=True), transient=True, auto_refresh=False)
+    with bar:
         task = bar.add_task(label, total=None)
 
         def update(done: int, total: int | None) -> None:
-            bar.update(task, completed=done, total=total)
+            bar.update(task, completed=done, total=total, refresh=True)
 
         yield update

@@ -42,7 +42,7 @@ def check(
         Path | None,
         typer.Option(
             metavar="FILE",
-            help="Policy TOML file (default: provenance.toml, or \\[tool.provenance] in "
+            help="Policy TOML file (default: provenance.toml, or [tool.provenance] in "
             "pyproject.toml, in the checked root; else the default policy)."
         ),
     ] = None,

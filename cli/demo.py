@@ -11,7 +11,6 @@ import typer
 from rich.table import Table
 
 from ._common import Command, console, err_console
-from .verify import render_frames
 
 __all__ = ["demo", "register"]
 
@@ -34,6 +33,8 @@ def demo(
     Example: provenance demo --workdir demo-files
     """
     from provenance._demo import run_demo  # NumPy and PyAV load only for the demo
+
+    from .verify import render_frames
 
     where = workdir or Path(tempfile.mkdtemp(prefix="provenance-demo-"))
     cases = run_demo(where)

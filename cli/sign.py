@@ -5,27 +5,35 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, BinaryIO
+from typing import TYPE_CHECKING, Annotated, Any, BinaryIO
 
 import typer
-from rich.console import Console
 
 import provenance
 from provenance._vocab import ACTIONS, CAWG_ROLES, SOURCE_TYPES
 from provenance.errors import UsageError
-from provenance.identity import Creator
-from provenance.models import Redaction, SignResult
+from provenance.models import Redaction
 
 from ._common import Command, console, err_console, load_identity, progress_bar
 from ._describe import capture_line
+
+if TYPE_CHECKING:  # the library's parts load when the command runs, not for its help
+    from rich.console import Console
+
+    from provenance.identity import Creator
+    from provenance.models import SignResult
 
 __all__ = ["register", "render", "sign"]
 
 
 def sign(
-    input: Annotated[
-        Path,
-        typer.Argument(metavar="FILE", help="The media file (or folder of frames) to sign."),
+    inputs: Annotated[
+        list[Path],
+        typer.Argument(
+            metavar="FILE",
+            help="The media files (or a folder of frames) to sign, never modified; several "
+            "need --out-dir.",
+        ),
     ],
     output: Annotated[
         Path | None,
@@ -44,6 +52,22 @@ def sign(
     ] = None,
     p12: Annotated[
         Path | None, typer.Option(metavar="FILE", help="Key and chain as PKCS#12 instead.")
+    ] = None,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="DIR",
+            help="Sign every input into this folder (made if missing), under its own name.",
+        ),
+    ] = None,
+    jobs: Annotated[
+        int | None,
+        typer.Option(
+            "--jobs",
+            "-j",
+            metavar="N",
+            help="With --out-dir: files signed at once (default: cores).",
+        ),
     ] = None,
     passphrase_env: Annotated[
         str | None,
@@ -157,6 +181,10 @@ def sign(
     the --action given), never a creation; credentials that do not validate are kept too,
     with what was wrong, and the output says so.
 
+    With --out-dir, many files are signed at once, each into the folder under its own
+    name, each as it would be alone; a file that fails is reported and never stops the
+    others (exit code 2 at the end).
+
     Examples:
 
       provenance sign photo.jpg -o signed.jpg --key keys/signer.key --cert keys/signer.pem --source-type digitalCapture
@@ -168,6 +196,8 @@ def sign(
       provenance sign signed.jpg -o - --key k.pem --cert c.pem --action published > published.jpg
 
       provenance sign photo.jpg -o out.jpg --key k.pem --cert c.pem --source-type digitalCapture --identity-key me/creator.key --identity-cert me/creator.pem --redact location
+
+      provenance sign card/DCIM/*.JPG --out-dir signed/ --key k.pem --cert c.pem --source-type digitalCapture --jobs 2
 
     Who made it: --identity-key/--identity-cert (or --identity-p12) add the creator's
     CAWG identity assertion, signed with their own key, beside the claim signer's
@@ -183,6 +213,33 @@ def sign(
     creator = _creator(
         identity_key, identity_cert, identity_p12, identity_role, identity_passphrase_env
     )
+    if out_dir is not None:
+        for given, name in ((output, "--output"), (title, "--title"), (parent, "--parent")):
+            if given is not None:
+                raise UsageError(f"{name} names one file; it cannot be used with --out-dir")
+        _sign_batch(
+            inputs,
+            out_dir,
+            identity=identity,
+            author=author,
+            action=action,
+            source_type=source_type,
+            tsa_url=tsa,
+            sidecar=sidecar,
+            force=force,
+            fingerprints=not no_fingerprints,
+            creator=creator,
+            capture=capture_metadata,
+            redact=redact or (),
+            jobs=jobs,
+            as_json=as_json,
+        )
+        return
+    if len(inputs) > 1:
+        raise UsageError(f"{len(inputs)} files given: sign several with --out-dir DIR")
+    if jobs is not None:
+        raise UsageError("--jobs applies to several files signed with --out-dir")
+    (input,) = inputs
     target: Path | BinaryIO | None = output
     if output == Path("-"):
         if sys.stdout.isatty():
@@ -213,6 +270,13 @@ def sign(
         out.print_json(json.dumps(result.to_dict()))
     else:
         render(result, out)
+    _warn_parent(result)
+    if source_type is not None and result.action == "c2pa.opened":
+        _warn_no_source_type(f"{input} is")
+
+
+def _warn_parent(result: SignResult) -> None:
+    """Say when the input's own credentials, kept as the parent ingredient, fail."""
     if result.parent is not None and not result.parent.intact:
         err_console.print(
             f"warning: {result.parent.path}'s own credentials do not validate "
@@ -220,6 +284,16 @@ def sign(
             "parent ingredient, with what was wrong",
             markup=False,
         )
+
+
+def _warn_no_source_type(who: str) -> None:
+    """--source-type was given for inputs recorded as opened (re-signed, unchanged), an
+    action that carries no source type: the manifests do not record it."""
+    err_console.print(
+        f"warning: {who} recorded as opened, which carries no source type, so --source-type "
+        "was not recorded (to say how new content was made, name the edit with --action)",
+        markup=False,
+    )
 
 
 def _creator(
@@ -239,6 +313,8 @@ def _creator(
         return None
     if p12 is None and (key is None or cert is None):
         raise UsageError("give --identity-key and --identity-cert (or --identity-p12)")
+    from provenance.identity import Creator
+
     who = load_identity(key, cert, p12, passphrase_env)
     return Creator(who, tuple(roles or ("cawg.creator",)))
 
@@ -266,6 +342,37 @@ def render(result: SignResult, out: Console = console) -> None:
             f"  redacted   {groups}: left out of the manifest and stripped from the file",
             markup=False,
         )
+
+
+def _sign_batch(inputs: list[Path], out_dir: Path, *, as_json: bool, **options: Any) -> None:
+    with progress_bar(f"signing {len(inputs)} files", enabled=not as_json) as progress:
+        batch = provenance.sign_many(inputs, out_dir, progress=progress, **options)
+    if as_json:
+        console.print_json(json.dumps(batch.to_dict()))
+    else:
+        # Each reason once: one that every input shares (a bad timestamp URL, say) is
+        # not repeated for each.
+        failed: dict[str, list[str]] = {}
+        for row in batch.rows:
+            if row.error is not None:
+                failed.setdefault(row.error, []).append(row.input)
+            elif row.result is not None:
+                _warn_parent(row.result)
+        opened = [r for r in batch.rows if r.result and r.result.action == "c2pa.opened"]
+        if opened and options.get("source_type") is not None:
+            _warn_no_source_type(
+                f"{opened[0].input} is" if len(opened) == 1 else f"{len(opened)} files are"
+            )
+        for error, rows in failed.items():
+            also = f" ({len(rows)} files)" if len(rows) > 1 else ""
+            err_console.print(f"error: {error}{also}", markup=False)
+        n = batch.summary()
+        console.print(
+            f"signed {n['signed']} of {n['inputs']} files into {batch.out_dir}"
+            + (f"; {n['failed']} failed" if n["failed"] else ""),
+            markup=False,
+        )
+    raise typer.Exit(int(batch.exit_code))
 
 
 def register(app: typer.Typer) -> None:

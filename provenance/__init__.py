@@ -8,82 +8,152 @@ which frames and regions of a video changed since it was signed.
     <Verdict.TRUSTED: 'trusted'>
 
 `__all__` below is the whole public API; every other module is internal (`_name`).
+Each name is imported from its module when it is first used, so importing the package
+(or starting the command line, `provenance.cli`) loads nothing the caller does not use.
 """
 
-from ._version import __version__
-from .check import (
-    AssetResult,
-    CheckOptions,
-    CheckReport,
-    Engine,
-    Policy,
-    ReportFormat,
-    Violation,
-    check_report_output,
-    load_policy,
-    render_check_report,
-    run_check,
-    write_check_report,
-)
-from .errors import (
-    CredentialError,
-    ExitCode,
-    InputError,
-    ManifestError,
-    OutputError,
-    OutputExistsError,
-    PolicyError,
-    ProvenanceError,
-    SigningError,
-    UnsupportedFormatError,
-    UsageError,
-)
-from .history import history
-from .identity import Creator, Identity, PrivateKey, SignCallback
-from .keygen import DevIdentity, generate_dev_creator, generate_dev_identity, make_dev_chain
-from .models import (
-    Action,
-    AssetStatus,
-    CaptureFacts,
-    ChangedFile,
-    Clock,
-    CreatorIdentity,
-    FragmentReport,
-    FrameRegions,
-    FrameReport,
-    Generator,
-    History,
-    HistoryNode,
-    IdentityStatus,
-    Ingredient,
-    NodeStatus,
-    ParentIngredient,
-    Position,
-    Redaction,
-    Retimed,
-    Segment,
-    SequenceReport,
-    SignerInfo,
-    SignResult,
-    SourceKind,
-    StatusEntry,
-    TimestampInfo,
-    TrustDecision,
-    TrustStatus,
-    ValidityCheck,
-    Verdict,
-    VerificationBatch,
-    VerificationReport,
-    VerifiedIdentity,
-)
-from .sign import sign
-from .trust import Trust
-from .verify import verify, verify_many, write_visual_report
+from __future__ import annotations
+
+import importlib
+import sys
+import types
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ._sign_many import sign_many
+    from ._version import __version__
+    from .check import (
+        AssetResult,
+        CheckOptions,
+        CheckReport,
+        Engine,
+        Policy,
+        ReportFormat,
+        Violation,
+        check_report_output,
+        load_policy,
+        render_check_report,
+        run_check,
+        write_check_report,
+    )
+    from .errors import (
+        CredentialError,
+        ExitCode,
+        InputError,
+        ManifestError,
+        OutputError,
+        OutputExistsError,
+        PolicyError,
+        ProvenanceError,
+        SigningError,
+        UnsupportedFormatError,
+        UsageError,
+    )
+    from .history import history
+    from .identity import Creator, Identity, PrivateKey, SignCallback
+    from .keygen import DevIdentity, generate_dev_creator, generate_dev_identity, make_dev_chain
+    from .models import (
+        Action,
+        AssetStatus,
+        CaptureFacts,
+        ChangedFile,
+        Clock,
+        CreatorIdentity,
+        FragmentReport,
+        FrameRegions,
+        FrameReport,
+        Generator,
+        History,
+        HistoryNode,
+        IdentityStatus,
+        Ingredient,
+        NodeStatus,
+        ParentIngredient,
+        Position,
+        Redaction,
+        Retimed,
+        Segment,
+        SequenceReport,
+        SignBatch,
+        SignerInfo,
+        SignOutcome,
+        SignResult,
+        SourceKind,
+        StatusEntry,
+        TimestampInfo,
+        TrustDecision,
+        TrustStatus,
+        ValidityCheck,
+        Verdict,
+        VerificationBatch,
+        VerificationReport,
+        VerifiedIdentity,
+    )
+    from .sign import sign
+    from .trust import Trust
+    from .verify import verify, verify_many, write_visual_report
+
+# The module each public name lives in.
+_MODULES: dict[str, str] = {
+    "._version": "__version__",
+    ".check": (
+        "AssetResult CheckOptions CheckReport Engine Policy ReportFormat Violation "
+        "check_report_output load_policy render_check_report run_check write_check_report"
+    ),
+    ".errors": (
+        "CredentialError ExitCode InputError ManifestError OutputError OutputExistsError "
+        "PolicyError ProvenanceError SigningError UnsupportedFormatError UsageError"
+    ),
+    "._sign_many": "sign_many",
+    ".history": "history",
+    ".identity": "Creator Identity PrivateKey SignCallback",
+    ".keygen": "DevIdentity generate_dev_creator generate_dev_identity make_dev_chain",
+    ".models": (
+        "Action AssetStatus CaptureFacts ChangedFile Clock CreatorIdentity FragmentReport "
+        "FrameRegions FrameReport Generator History HistoryNode IdentityStatus Ingredient "
+        "NodeStatus ParentIngredient Position Redaction Retimed Segment SequenceReport "
+        "SignBatch SignerInfo SignOutcome SignResult SourceKind StatusEntry TimestampInfo "
+        "TrustDecision TrustStatus ValidityCheck Verdict VerificationBatch "
+        "VerificationReport VerifiedIdentity"
+    ),
+    ".sign": "sign",
+    ".trust": "Trust",
+    ".verify": "verify verify_many write_visual_report",
+}
+_HOME = {name: module for module, names in _MODULES.items() for name in names.split()}
+
+
+def __getattr__(name: str) -> Any:
+    module = _HOME.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    setattr(sys.modules[__name__], name, value)
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
+
+class _Package(types.ModuleType):
+    """`sign`, `verify` and `history` are functions named like the modules they live in.
+    Importing such a module (from anywhere) binds it to the package under its name; the
+    function is bound instead, as an eager `from .sign import sign` would leave it."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if isinstance(value, types.ModuleType) and _HOME.get(name) == f".{name}":
+            value = getattr(value, name)
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package
 
 __all__ = [
     "__version__",
     # signing and verifying
     "sign",
+    "sign_many",
     "verify",
     "verify_many",
     "history",
@@ -120,6 +190,8 @@ __all__ = [
     "Retimed",
     "Segment",
     "SequenceReport",
+    "SignBatch",
+    "SignOutcome",
     "SignResult",
     "SignerInfo",
     "SourceKind",

@@ -14,7 +14,15 @@ from ._version import __version__
 from ._vocab import CLAIM_GENERATOR
 from .models import Generator
 
-__all__ = ["ErrorKind", "SDK_VERSION", "classify", "context", "error_text", "generator"]
+__all__ = [
+    "ErrorKind",
+    "SDK_VERSION",
+    "classify",
+    "context",
+    "error_text",
+    "generator",
+    "signing_context",
+]
 
 SDK_VERSION: str = c2pa.sdk_version()
 
@@ -61,6 +69,28 @@ def context(
 
     identity_anchors_pem: roots trusted for CAWG X.509 identity assertions; c2pa-rs 0.91
     keeps them apart from the claim signers' anchors, as a trust list of kind "cawg"."""
+    extra = json.dumps({"builder": builder, "core": core}, sort_keys=True)
+    return _context(trust_anchors_pem, allowed_pem, identity_anchors_pem, extra, os.getpid())
+
+
+def signing_context(
+    signer: c2pa.Signer,
+    *,
+    builder: dict[str, Any] | None = None,
+    core: dict[str, Any] | None = None,
+) -> c2pa.Context:
+    """A context that carries `signer` (and consumes it), for the library's embeddable
+    signing API, which takes its signer from the context. Never shared: one per signing."""
+    return c2pa.Context.from_dict(_settings(None, None, None, builder, core), signer=signer)
+
+
+def _settings(
+    trust_anchors_pem: str | None,
+    allowed_pem: str | None,
+    identity_anchors_pem: str | None,
+    builder: dict[str, Any] | None,
+    core: dict[str, Any] | None,
+) -> dict[str, Any]:
     settings: dict[str, Any] = json.loads(json.dumps(_BASE_SETTINGS))
     trust: dict[str, Any] = {"trust_config": _SIGNER_EKUS}
     if trust_anchors_pem:
@@ -74,13 +104,18 @@ def context(
         settings["builder"] = builder
     if core:
         settings["core"] = core
-    return _context(json.dumps(settings, sort_keys=True), os.getpid())
+    return settings
 
 
 @functools.lru_cache(maxsize=16)
-def _context(settings_json: str, pid: int) -> c2pa.Context:
+def _context(
+    anchors: str | None, allowed: str | None, identity: str | None, extra: str, pid: int
+) -> c2pa.Context:
     # Keyed by process too: a forked worker cannot use its parent's native context.
-    return c2pa.Context.from_dict(json.loads(settings_json))
+    parts = json.loads(extra)
+    return c2pa.Context.from_dict(
+        _settings(anchors, allowed, identity, parts["builder"], parts["core"])
+    )
 
 
 class ErrorKind(enum.Enum):

@@ -11,9 +11,10 @@ from typing import Any
 from . import _capture
 from ._media import MediaType
 from ._strip import strip
+from .errors import UsageError
 from .models import CaptureFacts, Redaction
 
-__all__ = ["CapturePlan", "plan_capture"]
+__all__ = ["CapturePlan", "plan_capture", "redactions"]
 
 
 @dataclass(frozen=True)
@@ -57,3 +58,14 @@ def plan_capture(
         actions=(action,) if action else (),
         redacted=redacted,
     )
+
+
+def redactions(redact: Iterable[Redaction | str]) -> tuple[Redaction, ...]:
+    """The groups asked for, checked (a typo must not leave the GPS position in)."""
+    known = {r.value: r for r in Redaction}
+    groups = set()
+    for r in [redact] if isinstance(redact, str) else redact:
+        if str(r) not in known:
+            raise UsageError(f"unknown redaction {r!r}; choose from {', '.join(known)}")
+        groups.add(known[str(r)])
+    return tuple(r for r in Redaction if r in groups)

@@ -23,7 +23,7 @@ two Python `Signer` objects consumed the way c2pa-python does for its own consum
 calls. It relies on private parts of c2pa-python (`_lib`, `Signer._handle`,
 `Signer._callback_cb`, `ManagedResource._teardown`); when any is missing `available()`
 is false and `with_identity` refuses with a clear message instead of signing without
-the identity. After signing, `check_embedded` confirms the manifest really carries it.
+the identity. After signing, `embedded` confirms the manifest really carries it.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from ._vocab import IDENTITY_LABEL, IDENTITY_REFERENCED
 from .errors import SigningError
 from .identity import Creator, Identity
 
-__all__ = ["UNAVAILABLE", "available", "check_embedded", "with_identity"]
+__all__ = ["UNAVAILABLE", "available", "embedded", "with_identity"]
 
 UNAVAILABLE = (
     f"this C2PA library (c2pa-python with c2pa-rs {c2pa.sdk_version()}) cannot add a "
@@ -133,7 +133,6 @@ def with_identity(
     return combined
 
 
-def check_embedded(manifest: bytes) -> None:
-    """Refuse a signed manifest that lacks the identity assertion we asked for."""
-    if IDENTITY_LABEL.encode() not in manifest:
-        raise SigningError("the C2PA library signed without the creator identity assertion")
+def embedded(manifest: bytes) -> bool:
+    """Whether a signed manifest carries the identity assertion we asked for."""
+    return IDENTITY_LABEL.encode() in manifest

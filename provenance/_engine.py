@@ -18,20 +18,16 @@ worker keeps dying becomes its own row (`Task.lost`), never a failed run.
 from __future__ import annotations
 
 import enum
-import multiprocessing
-import os
-import sys
-import threading
 from collections import deque
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from itertools import chain, islice
-from multiprocessing.context import BaseContext
 from typing import Any, Generic, TypeVar
 
+from ._pool import default_jobs, mp_context
 from .errors import UsageError
 
-__all__ = ["Engine", "Task", "imap", "default_jobs"]
+__all__ = ["Engine", "Task", "imap"]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -91,14 +87,6 @@ class Task(Generic[T, R]):
         raise NotImplementedError
 
 
-def default_jobs() -> int:
-    """One worker per core this process may run on."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
-
-
 def imap(
     task: Task[T, R],
     items: Iterable[T],
@@ -145,20 +133,6 @@ def _run_batch(task: Task[T, R], items: list[T]) -> list[R]:
 # ---------------------------------------------------------------------- local processes
 
 
-def _mp_context() -> BaseContext:
-    """fork is cheapest (the C2PA library is already loaded), but only safe while this
-    process has one thread; otherwise start clean workers."""
-    if sys.platform == "linux":
-        try:
-            single = len(os.listdir("/proc/self/task")) == 1
-        except OSError:
-            single = threading.active_count() == 1
-        if single:
-            return multiprocessing.get_context("fork")
-        return multiprocessing.get_context("forkserver")
-    return multiprocessing.get_context("spawn")
-
-
 def _local_imap(task: Task[T, R], items: Iterable[T], *, jobs: int) -> Iterator[R]:
     stream = iter(items)
     head = list(islice(stream, _MIN_POOL))
@@ -166,7 +140,7 @@ def _local_imap(task: Task[T, R], items: Iterable[T], *, jobs: int) -> Iterator[
         for batch in batches(task, chain(head, stream)):
             yield from task.run_batch(batch)
         return
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=_mp_context()) as pool:
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=mp_context()) as pool:
         line: deque[Future[list[R]]] = deque()  # in input order
         running: set[Future[list[R]]] = set()
         for batch in batches(task, chain(head, stream)):

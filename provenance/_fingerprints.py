@@ -20,6 +20,7 @@ from ._limits import fingerprints_within_limit, pixels_within_limit
 from ._manifest import assertion_data
 from ._media import MediaType
 from ._read import Asset
+from ._still import Still
 from ._vocab import FRAMES_LABEL, REGIONS_LABEL, Progress
 from .models import FrameReport, Verdict, VerificationReport
 
@@ -29,19 +30,22 @@ _log = logging.getLogger("provenance")
 
 
 def assertions_for(
-    path: Path, media: MediaType, progress: Progress | None
+    path: Path, media: MediaType, progress: Progress | None, still: Still | None = None
 ) -> tuple[list[dict[str, Any]], int | None]:
-    """The fingerprint assertions for `path`, and how many video frames they cover."""
-    from . import frames  # PyAV and NumPy load only when fingerprinting
-
+    """The fingerprint assertions for `path`, and how many video frames they cover.
+    `still`: the image as already decoded for its thumbnail, if it was."""
     if not pixels_within_limit(path, media.kind):
         return [], None  # a decompression bomb: never decode it
     try:
         if media.kind == "video":
+            from . import frames  # PyAV and NumPy load only when fingerprinting video
+
             fp = frames.fingerprint_video(path, progress=progress)
             return [frames.assertion.assertion(fp)], fp.frame_count
         if media.kind == "image" and media.mime != "image/svg+xml":
-            data = frames.fingerprint_image(path).to_dict()
+            from .frames import image  # NumPy, never PyAV, for a still
+
+            data = image.fingerprint_image(still or path).to_dict()
             return [{"label": REGIONS_LABEL, "data": data}], None
     except Exception as e:  # noqa: BLE001 - decoders raise anything on hostile input
         # Fingerprints add localization; the C2PA signature does not depend on them.

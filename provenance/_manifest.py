@@ -117,17 +117,29 @@ def ingredients(manifest: Mapping[str, Any]) -> list[Ingredient]:
 
 
 def signer(manifest: Mapping[str, Any], certificate: Mapping[str, Any]) -> SignerInfo | None:
-    """The signer, from the manifest's signature info and its certificate's details."""
+    """The signer, from its certificate's details when they were read (`crjson`), else
+    from the names in the manifest's signature summary (common name, issuer's O)."""
     sig = manifest.get("signature_info") or {}
-    if not (sig or certificate):
+    algorithm = str(sig.get("alg", "")).lower() or None
+    if certificate.get("subject"):
+        return SignerInfo(
+            subject=dn(certificate.get("subject")),
+            issuer=dn(certificate.get("issuer")),
+            serial_number=certificate.get("serialNumber"),  # hex
+            not_before=(certificate.get("validity") or {}).get("notBefore"),
+            not_after=(certificate.get("validity") or {}).get("notAfter"),
+            algorithm=algorithm,
+        )
+    if not sig:
         return None
+    name, org = sig.get("common_name"), sig.get("issuer")
+    serial = str(sig.get("cert_serial_number") or "")  # decimal here, hex in certificates
     return SignerInfo(
-        subject=dn(certificate.get("subject")) or str(sig.get("common_name", "")),
-        issuer=dn(certificate.get("issuer")) or str(sig.get("issuer", "")),
-        serial_number=certificate.get("serialNumber"),  # hex
-        not_before=(certificate.get("validity") or {}).get("notBefore"),
-        not_after=(certificate.get("validity") or {}).get("notAfter"),
-        algorithm=str(sig.get("alg", "")).lower() or None,
+        subject=f"CN={name}" if name else "",
+        issuer=f"O={org}" if org else "",
+        serial_number=f"{int(serial):x}" if serial.isdigit() else None,
+        algorithm=algorithm,
+        certificate=False,
     )
 
 

@@ -64,6 +64,7 @@ __all__ = [
 ]
 
 MAX_STORE_BYTES = 256 * 1024 * 1024  # a manifest store this large is hostile, not real
+_EXPIRED = "signingCredential.expired"
 
 
 # ------------------------------------------------------------------------ 1. open safely
@@ -184,11 +185,20 @@ def context(trust: Trust) -> c2pa.Context:
 
 
 def read_store(
-    asset: Asset, source: Source, ctx: c2pa.Context, *, fragment: Path | None = None
+    asset: Asset,
+    source: Source,
+    ctx: c2pa.Context,
+    *,
+    fragment: Path | None = None,
+    certificates: bool = True,
 ) -> Store | Unreadable | None:
     """Read and validate the source's manifest store against the asset's bytes (and, for
     an init segment of fragmented media, against one of its `fragment` files). None when
-    there is no manifest; raises `ProvenanceError` when the asset itself cannot be read."""
+    there is no manifest; raises `ProvenanceError` when the asset itself cannot be read.
+    `certificates`: also read each signature's details (signer certificate, timestamp
+    authority, each manifest's own validation): a second pass over the store, in the
+    library's crJSON form, which is read regardless when a signer's certificate was
+    found expired, so that the report can give its dates."""
     try:
         with open_regular(asset.path) as f, c2pa.Reader(
             asset.media.mime, f, source.store, context=ctx
@@ -196,8 +206,8 @@ def read_store(
             if fragment is not None:
                 with open_regular(asset.path) as init, open_regular(fragment) as frag:
                     reader.with_fragment(asset.media.mime, init, frag)
-                    return _snapshot(reader)
-            return _snapshot(reader)
+                    return _snapshot(reader, certificates=certificates)
+            return _snapshot(reader, certificates=certificates)
     except OSError as e:
         raise InputError(f"{asset.path}: cannot read ({e.strerror})") from None
     except c2pa.C2paError as e:
@@ -225,27 +235,37 @@ def remote_manifest_error(path: Path, err: c2pa.C2paError) -> ManifestError:
     )
 
 
-def _snapshot(reader: c2pa.Reader) -> Store:
+def _snapshot(reader: c2pa.Reader, *, certificates: bool) -> Store:
     try:
         data = json.loads(reader.json())
     except (ValueError, c2pa.C2paError):
         data = {}  # no usable store: the validation state says so
-    try:
-        crjson = json.loads(reader.crjson())
-    except (ValueError, c2pa.C2paError):
-        crjson = {}
+    results = data.get("validation_results") or {}
+    crjson: dict[str, Any] = {}
+    if certificates or _expired(results):
+        try:
+            crjson = json.loads(reader.crjson())
+        except (ValueError, c2pa.C2paError):
+            pass
     described = [m for m in crjson.get("manifests") or [] if isinstance(m, dict)]
     manifests = data.get("manifests")
     manifests = manifests if isinstance(manifests, dict) else {}
     return Store(
         state=data.get("validation_state"),
-        results=data.get("validation_results") or {},
+        results=results,
         active_label=data.get("active_manifest"),
         manifests=manifests,
         signatures={str(m.get("label")): m.get("signature") or {} for m in described},
         manifest_results={str(m.get("label")): m.get("validationResults") or {} for m in described},
         identity_certificates=_identity_certificates(reader, manifests),
     )
+
+
+def _expired(results: dict[str, Any]) -> bool:
+    """Whether the library found the active manifest's signer certificate expired (or not
+    yet valid), which the report words with the certificate's dates."""
+    active = results.get("activeManifest") or {}
+    return any(str(x.get("code")) == _EXPIRED for x in active.get("failure") or [])
 
 
 _COSE_X5CHAIN = 33  # the COSE header that carries the signer's certificate chain

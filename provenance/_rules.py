@@ -53,6 +53,7 @@ __all__ = [
     "node_passes",
     "node_status",
     "sequence_outcome",
+    "sign_batch_exit_code",
     "stripped_outcome",
     "timestamp_ruling",
     "validity_ruling",
@@ -487,7 +488,9 @@ def validity_ruling(
     else:
         clock, at, when = Clock.CURRENT_TIME, None, "at the current time"
     if not expired:
-        text = f"the signer's certificate is {span}, checked {when}"
+        # Without its dates (the certificate itself was not read) only the finding is said.
+        dates = f"{span}, checked" if not_before or not_after else "valid"
+        text = f"the signer's certificate is {dates} {when}"
         return ValidityRuling(clock, at, True, text)
     if clock is Clock.TIMESTAMP:
         text = f"the signer's certificate was not valid {when} ({span})"
@@ -583,6 +586,12 @@ class Signer(Protocol):
         """The certificate's serial number (hex)."""
         ...
 
+    @property
+    def certificate(self) -> bool:
+        """Whether subject and issuer are the certificate's full names (else only its
+        common name and its issuer's organisation are known)."""
+        ...
+
 
 class TrustRuling(NamedTuple):
     """The trust rule's outcome: the verdict (narrowed by an allow-list), its message, and
@@ -614,7 +623,7 @@ def decide_trust(
             verdict, message, TrustStatus.NOT_CHECKED, "no trust anchors were supplied"
         )
     if verdict is not Verdict.TRUSTED or signer is None:
-        if signer is not None and signer.subject == signer.issuer:
+        if signer is not None and signer.certificate and signer.subject == signer.issuer:
             why = "the signer's certificate is self-signed, not issued by a trust anchor"
         elif "signingCredential.expired" in codes:
             why = expired_why or "the signer's certificate was not valid when it was checked"
@@ -625,15 +634,22 @@ def decide_trust(
         else:
             why = "the signature did not validate, so its signer cannot be trusted"
         return TrustRuling(verdict, message, TrustStatus.UNTRUSTED, why)
-    anchor = trust.anchor_for(signer.issuer)
+    # Which anchor, only from the issuer's full name: an organisation alone can be shared.
+    anchor = trust.anchor_for(signer.issuer) if signer.certificate else None
     if not trust.allowed:
-        why = (
-            f"chain validated to trust anchor {anchor}"
-            if anchor
-            else "chain validated to a supplied trust anchor (through an intermediate)"
-        )
+        if anchor:
+            why = f"chain validated to trust anchor {anchor}"
+        elif signer.certificate:
+            why = "chain validated to a supplied trust anchor (through an intermediate)"
+        else:
+            why = "chain validated to a supplied trust anchor"
         return TrustRuling(verdict, message, TrustStatus.TRUSTED, why, "trust_anchor", anchor)
-    pinned = trust.allowed_signer(signer.subject, signer.issuer, signer.serial_number)
+    # The allow-list is matched on the certificate's full names, never on a summary.
+    pinned = (
+        trust.allowed_signer(signer.subject, signer.issuer, signer.serial_number)
+        if signer.certificate
+        else None
+    )
     if pinned is None:
         why = "the chain reaches a trust anchor, but the signer is not on the allow-list"
         return TrustRuling(Verdict.VALID, why, TrustStatus.UNTRUSTED, why, anchor=anchor)
@@ -721,6 +737,15 @@ def history_exit_code(
         return ExitCode.FAILED
     ok = all(node_passes(n, trust_required=trust_required) for n in nodes)
     return ExitCode.OK if ok else ExitCode.FAILED
+
+
+def sign_batch_exit_code(codes: Iterable[ExitCode]) -> ExitCode:
+    """`sign` over several files: INTERNAL if signing some file hit a bug, ERROR if some
+    file could not be signed, else OK (every file is tried either way)."""
+    seen = set(codes)
+    if ExitCode.INTERNAL in seen:
+        return ExitCode.INTERNAL
+    return ExitCode.OK if seen <= {ExitCode.OK} else ExitCode.ERROR
 
 
 def asset_status(verdict: Verdict, *, violations: int, internal: bool) -> AssetStatus:

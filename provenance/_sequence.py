@@ -19,7 +19,7 @@ from typing import Any, BinaryIO
 
 import c2pa
 
-from . import _write
+from . import _still, _write
 from ._manifest import assertion_data
 from ._read import Asset, Source, Store, context, judge, open_asset, read_store, store_file
 from ._rules import sequence_outcome
@@ -87,7 +87,9 @@ def sign_sequence(
     )
     fp = frames.fingerprint_sequence(folder, progress=progress)
     data = {**fp.to_dict(), "anchor": anchor.name}
-    manifest = _write.sign(plan, [{"label": SEQUENCE_LABEL, "data": data}])
+    still = _still.load(anchor)
+    thumbnail = _still.thumbnail(still) if still is not None else None
+    manifest = _write.sign(plan, [{"label": SEQUENCE_LABEL, "data": data}], thumbnail)
     return plan.result(folder, FORMAT, manifest, len(fp.files))
 
 

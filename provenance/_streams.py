@@ -22,15 +22,17 @@ callers keep to the ordinary Python file-object path (tests/test_streams.py cove
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import inspect
 import os
 import sys
+from collections.abc import Iterator
 from typing import IO, Any
 
 import c2pa
 
-__all__ = ["available", "contract_mismatch", "sign_fds"]
+__all__ = ["available", "contract_mismatch", "fd_stream", "sign_fds"]
 
 _SIGN_PARAMETERS = ("self", "format", "source_stream", "dest_stream", "signer")
 # Each stream callback type: (return type, argument types), as c2pa-rs's C API has them.
@@ -170,3 +172,12 @@ def sign_fds(
         finally:
             dest.seek(0, os.SEEK_END)  # the library moved the descriptor, not the object
     return bytes(manifest)
+
+
+@contextlib.contextmanager
+def fd_stream(fd: int) -> Iterator[Any]:
+    """A library stream (`C2paStream*`) that reads, writes and seeks descriptor `fd`."""
+    if _NATIVE is None:
+        raise RuntimeError("native streams are unavailable")
+    with _FdStream(_NATIVE, fd) as stream:
+        yield stream._stream

@@ -10,7 +10,8 @@
    source type, author, our extra assertions, a thumbnail) and the parent ingredient.
 3. `write`: the C2PA library signs, streaming the asset into a temporary file that is
    renamed into place (or, for a sidecar, writing only the manifest store; or copying
-   the result to a stream such as standard output).
+   the result to a stream such as standard output). An MP4, MOV or M4A is copied once
+   instead, its media data hashed on the way (`_single_pass`).
 
 Signing never launders provenance: an input that already carries content credentials
 (embedded or beside it) becomes the parent ingredient, with its manifest and with what
@@ -19,13 +20,14 @@ never a creation. A creation must say how the asset was made (its digital source
 
 `sign` runs them for a file (its extra assertions are the frame or region fingerprints),
 `_sequence` for a folder of frames (one extra assertion listing every file). Another way
-of writing (single-pass video signing, say) is another `write`, not a copy of the rest.
+of writing (single-pass video signing) is another `write`, not a copy of the rest.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import io
+import logging
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -33,11 +35,9 @@ from pathlib import Path
 from typing import IO, Any, BinaryIO
 
 import c2pa
-from PIL import Image
 
-from . import _c2pa, _cawg, _read, _streams
+from . import _bmff, _c2pa, _cawg, _read, _single_pass, _streams
 from ._atomic import atomic_output, check_output, output_error, probe_output
-from ._limits import decodable, pillow_bomb_warnings_ignored
 from ._media import MediaType, detect, open_regular
 from ._rules import HARD_BINDING_MISMATCH, blocking
 from ._version import __version__
@@ -52,6 +52,7 @@ from ._vocab import (
 )
 from .errors import (
     CredentialError,
+    InputError,
     SigningError,
     UnsupportedFormatError,
     UsageError,
@@ -61,30 +62,28 @@ from .models import ParentIngredient, SignResult, SourceKind, Verdict, Verificat
 from .trust import Trust
 
 __all__ = [
-    "MERKLE_FROM_BYTES",
-    "THUMBNAIL_EDGE",
     "Parent",
     "Plan",
     "build",
     "plan",
     "sign",
-    "thumbnail",
     "write",
 ]
 
-THUMBNAIL_EDGE = 512
+_log = logging.getLogger("provenance")
+
 # The library keeps two working copies of the asset while signing; past this size they
 # spill to temporary files (in $TMPDIR) instead of memory.
 _BACKING_STORE_MB = 64
-# From this size on, BMFF media (MP4, MOV, ...) get the C2PA BMFF hash with a Merkle map:
-# mdat hashed in 4 MiB chunks, all leaf hashes kept in the manifest (max proofs 0, so no
-# Merkle uuid boxes are added to the file; 32 bytes of manifest per chunk). With the plain
-# BMFF hash c2pa-rs reads mdat into memory 256 MiB at a time, so signing and verifying peak
-# at about min(file size, 512 MiB) plus the rest; with the Merkle map both stay near 55 MiB
-# at any size, and run faster (benchmarks/README.md). Smaller files keep the plain hash,
-# which more validators accept (c2pa-ts 0.9.4 rejects Merkle-mapped MP4s).
-MERKLE_FROM_BYTES = 256 * 1024 * 1024
-_MERKLE_CHUNK_KB = 4096
+# When the library signs BMFF media (MP4, MOV, ...) itself, a file with one mdat gets a
+# BMFF hash with a Merkle map: mdat hashed in 4 MiB chunks, all leaf hashes kept in the
+# manifest (max proofs 0: no Merkle uuid boxes added to the file). With the plain hash
+# c2pa-rs reads each mdat into memory, 256 MiB at a time, and signing and verifying peak
+# at about min(file size, 512 MiB); with the map both stay flat (benchmarks/README.md).
+# A fragmented file keeps the plain hash: c2pa-rs 0.91 writes a Merkle map for it that
+# it then rejects, and its mdats are one fragment each, so memory stays flat anyway.
+# Single-pass signing, the usual path, always writes a Merkle map of its own.
+_MERKLE = {"merkle_tree_chunk_size_in_kb": 4096, "merkle_tree_max_proofs": 0}
 # The resource name a parent's separate manifest store is handed to the library under.
 _PARENT_STORE = "parent-manifest.c2pa"
 
@@ -175,7 +174,8 @@ def plan(
     """Validate a signing request; raises `ProvenanceError` before any expensive work.
 
     action: None records `c2pa.opened` for an input that already carries credentials and
-        `c2pa.created` for one that does not; `created` needs `source_type`.
+        `c2pa.created` for one that does not; `created` needs `source_type`, which
+        `opened` does not record (the plan's `source_type` is then None).
     output: a path, or a binary stream (standard output) to copy the result to.
     credentials: the input's own manifest store when it is kept elsewhere than beside it
         (a folder of frames: `FOLDER.c2pa`)."""
@@ -225,7 +225,9 @@ def plan(
         title=title or (source.name if sidecar or dst is None else dst.name),
         author=author,
         action=act,
-        source_type=url,
+        # An opened asset is not new content: the manifest records no source type for it
+        # (its parent's says how it was made), so the plan claims none either.
+        source_type=None if act == "c2pa.opened" else url,
         parent=edit_of,
         tsa_url=tsa_url,
         creator=creator,
@@ -361,41 +363,25 @@ def _definition(p: Plan, assertions: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def thumbnail(path: Path) -> bytes | None:
-    """A small JPEG preview, made cheaply: JPEG draft mode decodes at 1/2..1/8 scale.
-    Skipped for images too large to decode safely (decompression bombs)."""
-    try:
-        with pillow_bomb_warnings_ignored(), Image.open(path) as im:
-            im.draft("RGB", (THUMBNAIL_EDGE, THUMBNAIL_EDGE))
-            if not decodable(im.size):
-                return None
-            im.thumbnail((THUMBNAIL_EDGE, THUMBNAIL_EDGE))
-            buf = io.BytesIO()
-            im.convert("RGB").save(buf, "JPEG", quality=80)
-            return buf.getvalue()
-    except (OSError, ValueError, Image.DecompressionBombError):
-        return None  # a preview is a nicety; the C2PA library judges the file itself
-
-
-def build(p: Plan, assertions: list[dict[str, Any]]) -> c2pa.Builder:
-    """The C2PA builder for the plan, with our `assertions` added to the claim."""
+def build(
+    p: Plan, assertions: list[dict[str, Any]], thumbnail: bytes | None = None
+) -> c2pa.Builder:
+    """The C2PA builder for the plan, with our `assertions` added to the claim, and
+    `thumbnail` (a JPEG) as the claim's thumbnail."""
     definition = _definition(p, assertions)
-    thumb = thumbnail(p.source) if p.media.kind == "image" else None
-    if thumb:
+    if thumbnail:
         definition["thumbnail"] = {"format": "image/jpeg", "identifier": "thumbnail.jpg"}
-    merkle = (
-        {"merkle_tree_chunk_size_in_kb": _MERKLE_CHUNK_KB, "merkle_tree_max_proofs": 0}
-        if p.source.stat().st_size >= MERKLE_FROM_BYTES
-        else {}
-    )
     ctx = _c2pa.context(
         builder={"thumbnail": {"enabled": False}},
-        core={"backing_store_memory_threshold_in_mb": _BACKING_STORE_MB, **merkle},
+        core={
+            "backing_store_memory_threshold_in_mb": _BACKING_STORE_MB,
+            **(_MERKLE if _one_mdat(p) else {}),
+        },
     )
     try:
         builder = c2pa.Builder(definition, context=ctx)
-        if thumb:
-            builder.add_resource("thumbnail.jpg", io.BytesIO(thumb))
+        if thumbnail:
+            builder.add_resource("thumbnail.jpg", io.BytesIO(thumbnail))
         if p.parent is not None:
             _add_parent(builder, p.parent)
             # The EDIT intent adds the c2pa.opened action that links the parent, as C2PA
@@ -412,6 +398,18 @@ def build(p: Plan, assertions: list[dict[str, Any]]) -> c2pa.Builder:
     except c2pa.C2paError as e:
         raise SigningError(f"cannot prepare the manifest: {_c2pa.error_text(e)}") from None
     return builder
+
+
+def _one_mdat(p: Plan) -> bool:
+    """Whether the asset is an unfragmented ISO BMFF file with exactly one mdat box."""
+    if p.media.mime not in _single_pass.BMFF_MIMES:
+        return False
+    try:
+        with open_regular(p.source) as f:
+            kinds = [b.kind for b in _bmff.top_level(f)]
+    except (OSError, _bmff.LayoutError):
+        return False  # the library will say what is wrong with it
+    return kinds.count(b"mdat") == 1 and b"moof" not in kinds
 
 
 def _add_parent(builder: c2pa.Builder, parent: Parent) -> None:
@@ -436,24 +434,43 @@ def _add_parent(builder: c2pa.Builder, parent: Parent) -> None:
 
 def write(p: Plan, builder: c2pa.Builder) -> bytes:
     """Sign, and write the signed asset (or the sidecar store) atomically, or copy it to
-    the plan's stream; returns the manifest store's bytes."""
+    the plan's stream; returns the manifest store's bytes. An MP4, MOV or M4A is signed
+    in one pass where it can be; otherwise (or when that is refused) by the library."""
+    if p.output is None:
+        return _write_stream(p, builder)
+    if p.sidecar:
+        manifest = _sidecar_store(p, builder)
+        with atomic_output(p.output, force=p.force) as out:
+            out.write(manifest)
+        return manifest
+    with atomic_output(p.output, force=p.force) as out:
+        return _sign_into(p, builder, out)
+
+
+def _sidecar_store(p: Plan, builder: c2pa.Builder) -> bytes:
+    """The manifest store alone, once it is known to bind the untouched asset."""
     with _signer(p) as signer:
-        if p.output is None:
-            return _write_stream(p, builder, signer)
-        if p.sidecar:
-            manifest = _sign_to(builder, signer, p, None)
-            _check_sidecar_binds(p, manifest)
-            with atomic_output(p.output, force=p.force) as out:
-                out.write(manifest)
-        else:
-            with atomic_output(p.output, force=p.force) as out:
-                manifest = _sign_to(builder, signer, p, out)
+        manifest = _sign_to(builder, signer, p, None)
+    _check_sidecar_binds(p, manifest)
     return manifest
+
+
+def _sign_into(p: Plan, builder: c2pa.Builder, out: IO[bytes]) -> bytes:
+    """Sign the asset into `out` (an empty regular file open w+b): in one pass where it
+    can be, else by the library, with `builder`."""
+    if _single_pass.applies(p.media.mime):
+        try:
+            return _write_single_pass(p, builder, out)
+        except _single_pass.NotApplicable as e:
+            _log.debug("%s: signed by the C2PA library itself: %s", p.source, e)
+    with _signer(p) as signer:
+        return _sign_to(builder, signer, p, out)
 
 
 def _signer(p: Plan) -> c2pa.Signer:
     """The claim signer: our callback, wrapped with the creator's identity signer when
-    the plan has a creator (both sign through our callbacks, so HSM keys work)."""
+    the plan has a creator (both sign through our callbacks, so HSM keys work). A fresh
+    one for each signing: the combined signer is single-use."""
     if p.creator is not None:
         return _cawg.with_identity(p.identity, p.creator, tsa_url=p.tsa_url)
     try:
@@ -467,13 +484,44 @@ def _signer(p: Plan) -> c2pa.Signer:
         raise SigningError(f"cannot prepare the signer: {_c2pa.error_text(e)}") from None
 
 
-def _write_stream(p: Plan, builder: c2pa.Builder, signer: c2pa.Signer) -> bytes:
-    """Sign into a scratch file, then copy the signed asset (or the store) to the stream."""
+def _write_single_pass(p: Plan, builder: c2pa.Builder, out: IO[bytes]) -> bytes:
+    """Copy the asset into `out` once, hashing it on the way (`_single_pass`). The signer
+    must sit in the builder's context there, so a copy of `builder` (through an archive of
+    its definition, ingredients and resources) signs, and `builder` itself stays unused
+    for the library's own path, should this one raise `NotApplicable` (with `out` emptied
+    again), as it does when a creator's identity assertion did not make it in."""
+    archive = io.BytesIO()
+    try:
+        builder.to_archive(archive)
+        archive.seek(0)
+        context = _c2pa.signing_context(_signer(p), builder={"thumbnail": {"enabled": False}})
+        one_pass = c2pa.Builder({}, context=context).with_archive(archive)
+    except c2pa.C2paError as e:
+        raise SigningError(f"cannot prepare the manifest: {_c2pa.error_text(e)}") from None
+    with open_regular(p.source) as f:
+        try:
+            manifest = _single_pass.sign_bmff(one_pass, p.media.mime, f, out)
+        except OSError as e:
+            # Reads and writes both end here: a full disk or a failing device is the
+            # output's fault and is named; otherwise the input could not be read.
+            probe_output(out, _written(p))
+            raise InputError(f"{p.source}: cannot read ({e.strerror or e})") from None
+        except c2pa.C2paError as e:
+            probe_output(out, _written(p))
+            raise _signing_error(p, e) from None
+    if p.creator is not None and not _cawg.embedded(manifest):
+        out.seek(0)
+        out.truncate()
+        raise _single_pass.NotApplicable("the creator identity assertion is missing")
+    return manifest
+
+
+def _write_stream(p: Plan, builder: c2pa.Builder) -> bytes:
+    """Sign into a scratch file (in one pass where the asset allows), then copy the
+    signed asset (or the store) to the stream."""
     assert p.stream is not None
     with tempfile.TemporaryFile() as scratch:
-        manifest = _sign_to(builder, signer, p, None if p.sidecar else scratch)
-        if p.sidecar:
-            _check_sidecar_binds(p, manifest)
+        manifest = _sidecar_store(p, builder) if p.sidecar else _sign_into(p, builder, scratch)
         try:
             if p.sidecar:
                 p.stream.write(manifest)
@@ -486,9 +534,9 @@ def _write_stream(p: Plan, builder: c2pa.Builder, signer: c2pa.Signer) -> bytes:
     return manifest
 
 
-def sign(p: Plan, assertions: list[dict[str, Any]]) -> bytes:
+def sign(p: Plan, assertions: list[dict[str, Any]], thumbnail: bytes | None = None) -> bytes:
     """Build the manifest and write it: the last two steps in one."""
-    return write(p, build(p, assertions))
+    return write(p, build(p, assertions, thumbnail))
 
 
 def _sign_to(
@@ -501,11 +549,11 @@ def _sign_to(
             manifest = _streams.sign_fds(builder, signer, p.media.mime, f.fileno(), dest)
         else:
             manifest = bytes(builder.sign(signer, p.media.mime, f, dest))
-        if p.creator is not None:
-            _cawg.check_embedded(manifest)  # before any output appears
+        if p.creator is not None and not _cawg.embedded(manifest):  # before any output appears
+            raise SigningError("the C2PA library signed without the creator identity assertion")
         return manifest
 
-    written = p.output or Path(tempfile.gettempdir())
+    written = _written(p)
     with open_regular(p.source) as f:
         try:
             if out is not None:
@@ -522,6 +570,12 @@ def _sign_to(
                 # device is the output's fault, never the input's, and is named.
                 probe_output(out, written)
             raise _signing_error(p, e) from None
+
+
+def _written(p: Plan) -> Path:
+    """The output an error names: the file, or the folder of the scratch file a stream's
+    bytes are signed into."""
+    return p.output or Path(tempfile.gettempdir())
 
 
 def _signing_error(p: Plan, err: c2pa.C2paError) -> SigningError:

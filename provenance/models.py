@@ -20,6 +20,7 @@ from ._rules import (
     batch_exit_code,
     blocking,
     history_exit_code,
+    sign_batch_exit_code,
 )
 from .errors import ExitCode
 
@@ -45,6 +46,8 @@ __all__ = [
     "Retimed",
     "Segment",
     "SequenceReport",
+    "SignBatch",
+    "SignOutcome",
     "SignResult",
     "SignerInfo",
     "SourceKind",
@@ -123,7 +126,12 @@ class StatusEntry:
 
 @dataclass(frozen=True)
 class SignerInfo:
-    """The signer's certificate, as the C2PA library reported it."""
+    """The signer's certificate, as the C2PA library reported it.
+
+    With `certificate` False the certificate itself was not read (`verify(...,
+    signer_certificate=False)`): the names are the common name (`CN=...`) and the
+    issuer's organisation (`O=...`) from the library's summary, and the validity is
+    unknown."""
 
     subject: str
     issuer: str
@@ -131,6 +139,7 @@ class SignerInfo:
     not_before: str | None = None
     not_after: str | None = None
     algorithm: str | None = None
+    certificate: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form (verification-report schema, `signer`)."""
@@ -141,6 +150,7 @@ class SignerInfo:
             "not_before": self.not_before,
             "not_after": self.not_after,
             "algorithm": self.algorithm,
+            "certificate": self.certificate,
         }
 
     @classmethod
@@ -153,6 +163,7 @@ class SignerInfo:
             _opt(d.get("not_before")),
             _opt(d.get("not_after")),
             _opt(d.get("algorithm")),
+            bool(d.get("certificate", True)),
         )
 
 
@@ -946,6 +957,69 @@ class SignResult:
             "creator_roles": list(self.creator_roles),
             "capture": self.capture.to_dict() if self.capture else None,
             "redacted": [r.value for r in self.redacted],
+        }
+
+
+@dataclass(frozen=True)
+class SignOutcome:
+    """One input of a batch signing: what was written, or why nothing was."""
+
+    input: str
+    result: SignResult | None  # None: the input was not signed
+    error: str | None = None  # the one-line reason, when it was not
+    exit_code: ExitCode = ExitCode.OK  # ERROR: could not be signed; INTERNAL: a bug
+
+    @property
+    def ok(self) -> bool:
+        """Whether the input was signed."""
+        return self.result is not None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form (sign-batch schema, `rows`)."""
+        done = self.result.to_dict() if self.result is not None else {}
+        return {
+            "input": self.input,
+            "ok": self.ok,
+            "exit_code": int(self.exit_code),
+            "error": self.error,
+            "output": done.get("output"),
+            "format": done.get("format"),
+            "manifest_bytes": done.get("manifest_bytes"),
+            "sidecar": done.get("sidecar"),
+            "frames_signed": done.get("frames_signed"),
+            "action": done.get("action"),
+            "source_type": done.get("source_type"),
+            "parent": done.get("parent"),
+        }
+
+
+@dataclass(frozen=True)
+class SignBatch:
+    """The outcome of one `sign_many` run: a row per input, in input order."""
+
+    out_dir: str
+    rows: tuple[SignOutcome, ...]
+    generator: Generator
+
+    @property
+    def exit_code(self) -> ExitCode:
+        """OK every input was signed, ERROR some could not be, INTERNAL some hit a bug."""
+        return sign_batch_exit_code(r.exit_code for r in self.rows)
+
+    def summary(self) -> dict[str, int]:
+        """How many inputs were signed and how many were not."""
+        signed = sum(1 for r in self.rows if r.ok)
+        return {"inputs": len(self.rows), "signed": signed, "failed": len(self.rows) - signed}
+
+    def to_dict(self) -> dict[str, Any]:
+        """The document `sign --out-dir DIR --json` prints (sign-batch schema)."""
+        return {
+            "schema_version": 1,
+            "generator": self.generator.to_dict(),
+            "out_dir": self.out_dir,
+            "exit_code": int(self.exit_code),
+            "summary": self.summary(),
+            "rows": [r.to_dict() for r in self.rows],
         }
 
 

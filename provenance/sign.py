@@ -7,10 +7,10 @@ import tempfile
 from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
-from . import _fingerprints, _sequence, _write
-from ._capture_plan import plan_capture
+from . import _fingerprints, _sequence, _still, _write
+from ._capture_plan import plan_capture, redactions
 from ._vocab import CAPTURE_SOURCE_TYPES, Progress, short_source_type
 from .errors import UsageError
 from .identity import Creator, Identity
@@ -55,6 +55,8 @@ def sign(
         source type: how it was made) is required; any other action (opened, edited,
         cropped, ...) records an edit of the parent (`parent`, else the input itself).
         None: "opened" for an input that carries credentials, else "created".
+        "opened" (re-signing without an edit) records no source type: `source_type` is
+        then left out, and the result's `source_type` is None.
     fingerprints: sign frame fingerprints into video and a regional fingerprint into
         images, so `verify` can say which frames and regions changed.
     creator: a named actor (`Creator`: an identity and its roles) whose CAWG identity
@@ -71,7 +73,7 @@ def sign(
     """
     src = Path(input)
     out = Path(output) if isinstance(output, str | Path) else output
-    groups = _redactions(redact)
+    groups = redactions(redact)
     if src.is_dir():
         if capture or groups:
             raise UsageError("capture metadata and redaction apply to single files, not folders")
@@ -117,22 +119,21 @@ def sign(
                 "sign into a new file (-o) to redact"
             )
         plan = replace(plan, source=cap.source, extra_actions=cap.actions)
-        extra, frames_signed = (
-            _fingerprints.assertions_for(cap.source, plan.media, progress)
-            if fingerprints
-            else ([], None)
-        )
-        manifest = _write.sign(plan, [*cap.assertions, *extra])
+        extra, frames_signed, thumbnail = _pictures(plan, fingerprints, progress)
+        manifest = _write.sign(plan, [*cap.assertions, *extra], thumbnail)
     result = plan.result(src, plan.media.mime, manifest, frames_signed)
     return replace(result, capture=cap.facts, redacted=cap.redacted)
 
 
-def _redactions(redact: Iterable[Redaction | str]) -> tuple[Redaction, ...]:
-    """The groups asked for, checked (a typo must not leave the GPS position in)."""
-    known = {r.value: r for r in Redaction}
-    groups = set()
-    for r in [redact] if isinstance(redact, str) else redact:
-        if str(r) not in known:
-            raise UsageError(f"unknown redaction {r!r}; choose from {', '.join(known)}")
-        groups.add(known[str(r)])
-    return tuple(r for r in Redaction if r in groups)
+def _pictures(
+    plan: _write.Plan, fingerprints: bool, progress: Progress | None
+) -> tuple[list[dict[str, Any]], int | None, bytes | None]:
+    """The fingerprint assertions, how many frames they cover, and the thumbnail. A
+    still is decoded once, at reduced scale, for both (and freed before signing)."""
+    still = _still.load(plan.source) if plan.media.kind == "image" else None
+    extra, frames_signed = (
+        _fingerprints.assertions_for(plan.source, plan.media, progress, still)
+        if fingerprints
+        else ([], None)
+    )
+    return extra, frames_signed, _still.thumbnail(still) if still is not None else None

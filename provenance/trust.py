@@ -15,6 +15,7 @@ single DER certificate, or a c2pa settings JSON file (`trust.trust_anchors`,
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -103,17 +104,22 @@ class Trust:
             return cls()
         return trust if isinstance(trust, Trust) else cls.load(trust)
 
-    @property
+    # Cached: every verification asks for these (the C2PA context is found by them).
+    @functools.cached_property
     def anchors_pem(self) -> str | None:
         """The trust anchors as one PEM bundle, or None without anchors."""
         return _pem(self.anchors) or None
 
-    @property
+    @functools.cached_property
     def allowed_pem(self) -> str | None:
         """The allow-listed signer certificates as one PEM bundle, or None."""
         return _pem(self.allowed) or None
 
-    @property
+    @functools.cached_property
+    def _anchor_names(self) -> tuple[str, ...]:
+        return tuple(_dn(c.subject) for c in self.anchors)
+
+    @functools.cached_property
     def identity_anchors_pem(self) -> str | None:
         """The creator-identity anchors as one PEM bundle, or None without them."""
         return _pem(self.identity_anchors) or None
@@ -126,10 +132,7 @@ class Trust:
 
     def anchor_for(self, issuer: str) -> str | None:
         """The subject of the anchor that issued a certificate with this issuer name."""
-        for c in self.anchors:
-            if _dn(c.subject) == issuer:
-                return _dn(c.subject)
-        return None
+        return issuer if issuer in self._anchor_names else None
 
     def allowed_signer(self, subject: str, issuer: str, serial: str | None) -> str | None:
         """The SHA-256 fingerprint of the allow-listed certificate matching this signer.

@@ -43,6 +43,7 @@ def verify(
     fragments: Sequence[Path | str] | None = None,
     localize: bool = True,
     progress: Progress | None = None,
+    signer_certificate: bool = True,
 ) -> VerificationReport:
     """Verify `path` and return a report; raises `ProvenanceError` only when the file
     cannot be checked at all (missing, unreadable, unsupported). A folder signed as an
@@ -59,6 +60,13 @@ def verify(
         Without them an init segment is `error`: its media was not checked.
     localize: for video and images carrying our fingerprints, say which frames and
         regions changed.
+    signer_certificate: read the signer's certificate for the report (its full subject
+        and issuer names, its validity dates) and the timestamp authority's name: a second
+        pass over the manifest store. Without it the signer is named by the common name
+        and the issuer's organisation that the library's summary gives
+        (`SignerInfo.certificate` is False), which spares that pass over many small
+        files; an allow-list in `trust`, or a certificate found expired, reads it
+        regardless.
     """
     path = Path(path)
     trust = Trust.coerce(trust)
@@ -73,7 +81,7 @@ def verify(
             raise UsageError(f"{path}: no fragments given")
         return _fragments.verify_fragments(asset, source, [Path(f) for f in fragments], trust)
     ctx = context(trust)
-    store = read_store(asset, source, ctx)
+    store = read_store(asset, source, ctx, certificates=signer_certificate or bool(trust.allowed))
     if store is None and reference is not None:
         report, store = _against_reference(asset, Path(reference), trust, ctx)
     elif store is None:

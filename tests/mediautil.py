@@ -6,15 +6,21 @@ import hashlib
 import json
 import os
 import struct
+from collections.abc import Iterator
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 from typing import Any, NoReturn
 
+import av
+import c2pa
+import numpy as np
 import pytest
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
-from support.synth import make_audio
+from support.synth import Scene, make_audio
 
+from provenance import Identity, _c2pa, _single_pass
 from provenance import _demo_media as samples
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -133,3 +139,71 @@ def transplant_manifest(signed: Path, edited: Path) -> None:
     # Appended, so no chunk offset of the re-encoded file moves.
     with edited.open("ab") as f:
         f.write(box)
+
+
+# -- single-pass BMFF signing (provenance._single_pass) ----------------------------------
+
+BMFF_MIME = {"mp4": "video/mp4", "mov": "video/quicktime", "m4a": "audio/mp4"}
+CREATED = {
+    "action": "c2pa.created",
+    "digitalSourceType": "http://cv.iptc.org/newscodes/digitalsourcetype/digitalCapture",
+}
+
+
+def single_pass_builder(
+    identity: Identity, *, tsa_url: str | None = None, parent: Path | None = None
+) -> c2pa.Builder:
+    """A builder as the write step makes one: its context carries the signer. With
+    `parent`, an edit of that file (as `provenance.sign(action="edited")` records it)."""
+    signer = c2pa.Signer.from_callback(
+        identity.sign, c2pa.C2paSigningAlg[identity.alg.upper()], identity.chain_pem, tsa_url
+    )
+    created = [{"label": "c2pa.actions", "data": {"actions": [CREATED]}}]
+    definition = {
+        "claim_generator_info": [{"name": "provenance-toolkit tests"}],
+        "title": "single pass",
+        "assertions": [] if parent else created,
+    }
+    context = _c2pa.signing_context(signer, builder={"thumbnail": {"enabled": False}})
+    builder = c2pa.Builder(definition, context=context)
+    if parent is not None:
+        with open(parent, "rb") as f:
+            builder.add_ingredient(
+                {"title": parent.name, "relationship": "parentOf"}, "video/mp4", f
+            )
+        builder.set_intent(c2pa.C2paBuilderIntent.EDIT)
+        builder.add_action({"action": "c2pa.edited"})
+    return builder
+
+
+def sign_single_pass(src: Path, dst: Path, identity: Identity, **builder: Any) -> bytes:
+    """Sign an MP4/MOV/M4A through provenance._single_pass; the manifest store."""
+    with open(src, "rb") as f, open(dst, "w+b") as out:
+        builder_ = single_pass_builder(identity, **builder)
+        return _single_pass.sign_bmff(builder_, BMFF_MIME[src.suffix[1:]], f, out)
+
+
+def make_mp4(
+    path: Path, frames: int, *, options: dict[str, str] | None = None, noise: bool = False
+) -> Path:
+    """H.264 in MP4; `noise` frames are 1080p lossless intra noise (about 3.8 MB each)."""
+    size = (1920, 1080) if noise else (320, 240)
+    rng = np.random.default_rng(5)
+    pictures: Iterator[np.ndarray] = (
+        (rng.integers(0, 256, (size[1], size[0], 3), dtype=np.uint8) for _ in range(frames))
+        if noise
+        else iter(Scene(*size, seed=3).frames(frames))
+    )
+    with av.open(str(path), "w", format="mp4", options=options or {}) as out:
+        stream = out.add_stream("libx264", rate=30)
+        assert isinstance(stream, av.VideoStream)
+        stream.width, stream.height, stream.pix_fmt = size[0], size[1], "yuv420p"
+        stream.time_base = Fraction(1, 30)
+        if noise:
+            stream.options = {"qp": "0", "preset": "ultrafast", "x264-params": "keyint=1"}
+        for i, picture in enumerate(pictures):
+            frame = av.VideoFrame.from_ndarray(picture, format="rgb24")
+            frame.pts = i
+            out.mux(stream.encode(frame))
+        out.mux(stream.encode(None))
+    return path

@@ -211,15 +211,32 @@ def _sign_args(src: Path, out: Path, dev: DevIdentity) -> list[str]:
             "--source-type", "digitalCreation"]  # fmt: skip
 
 
+def _input(kind: str, media: Callable[[str], Path], tmp_path: Path) -> Path:
+    """A file of `kind`: a photo, an MP4 (written in one pass) or a fragmented MP4 (whose
+    layout the single pass refuses: the library writes it)."""
+    if kind == "fragmented mp4":
+        from mediautil import make_mp4
+
+        fragmented = {"movflags": "frag_keyframe+empty_moov"}
+        return make_mp4(tmp_path / "frag.mp4", 20, options=fragmented)
+    return media(kind)
+
+
+# Both of sign's ways of writing: the library's (a photo, a fragmented MP4) and one pass.
+WRITE_PATHS = ["jpg", "mp4", "fragmented mp4"]
+
+
+@pytest.mark.parametrize("kind", WRITE_PATHS)
 def test_a_full_disk_names_the_output_not_the_input(
-    media: Callable[[str], Path], dev: DevIdentity, tmp_path: Path
+    kind: str, media: Callable[[str], Path], dev: DevIdentity, tmp_path: Path
 ) -> None:
     """Point 13: signing onto a full disk said "asset could not be parsed: JPEG write
     error", blaming the input; now it names the output and the system's reason."""
+    src = _input(kind, media, tmp_path)
     full = tmp_path / "full"
     prefix = _tmpfs(full, "size=8k")
-    out = full / "signed.jpg"
-    proc = _cli(prefix, *_sign_args(media("jpg"), out, dev))
+    out = full / f"signed{src.suffix}"
+    proc = _cli(prefix, *_sign_args(src, out, dev))
     assert proc.returncode == 2, proc.stderr
     assert proc.stderr == f"error: {out}: cannot write the output (No space left on device)\n"
     assert proc.stdout == ""
@@ -328,13 +345,15 @@ def test_sign_and_verify_work_where_o_nonblock_does_not_exist(
     assert proc.stdout.strip() == "valid"
 
 
+@pytest.mark.parametrize("kind", WRITE_PATHS)
 def test_sign_never_replaces_a_device_or_fifo_even_with_force(
-    media: Callable[[str], Path], dev: DevIdentity, tmp_path: Path
+    kind: str, media: Callable[[str], Path], dev: DevIdentity, tmp_path: Path
 ) -> None:
     """Point 12, as reported: `sign photo.jpg -o /dev/full --force` replaced the device
     node with a JPEG (here a device node and a FIFO of our own stand in for it)."""
     import stat
 
+    src = _input(kind, media, tmp_path)
     targets = [tmp_path / "fifo"]
     os.mkfifo(targets[0])
     if os.geteuid() == 0:
@@ -342,7 +361,7 @@ def test_sign_never_replaces_a_device_or_fifo_even_with_force(
         os.mknod(targets[1], stat.S_IFCHR | 0o666, os.makedev(1, 7))  # like /dev/full
     for target in targets:
         before = os.lstat(target)
-        result = runner.invoke(app, [*_sign_args(media("jpg"), target, dev), "--force"])
+        result = runner.invoke(app, [*_sign_args(src, target, dev), "--force"])
         assert result.exit_code == 2 and "not a regular file" in result.output
         after = os.lstat(target)
         assert (after.st_mode, after.st_ino, after.st_rdev) == (

@@ -28,6 +28,24 @@ def test_every_exported_name_imports() -> None:
         assert getattr(provenance, name) is not None, name
 
 
+def test_help_lists_every_command_with_the_first_paragraph_of_its_docstring() -> None:
+    """`provenance --help` lists the commands from a table, without loading them: the
+    table must say what each command's own help says."""
+    import inspect
+
+    import typer.main
+
+    from provenance.cli import COMMANDS
+
+    group = typer.main.get_command(app)
+    top = " ".join(runner.invoke(app, ["--help"], terminal_width=400).output.split())
+    for name, (_, line) in COMMANDS.items():
+        command = group.get_command(None, name)  # type: ignore[attr-defined]
+        first = inspect.cleandoc(command.help).split("\n\n")[0]
+        assert " ".join(first.split()) == line, name
+        assert f"{name} {line}" in top
+
+
 @pytest.mark.parametrize("command", ["keygen", "sign", "verify", "demo"])
 def test_help_has_examples_and_exit_codes(command: str) -> None:
     result = runner.invoke(app, [command, "--help"])

@@ -29,7 +29,7 @@ from provenance import (
     _cawg,
     generate_dev_creator,
 )
-from provenance.errors import CredentialError, SigningError, UsageError
+from provenance.errors import CredentialError, UsageError
 
 DOCUMENT_SIGNING = x509.ObjectIdentifier("1.3.6.1.5.5.7.3.36")
 
@@ -214,9 +214,9 @@ def test_pkcs12_creator_and_history(
     assert h.passed
 
 
-def test_check_embedded_refuses_a_manifest_without_identity() -> None:
-    with pytest.raises(SigningError, match="creator identity"):
-        _cawg.check_embedded(b"\x00jumb c2pa.actions.v2 c2pa.hash.data")
+def test_embedded_tells_a_manifest_without_identity() -> None:
+    assert not _cawg.embedded(b"\x00jumb c2pa.actions.v2 c2pa.hash.data")
+    assert _cawg.embedded(b"\x00jumb c2pa.actions.v2 cawg.identity c2pa.hash.data")
 
 
 def test_expired_creator_certificate_is_refused_before_signing(

@@ -1,7 +1,8 @@
 """The package's shape: `provenance.__all__` is the whole public API, internal modules are
 marked as such, every public definition is documented, no module reaches into another's
 private names, no imports go round in a cycle (deferred ones included), and the CLI
-starts without loading NumPy, PyAV or the demo."""
+starts without loading any command or anything heavy, and each command loads only what
+it uses."""
 
 from __future__ import annotations
 
@@ -321,20 +322,50 @@ def test_each_module_imports_alone_in_a_fresh_interpreter() -> None:
 # ------------------------------------------------------------------------------ start-up
 
 
-def test_cli_help_loads_no_numpy_pyav_or_demo() -> None:
+# What `provenance --help` must not load: the library beyond its errors and vocabularies,
+# the C2PA library, cryptography, imaging, NumPy, PyAV, rich and the commands themselves.
+HEAVY = ("c2pa", "cryptography", "PIL", "numpy", "av", "rich", "pydantic")
+
+
+def _loaded_by(args: list[str]) -> list[str]:
+    """The modules of interest a fresh interpreter has loaded after `provenance ARGS`."""
     script = (
         "import sys\n"
         "from typer.testing import CliRunner\n"
         "from provenance.cli import app\n"
-        "for args in (['--help'], ['verify', '--help'], ['sign', '--help'],"
-        " ['check', '--help'], ['demo', '--help']):\n"
-        "    assert CliRunner().invoke(app, args).exit_code == 0, args\n"
-        "heavy = ('numpy', 'av', 'provenance._demo', 'provenance._demo_media',"
-        " 'provenance.frames')\n"
-        "print(sorted(m for m in heavy if m in sys.modules))\n"
+        f"result = CliRunner().invoke(app, {args!r})\n"
+        "assert result.exit_code == 0, result.output\n"
+        f"heavy = {HEAVY!r}\n"
+        "print(sorted(m for m in sys.modules if m.startswith('provenance')"
+        " or m.split('.')[0] in heavy))\n"
     )
     proc = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
     )
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.strip() == "[]"
+    loaded: list[str] = ast.literal_eval(proc.stdout.strip())
+    return loaded
+
+
+def test_cli_help_loads_no_command_and_nothing_heavy() -> None:
+    assert _loaded_by(["--help"]) == [
+        "provenance",
+        "provenance._debug",
+        "provenance._vocab",
+        "provenance.cli",
+        "provenance.cli._common",
+        "provenance.errors",
+    ]
+
+
+@pytest.mark.parametrize("command", ["check", "demo", "history", "keygen", "sign", "verify"])
+def test_a_command_loads_only_its_own_module(command: str) -> None:
+    """`provenance COMMAND --help` loads that command's module and what it uses, never
+    another command's, nor NumPy, PyAV or the demo (which load only to decode pixels)."""
+    from provenance.cli import COMMANDS
+
+    loaded = _loaded_by([command, "--help"])
+    commands = {f"provenance.cli.{module}" for module, _ in COMMANDS.values()}
+    assert [m for m in loaded if m in commands] == [f"provenance.cli.{COMMANDS[command][0]}"]
+    heavy = ("numpy", "av", "provenance._demo", "provenance._demo_media", "provenance.frames")
+    assert [m for m in loaded if m.split(".")[0] in heavy or m in heavy] == []

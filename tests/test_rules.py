@@ -6,6 +6,10 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from provenance import DevIdentity, Trust, generate_dev_identity
 from provenance._rules import (
@@ -123,6 +127,35 @@ def test_an_allow_list_narrows_trust(dev: DevIdentity, tmp_path: Path) -> None:
     narrowed = decide_trust(Verdict.TRUSTED, "ok", Trust.load([dev.ca], allowed=[other]),
                             signer, [])  # fmt: skip
     assert (narrowed.verdict, narrowed.status) == (Verdict.VALID, TrustStatus.UNTRUSTED)
+
+
+def test_a_signer_named_by_the_summary_is_never_matched_by_name(dev: DevIdentity) -> None:
+    """Without the certificate only the common name and the issuer's organisation are
+    known: no anchor is named from them, self-signed is not guessed, and an allow-list
+    (which needs the full names) never grants trust."""
+    cert = x509.load_pem_x509_certificates(dev.cert.read_bytes())[0]
+    brief = SignerInfo(
+        "CN=Test Org Signer", "O=Test Org", f"{cert.serial_number:x}", certificate=False
+    )
+    trust = Trust.load([dev.ca])
+    plain = decide_trust(Verdict.TRUSTED, "ok", trust, brief, [])
+    assert plain.status is TrustStatus.TRUSTED and plain.anchor is None
+    assert plain.reason == "chain validated to a supplied trust anchor"
+    # An anchor whose whole name is that organisation is not taken for the issuer.
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Test Org")])
+    now = dt.datetime.now(dt.UTC)
+    org_only = x509.CertificateBuilder(
+        name, name, key.public_key(), 1, now, now + dt.timedelta(1)
+    ).sign(key, hashes.SHA256())
+    named = Trust(anchors=(*trust.anchors, org_only))
+    assert named.anchor_for("O=Test Org") == "O=Test Org"
+    assert decide_trust(Verdict.TRUSTED, "ok", named, brief, []).anchor is None
+    allow = Trust.load([dev.ca], allowed=[dev.cert])
+    pinned = decide_trust(Verdict.TRUSTED, "ok", allow, brief, [])
+    assert pinned.verdict is Verdict.VALID and pinned.status is TrustStatus.UNTRUSTED
+    same = SignerInfo("CN=X", "CN=X", certificate=False)
+    assert "self-signed" not in decide_trust(Verdict.VALID, "", trust, same, []).reason
 
 
 def test_ingredient_status() -> None:

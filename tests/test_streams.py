@@ -1,6 +1,7 @@
 """provenance._streams: descriptor streams handed to the C2PA library. The private parts
 of c2pa-python they rely on are checked when the module loads; any change falls back to
-ordinary streams, and files signed either way verify."""
+ordinary streams (and video to the library's own signing: single-pass signing needs
+them), and files signed either way verify."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import Any
 import c2pa
 import pytest
 
-from provenance import Identity, Verdict, _streams, sign, verify
+from provenance import Identity, Verdict, _single_pass, _streams, sign, verify
 
 
 def test_the_fast_path_is_active_here() -> None:
@@ -41,6 +42,7 @@ def test_round_trip_through_the_fast_path(
         return real(*args)
 
     monkeypatch.setattr(_streams, "sign_fds", counted)
+    monkeypatch.setattr(_single_pass, "available", lambda: False)  # the library signs
     src = media(ext)
     before = src.read_bytes()
     assert _signed(src, tmp_path / f"out.{ext}", identity) is Verdict.VALID

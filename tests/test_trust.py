@@ -30,7 +30,17 @@ from support.certs import (
 from support.tsa import TimestampServer
 from typer.testing import CliRunner
 
-from provenance import Clock, DevIdentity, Identity, SigningError, Trust, Verdict, sign, verify
+from provenance import (
+    Clock,
+    DevIdentity,
+    Identity,
+    SigningError,
+    Trust,
+    Verdict,
+    VerificationReport,
+    sign,
+    verify,
+)
 from provenance.cli import app
 
 _IPTC = "http://cv.iptc.org/newscodes/digitalsourcetype/"
@@ -103,6 +113,12 @@ def test_self_signed_leaf_is_called_so(photo: Path, tmp_path: Path) -> None:
     report = verify(out, trust=[_pem_file(tmp_path, "other.pem", other.root)])
     assert report.verdict is not Verdict.TRUSTED
     assert report.trust is not None and "self-signed" in report.trust.reason
+    # From the names in the library's summary alone it is still untrusted, never called
+    # self-signed on a guess.
+    spared = verify(out, trust=[_pem_file(tmp_path, "other.pem", other.root)],
+                    signer_certificate=False)  # fmt: skip
+    assert spared.verdict is report.verdict and spared.trust is not None
+    assert spared.trust.decision == "untrusted" and "self-signed" not in spared.trust.reason
 
 
 def test_wrong_eku_is_invalid_with_its_own_message(photo: Path, tmp_path: Path) -> None:
@@ -155,6 +171,10 @@ def test_expired_certificate_and_rescue_by_trusted_timestamp(
     )
     assert expired.validity is not None and expired.validity.clock is Clock.CURRENT_TIME
     assert expired.trust is not None and "no trusted timestamp" in expired.trust.reason
+    # Sparing the signer certificate (as `check` does) never spares its dates here.
+    spared = verify(plain, trust=[anchors, tsa_root], signer_certificate=False)
+    assert _same_judgement(expired, spared) and spared.signer == expired.signer
+    assert (spared.validity, spared.trust) == (expired.validity, expired.trust)
 
     rescued = verify(stamped, trust=[anchors, tsa_root])
     assert rescued.verdict is Verdict.TRUSTED, rescued.to_dict()
@@ -163,13 +183,29 @@ def test_expired_certificate_and_rescue_by_trusted_timestamp(
     assert rescued.timestamp.time is not None
     assert rescued.validity is not None and rescued.validity.clock is Clock.TIMESTAMP
     assert rescued.validity.valid and rescued.validity.at == rescued.timestamp.time
+    spared = verify(stamped, trust=[anchors, tsa_root], signer_certificate=False)
+    assert _same_judgement(rescued, spared) and spared.timestamp == rescued.timestamp
+    assert spared.signer is not None and not spared.signer.certificate
 
     # Without the timestamp authority among the anchors the time proves nothing.
     unproven = verify(stamped, trust=[anchors])
+    assert _same_judgement(unproven, verify(stamped, trust=[anchors], signer_certificate=False))
     assert unproven.verdict is Verdict.INVALID
     assert unproven.timestamp is not None and not unproven.timestamp.trusted
     assert unproven.timestamp.validated  # verified, but its authority is not trusted
     assert "judged at the current time" in unproven.message
+
+
+def _same_judgement(full: VerificationReport, spared: VerificationReport) -> bool:
+    """A report made without asking for the signer certificate (`signer_certificate=False`)
+    judges as the full one: verdict, message, the clock and finding on the certificate's
+    validity, the trust decision (only their wording may lack the certificate's names)."""
+
+    def facts(r: VerificationReport) -> tuple[object, ...]:
+        v, t = r.validity, r.trust
+        return (r.verdict, r.message, v and (v.clock, v.at, v.valid), t and t.decision)
+
+    return facts(full) == facts(spared)
 
 
 def test_timestamp_reported_trusted_only_with_tsa_anchor(
@@ -183,6 +219,13 @@ def test_timestamp_reported_trusted_only_with_tsa_anchor(
     with_tsa = verify(out, trust=[root, tsa_root])
     assert with_tsa.timestamp is not None and with_tsa.timestamp.trusted
     without = verify(out, trust=[root])
+    for report in (with_tsa, without):  # the authority's name aside, sparing changes nothing
+        spared = verify(out, trust=[root, tsa_root] if report is with_tsa else [root],
+                        signer_certificate=False)  # fmt: skip
+        assert spared.timestamp is not None and report.timestamp is not None
+        assert (spared.timestamp.trusted, spared.timestamp.validated, spared.verdict) == (
+            report.timestamp.trusted, report.timestamp.validated, report.verdict,
+        )  # fmt: skip
     assert without.verdict is Verdict.TRUSTED  # the signer itself is trusted
     assert without.timestamp is not None
     assert without.timestamp.validated and not without.timestamp.trusted
@@ -200,6 +243,8 @@ def test_an_old_timestamp_is_verified_but_never_trusted_unchecked(
         report = verify(photo, trust=anchors)
         assert report.timestamp is not None
         assert report.timestamp.validated and not report.timestamp.trusted
+        spared = verify(photo, trust=anchors, signer_certificate=False).timestamp
+        assert spared is not None and spared.validated and not spared.trusted
         assert report.timestamp.authority == "DigiCert Timestamp 2023"
         assert report.timestamp.explanation.startswith(
             "timestamp by DigiCert Timestamp 2023: verified; its authority"
@@ -287,3 +332,19 @@ def test_loose_key_permissions_warn(tmp_path: Path, caplog: pytest.LogCaptureFix
         Identity.from_pem(key, cert)
     assert "group or others" in caplog.text
     assert "PRIVATE KEY" not in caplog.text
+
+
+def test_sparing_the_certificate_never_spares_an_allow_list(
+    signed: Callable[[str], Path], dev: DevIdentity
+) -> None:
+    """`signer_certificate=False` names the signer from the library's summary, except
+    where an allow-list must match the certificate's full names."""
+    path = signed("jpg")
+    brief = verify(path, trust=Trust.load([dev.ca]), signer_certificate=False)
+    assert brief.verdict is Verdict.TRUSTED
+    assert brief.signer is not None and not brief.signer.certificate
+    assert brief.signer.subject == "CN=Test Org Signer" and brief.signer.issuer == "O=Test Org"
+    pinned = verify(path, trust=Trust.load([dev.ca], allowed=[dev.cert]), signer_certificate=False)
+    assert pinned.verdict is Verdict.TRUSTED and pinned.signer is not None
+    assert pinned.signer.certificate and pinned.signer.subject == "CN=Test Org Signer, O=Test Org"
+    assert pinned.trust is not None and pinned.trust.allowed_signer

@@ -82,6 +82,32 @@ def test_created_is_refused_for_a_signed_input(
     assert "already carries content credentials" in result.output and "'created'" in result.output
 
 
+def test_a_source_type_is_never_claimed_for_an_opened_input(
+    signed: Callable[[str], Path], dev: DevIdentity, tmp_path: Path
+) -> None:
+    """Re-signing a signed input records c2pa.opened, which carries no source type: the
+    result says none was recorded and the command warns in one line; an edit records it."""
+    src = signed("jpg")
+    out = tmp_path / "o.jpg"
+    args = ["sign", str(src), "-o", str(out), *_keys(dev), "--source-type", "digitalCapture"]
+    result = runner.invoke(app, [*args, "--json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert (doc["action"], doc["source_type"]) == ("c2pa.opened", None)
+    (warning,) = result.stderr.splitlines()
+    assert warning.startswith(f"warning: {src} is recorded as opened") and "--action" in warning
+    report = verify(out, trust=[dev.ca], localize=False)
+    assert [(a.action, a.digital_source_type) for a in report.actions] == [("c2pa.opened", None)]
+
+    edited = runner.invoke(app, [*args, "-o", str(tmp_path / "e.jpg"), "--action", "edited"])
+    assert edited.exit_code == 0 and "warning" not in edited.stderr
+    report = verify(tmp_path / "e.jpg", trust=[dev.ca], localize=False)
+    assert [(a.action, a.digital_source_type) for a in report.actions] == [
+        ("c2pa.opened", None),
+        ("c2pa.edited", IPTC + "digitalCapture"),
+    ]
+
+
 def test_an_edit_of_a_signed_input_keeps_it_as_the_parent(
     signed: Callable[[str], Path], identity: Identity, tmp_path: Path
 ) -> None:
@@ -181,23 +207,26 @@ def _closed_port() -> int:
         return int(s.getsockname()[1])  # closed again when the block ends
 
 
+@pytest.mark.parametrize("ext", ["jpg", "mp4"])  # the library's path, and one pass
 def test_an_unreachable_timestamp_authority_is_named(
-    media: Callable[[str], Path], identity: Identity, tmp_path: Path
+    ext: str, media: Callable[[str], Path], identity: Identity, tmp_path: Path
 ) -> None:
     """Point 13b: not "Signature: internal error (... http resolver ...)"."""
     url = f"http://127.0.0.1:{_closed_port()}/tsa"
-    out = tmp_path / "o.jpg"
+    out = tmp_path / f"o.{ext}"
     with pytest.raises(SigningError) as err:
-        sign(media("jpg"), out, identity=identity, source_type="digitalCreation", tsa_url=url)
+        sign(media(ext), out, identity=identity, source_type="digitalCreation", tsa_url=url)
     assert str(err.value) == f"cannot reach the timestamp authority at {url}"
     assert not out.exists()
 
 
+@pytest.mark.parametrize("ext", ["jpg", "mp4"])
 def test_output_dash_writes_the_signed_bytes_to_standard_output(
-    media: Callable[[str], Path], dev: DevIdentity, tmp_path: Path
+    ext: str, media: Callable[[str], Path], dev: DevIdentity, tmp_path: Path
 ) -> None:
-    """Point 13b: `-o -` is standard output, never a file named `-`."""
-    src = media("jpg")
+    """Point 13b: `-o -` is standard output, never a file named `-` (an MP4 is signed in
+    one pass into a scratch file, then copied there)."""
+    src = media(ext)
     before = src.read_bytes()
     cmd = [sys.executable, "-m", "provenance", "sign", str(src), "-o", "-", *_keys(dev),
            "--source-type", "digitalCreation", "--json"]  # fmt: skip
@@ -205,7 +234,7 @@ def test_output_dash_writes_the_signed_bytes_to_standard_output(
     assert proc.returncode == 0, proc.stderr
     assert not (tmp_path / "-").exists()
     assert json.loads(proc.stderr)["output"] == "-"  # the result goes to stderr instead
-    out = tmp_path / "from-stdout.jpg"
+    out = tmp_path / f"from-stdout.{ext}"
     out.write_bytes(proc.stdout)
     assert verify(out, trust=[dev.ca]).verdict is Verdict.TRUSTED
     assert src.read_bytes() == before

@@ -263,6 +263,15 @@ class Policy:
             text += f"\n--identity--\n{self.trust.identity_anchors_pem}"
         return hashlib.sha256(text.encode()).hexdigest()
 
+    @property
+    def names_signers(self) -> bool:
+        """Whether the policy tells signers apart by name (an allow-list of certificates or
+        of signer names): then reports need the signer certificate's full names."""
+        return bool(self.trust is not None and self.trust.allowed) or any(
+            rules.get("allowed_signers")
+            for rules in (vars(self.rules), *(o.values for o in self.overrides))
+        )
+
     def rules_for(self, path: str) -> Rules:
         """The rules for one asset: the defaults with every matching override applied."""
         rules = self.rules

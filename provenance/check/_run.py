@@ -7,7 +7,7 @@ import datetime as dt
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from cryptography import x509
 
@@ -174,9 +174,16 @@ class _Checked:
     cached: bool | None = None
 
 
-def _verify_one(path: str, trust: Trust | None, localize: bool) -> tuple[VerificationReport, bool]:
+class _How(NamedTuple):
+    """How every asset is verified (the `verify` options a check sets)."""
+
+    localize: bool
+    signer_certificate: bool  # only an allow-list needs the certificate's full names
+
+
+def _verify_one(path: str, trust: Trust | None, how: _How) -> tuple[VerificationReport, bool]:
     try:
-        return verify(path, trust=trust, localize=localize), False
+        return verify(path, trust=trust, **how._asdict()), False
     except ProvenanceError as e:
         return error_report(path, e), False
     except Exception as e:
@@ -191,12 +198,15 @@ class _CheckTask(Task[Asset, _Checked]):
     """One asset verified through the content-addressed cache, in whichever worker the
     engine runs it: every engine shares the cache and gives the same reports."""
 
-    def __init__(self, root: Path, pems: _Pems, trust_hash: str, localize: bool, cache: bool):
-        self._args = (root, pems, trust_hash, localize, cache)
+    def __init__(self, root: Path, pems: _Pems, trust_hash: str, how: _How, cache: bool):
+        self._args = (root, pems, trust_hash, how, cache)
         self._trust = _trust_from(pems)
-        self._localize = localize
+        self._how = how
         self._cache = ReportCache(
-            root, trust_hash=trust_hash, options=f"localize={localize}", enabled=cache
+            root,
+            trust_hash=trust_hash,
+            options=",".join(f"{k}={v}" for k, v in how._asdict().items()),
+            enabled=cache,
         )
 
     def __reduce__(self) -> tuple[type[_CheckTask], tuple[Any, ...]]:
@@ -216,15 +226,13 @@ class _CheckTask(Task[Asset, _Checked]):
                 hit = self._cache.get(key)
                 if hit is not None:
                     return _Checked(hit, cached=True)
-        report, internal = _verify_one(str(item.abspath), self._trust, self._localize)
+        report, internal = _verify_one(str(item.abspath), self._trust, self._how)
         if key is not None and report.verdict is not Verdict.ERROR:
             self._cache.put(key, report)
         return _Checked(report, internal, cached=None if key is None else False)
 
     def lost(self, item: Asset, why: str) -> _Checked:
-        return _Checked(
-            error_report(str(item.abspath), f"{item.abspath}: its worker died ({why})")
-        )
+        return _Checked(error_report(str(item.abspath), f"{item.abspath}: its worker died ({why})"))
 
 
 # ---------------------------------------------------------------------------------- run
@@ -300,9 +308,10 @@ def run_check(options: CheckOptions, *, progress: Progress | None = None) -> Che
         found.setdefault(item.path, item)
     assets = sorted(found.values(), key=lambda a: a.path)
 
-    task = _CheckTask(
-        root, _trust_pems(policy.trust), policy.trust_hash, options.localize, options.cache
-    )
+    # The signer's certificate is read only where the policy names signers; elsewhere
+    # reports name them from the library's summary (`SignerInfo.certificate`).
+    how = _How(localize=options.localize, signer_certificate=policy.names_signers)
+    task = _CheckTask(root, _trust_pems(policy.trust), policy.trust_hash, how, options.cache)
     total = len(assets)
     if progress is not None:
         progress(0, total)

@@ -17,8 +17,9 @@ from typing import Any
 import blake3
 import numpy as np
 import numpy.typing as npt
-from PIL import Image, ImageOps
+from PIL import Image
 
+from provenance._still import Still, decode
 from provenance._vocab import Progress as ProgressCallback
 from provenance.frames import grid
 from provenance.frames.errors import FramesDataError
@@ -55,7 +56,7 @@ class ImageFingerprint:
 
     width: int
     height: int
-    exact: str  # hex BLAKE3-128 of mode, size and decoded pixels
+    exact: str  # hex BLAKE3-128 of mode, size and pixels as decoded (provenance._still)
     dct: int
     luma: bytes  # 64 cell means, row-major 8x8
     detail: bytes  # 64 cell detail bytes
@@ -109,23 +110,19 @@ class ImageFingerprint:
         return cls(width, height, exact, dct, luma, detail, fine)
 
 
-def _open(path: str | Path) -> Image.Image:
-    img = Image.open(path)
-    # honour EXIF orientation so rectangles match what viewers show
-    return ImageOps.exif_transpose(img)
-
-
-def fingerprint_image(path: str | Path) -> ImageFingerprint:
-    """Fingerprint a still image file."""
-    img = _open(path)
-    img.load()
+def fingerprint_image(image: str | Path | Still) -> ImageFingerprint:
+    """Fingerprint a still image: a file, or one already decoded (`provenance._still`:
+    at reduced scale for a large JPEG, oriented as viewers show it, so that rectangles
+    match what they show). `exact` hashes the pixels as decoded."""
+    still = image if isinstance(image, Still) else decode(image)
+    img = still.image
     h = blake3.blake3(f"{img.mode}:{img.width}x{img.height}:".encode())
     h.update(img.tobytes())
     gray = img.convert("L").resize((FINE_SIZE, FINE_SIZE), Image.Resampling.BOX)
     pixels = np.asarray(gray, dtype=np.uint8)
     dct, luma, detail = compute_features(pixels)
     return ImageFingerprint(
-        img.width, img.height, h.hexdigest(length=16), dct, luma, detail, _still_fine(pixels)
+        still.width, still.height, h.hexdigest(length=16), dct, luma, detail, _still_fine(pixels)
     )
 
 

@@ -15,7 +15,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from jsonschema import Draft202012Validator
 
-from provenance import CheckOptions, PolicyError, load_policy, run_check
+from provenance import CheckOptions, PolicyError, Verdict, load_policy, run_check, verify
 from provenance.check._globs import match
 from provenance.check._policy import Policy, Rules, evaluate, parse_duration
 from provenance.keygen import make_dev_chain
@@ -338,6 +338,68 @@ def test_allow_listed_signer_by_fingerprint(repo: Path, check_media: Path) -> No
     assert got["photos/untrusted.jpg"] == ("fail", ["untrusted-signer", "signer-not-allowed"])
     by_path = {r.path: r for r in result.results}
     assert by_path["photos/signed.jpg"].report.trust.allowed_signer == fp
+
+
+def _crjson_calls(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Count the Reader's second JSON pass (the one that carries the certificates)."""
+    import c2pa
+
+    calls: list[int] = []
+    real = c2pa.Reader.crjson
+
+    def counted(self: c2pa.Reader) -> str:
+        calls.append(1)
+        return real(self)
+
+    monkeypatch.setattr(c2pa.Reader, "crjson", counted)
+    return calls
+
+
+def test_without_an_allow_list_reports_name_signers_from_the_summary(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No policy rule tells signers apart by name: the signer certificate is not read
+    (one JSON pass per file), and reports say so; trust still comes from the library."""
+    calls = _crjson_calls(monkeypatch)
+    result = run_check(CheckOptions(paths=(repo,), jobs=1, cache=False))
+    assert calls == []
+    signed = {r.path: r for r in result.results}["photos/signed.jpg"]
+    assert signed.status == "pass" and signed.verdict is Verdict.TRUSTED
+    signer = signed.report.signer
+    assert signer is not None and not signer.certificate
+    assert (signer.subject, signer.issuer) == ("CN=Check Org Signer", "O=Check Org")
+    assert signer.not_before is None and signer.serial_number
+    # The same serial number the certificate gives, however it is spelled.
+    full = verify(repo / "photos" / "signed.jpg").signer
+    assert full is not None and full.certificate and full.subject != signer.subject
+    assert int(full.serial_number or "", 16) == int(signer.serial_number or "", 16)
+    # No anchor is named from an organisation alone.
+    assert signed.report.trust is not None and signed.report.trust.anchor is None
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        'allowed_certificates = ["certs/desk.pem"]\n',
+        '[[overrides]]\npaths = ["nowhere/**"]\nallowed_signers = ["CN=Someone"]\n',
+    ],
+)
+def test_an_allow_list_reads_the_signer_certificate(
+    extra: str, repo: Path, check_media: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Signers told apart by name are matched on the certificate's full names, never on
+    the summary's, nor on a report cached without them."""
+    (repo / "certs" / "desk.pem").write_bytes((check_media / "ours" / "signer.pem").read_bytes())
+    (repo / "provenance.toml").write_text('[trust]\nanchors = ["certs/ca.pem"]\n')
+    run_check(CheckOptions(paths=(repo,), jobs=1))  # fills the cache with summary names
+    (repo / "provenance.toml").write_text('[trust]\nanchors = ["certs/ca.pem"]\n' + extra)
+    calls = _crjson_calls(monkeypatch)
+    result = run_check(CheckOptions(paths=(repo,), jobs=1))
+    assert calls, "the certificate is read"
+    signed = {r.path: r for r in result.results}["photos/signed.jpg"]
+    signer = signed.report.signer
+    assert signer is not None and signer.certificate
+    assert signer.subject == "CN=Check Org Signer, O=Check Org"
 
 
 # ------------------------------------------------------------ who made it, and how

@@ -71,9 +71,10 @@ def test_library_sign_refuses_device(workbench: Workbench, tmp_path: Path) -> No
 
 
 def _thumbnail(path: Path) -> bytes | None:
-    from provenance._write import thumbnail as make
+    from provenance import _still
 
-    return make(path)
+    still = _still.load(path)
+    return _still.thumbnail(still) if still is not None else None
 
 
 def test_thumbnail_skipped_for_bombs(workbench: Workbench, tmp_path: Path) -> None:
