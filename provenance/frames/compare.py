@@ -70,6 +70,10 @@ EDITED_SHARE, CLEAN_SHARE = 0.7, 0.4
 """Within a changed group, frames carry the edit when they follow the group's mean change
 (projection about 1/share of edited frames, at least 1) and not when they stay near 0
 (below CLEAN_SHARE, or 30% of the edited frames' level); see _edited_part."""
+WIDEN_DROP = 0.5
+"""Next to the frames where the coarse grid sees an edit, a frame carries it too unless
+its following of the group's fine change drops by this share of the edit's level from
+its neighbour's (see _widen)."""
 
 STATUSES = ("intact", "reencoded", "edited", "inserted", "missing")
 _INTACT, _REENCODED, _EDITED, _INSERTED, _MISSING = range(5)
@@ -569,6 +573,51 @@ def _dilate(score: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     return out
 
 
+def _following(
+    s: VideoFingerprint, c: VideoFingerprint, g: int, score: npt.NDArray[np.float64],
+    cj: npt.NDArray[np.int64],
+) -> npt.NDArray[np.float64] | None:  # fmt: skip
+    """How much each of a group's matched frames follows the group's mean fine change:
+    its difference to the signed group mean, projected on the mean difference over the
+    changed cells (every cell at half the threshold or more, since a moving edit smears
+    over the group's mean and its leading and trailing cells change less). About 1/p on
+    the frames of an edit that covers a share p of the group, about 0 elsewhere (plus
+    what motion within the group projects there). None when there is nothing to project."""
+    assert c.frame_fine is not None
+    cells = score > 0.5
+    diff = c.frame_fine[cj][:, cells].astype(np.float64) - s.fine[g][cells]
+    pattern = diff.mean(axis=0)
+    norm = float(pattern @ pattern)
+    if diff.shape[0] < 2 or norm <= 0.0:
+        return None
+    share: npt.NDArray[np.float64] = diff @ pattern / norm
+    return share
+
+
+def _widen(
+    s: VideoFingerprint, c: VideoFingerprint, g: int, score: npt.NDArray[np.float64],
+    cj: npt.NDArray[np.int64], a: int, b: int,
+) -> tuple[int, int]:  # fmt: skip
+    """Frames a..b of a group are where the coarse grid saw its edit, which it misses on
+    some frames when the edit is small (its first frame included); the edit goes on
+    through the adjacent frames until the group's fine change drops away. On the edit's
+    frames the projection (_following) sits about `level` higher than on the others, so
+    where the edit starts or ends it drops by that much from one frame to the next, while
+    motion within the group only moves it gradually."""
+    share = _following(s, c, g, score, cj)
+    if share is None:
+        return a, b
+    level = float(np.median(share[a : b + 1]))
+    if level < EDITED_SHARE:
+        return a, b  # the fine change is not (only) this edit
+    drop = WIDEN_DROP * level
+    while a > 0 and share[a - 1] > share[a] - drop:
+        a -= 1
+    while b < share.size - 1 and share[b + 1] > share[b] - drop:
+        b += 1
+    return a, b
+
+
 def _edited_part(
     s: VideoFingerprint, c: VideoFingerprint, g: int, score: npt.NDArray[np.float64],
     cj: npt.NDArray[np.int64], from_start: bool, to_end: bool,
@@ -580,20 +629,12 @@ def _edited_part(
     edit on a share p of the frames), an unedited one only differs by the motion within
     the group, which does not (about 0). None when no run of frames separates like that
     (then the whole group counts as edited). An edit that goes on in the previous (next)
-    group starts (ends) with this one.
-
-    A moving edit smears over the group's mean, so its leading and trailing cells change
-    less: the projection takes every cell at half the threshold or more."""
-    assert c.frame_fine is not None
+    group starts (ends) with this one."""
     if from_start and to_end:
         return None
-    cells = score > 0.5
-    diff = c.frame_fine[cj][:, cells].astype(np.float64) - s.fine[g][cells]
-    pattern = diff.mean(axis=0)
-    norm = float(pattern @ pattern)
-    if diff.shape[0] < 2 or norm <= 0.0:
+    share = _following(s, c, g, score, cj)
+    if share is None:
         return None
-    share = diff @ pattern / norm
     # the edit is one run of frames [t0, t1): try every run, keep the best fit whose
     # other frames look unedited (near 0) and whose own frames follow the change
     n = share.size
@@ -655,10 +696,14 @@ def _classify(
             )
         ]  # fmt: skip
         if seen:
-            # the per-frame grid sees this edit: it says where the edit starts and ends,
-            # the group only fills the frames in between (and up to a changed neighbour)
-            lo = members[0] if g - 1 in fine_rects else seen[0]
-            hi = members[-1] if g + 1 in fine_rects else seen[-1]
+            # the per-frame grid sees this edit, but a small one only on and off: the
+            # frames between its first and last sighting carry it, and so do the frames
+            # next to them that follow the group's fine change as much (the edit's first
+            # frame, the end of the video); the group fills up to a changed neighbour
+            a, b = np.searchsorted(members, [seen[0], seen[-1]])
+            a, b = _widen(s, c, g, fine[g], cj[members], int(a), int(b))
+            lo = members[0] if g - 1 in fine_rects else members[a]
+            hi = members[-1] if g + 1 in fine_rects else members[b]
             from_fine[members[(members >= lo) & (members <= hi)]] = True
             continue
         part = _edited_part(s, c, g, fine[g], cj[members], g - 1 in fine_rects, g + 1 in fine_rects)
