@@ -68,12 +68,13 @@ FINE_MIN_COVERAGE = 0.4
 (a 60 to 30 fps conversion keeps half) and none is missing."""
 EDITED_SHARE, CLEAN_SHARE = 0.7, 0.4
 """Within a changed group, frames carry the edit when they follow the group's mean change
-(projection about 1/share of edited frames, at least 1) and not when they stay near 0
-(below CLEAN_SHARE, or 30% of the edited frames' level); see _edited_part."""
+(projection about 1/share of edited frames, at least 1) and not when they stay near 0 on
+average (below CLEAN_SHARE, or 30% of the edited frames' level); see _edited_part."""
 WIDEN_DROP = 0.5
-"""Next to the frames where the coarse grid sees an edit, a frame carries it too unless
-its following of the group's fine change drops by this share of the edit's level from
-its neighbour's (see _widen)."""
+"""Where an edit starts or ends inside a group, the frames' projection on the group's fine
+change jumps by at least this share of the edit's level from one frame to the next (the
+whole level, less noise); motion within the group moves it gradually (_widen,
+_edited_part)."""
 
 STATUSES = ("intact", "reencoded", "edited", "inserted", "missing")
 _INTACT, _REENCODED, _EDITED, _INSERTED, _MISSING = range(5)
@@ -624,19 +625,20 @@ def _edited_part(
 ) -> npt.NDArray[np.bool_] | None:  # fmt: skip
     """Which of a group's matched frames carry its change, when only some do.
 
-    Over the changed cells, each frame's difference to the signed group mean is projected
-    on the group's mean change: an edited frame follows that pattern (about 1/p for an
-    edit on a share p of the frames), an unedited one only differs by the motion within
-    the group, which does not (about 0). None when no run of frames separates like that
-    (then the whole group counts as edited). An edit that goes on in the previous (next)
-    group starts (ends) with this one."""
+    The edit is one run of frames whose projection on the group's fine change
+    (_following) sits at a level of about 1/p (p: its share of the group's frames) while
+    the other frames stay lower, on average near 0: they only differ by motion within the
+    group, which moves the projection gradually. Where the edit starts or ends, the
+    projection jumps by about that level from one frame to the next. None when no run of
+    frames fits like that (then the whole group counts as edited). An edit that goes on in
+    the previous (next) group starts (ends) with this one."""
     if from_start and to_end:
         return None
     share = _following(s, c, g, score, cj)
     if share is None:
         return None
-    # the edit is one run of frames [t0, t1): try every run, keep the best fit whose
-    # other frames look unedited (near 0) and whose own frames follow the change
+    # try every run [t0, t1), keep the best two-level fit among those that look like an
+    # edit: its frames follow the change, the others do not, and each end is a jump
     n = share.size
     cum = np.concatenate([[0.0], np.cumsum(share)])
     cum2 = np.concatenate([[0.0], np.cumsum(share**2)])
@@ -648,9 +650,15 @@ def _edited_part(
             m = t1 - t0
             inside = (cum[t1] - cum[t0]) / m
             outside = share[np.r_[0:t0, t1:n]]
-            if inside < EDITED_SHARE or outside.max() > max(CLEAN_SHARE, 0.3 * inside):
+            jump = WIDEN_DROP * inside
+            if (
+                inside < EDITED_SHARE
+                or outside.mean() > max(CLEAN_SHARE, 0.3 * inside)
+                or (t0 > 0 and share[t0] - share[t0 - 1] < jump)
+                or (t1 < n and share[t1 - 1] - share[t1] < jump)
+            ):
                 continue
-            err = (cum2[t1] - cum2[t0]) - m * inside**2 + float((outside**2).sum())
+            err = (cum2[t1] - cum2[t0]) - m * inside**2 + float(outside.var()) * outside.size
             if best is None or err < best[0]:
                 best = (err, t0, t1)
     if best is None:
