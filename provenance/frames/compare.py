@@ -70,11 +70,14 @@ EDITED_SHARE, CLEAN_SHARE = 0.7, 0.4
 """Within a changed group, frames carry the edit when they follow the group's mean change
 (projection about 1/share of edited frames, at least 1) and not when they stay near 0 on
 average (below CLEAN_SHARE, or 30% of the edited frames' level); see _edited_part."""
-WIDEN_DROP = 0.5
+EDGE_JUMP = 0.5
 """Where an edit starts or ends inside a group, the frames' projection on the group's fine
 change jumps by at least this share of the edit's level from one frame to the next (the
-whole level, less noise); motion within the group moves it gradually (_widen,
-_edited_part)."""
+whole level, less noise); motion within the group moves it gradually (_edited_part)."""
+WIDEN_SCORE = 0.5
+"""Next to the frames where the coarse grid sees an edit, a frame carries it too while its
+coarse score at the edit's cells stays at this share of the threshold (unedited frames of
+the calibration footage: 0.1-0.13; a 2% face on frames the coarse grid misses: 0.75-1)."""
 
 STATUSES = ("intact", "reencoded", "edited", "inserted", "missing")
 _INTACT, _REENCODED, _EDITED, _INSERTED, _MISSING = range(5)
@@ -595,26 +598,16 @@ def _following(
     return share
 
 
-def _widen(
-    s: VideoFingerprint, c: VideoFingerprint, g: int, score: npt.NDArray[np.float64],
-    cj: npt.NDArray[np.int64], a: int, b: int,
-) -> tuple[int, int]:  # fmt: skip
-    """Frames a..b of a group are where the coarse grid saw its edit, which it misses on
-    some frames when the edit is small (its first frame included); the edit goes on
-    through the adjacent frames until the group's fine change drops away. On the edit's
-    frames the projection (_following) sits about `level` higher than on the others, so
-    where the edit starts or ends it drops by that much from one frame to the next, while
-    motion within the group only moves it gradually."""
-    share = _following(s, c, g, score, cj)
-    if share is None:
-        return a, b
-    level = float(np.median(share[a : b + 1]))
-    if level < EDITED_SHARE:
-        return a, b  # the fine change is not (only) this edit
-    drop = WIDEN_DROP * level
-    while a > 0 and share[a - 1] > share[a] - drop:
+def _widen(scores: npt.NDArray[np.float32], a: int, b: int) -> tuple[int, int]:
+    """Frames a..b of a group (coarse cell scores `scores`) are where the coarse grid saw
+    its edit. A small edit keeps its cells near the threshold, so the coarse grid misses it
+    on some frames, its first one included: the edit goes on through the adjacent frames
+    whose score at the edit's cells stays at WIDEN_SCORE or more."""
+    cells = (scores[a : b + 1] > 1.0).any(axis=0)
+    near = scores[:, cells].max(axis=1) >= WIDEN_SCORE
+    while a > 0 and near[a - 1]:
         a -= 1
-    while b < share.size - 1 and share[b + 1] > share[b] - drop:
+    while b < near.size - 1 and near[b + 1]:
         b += 1
     return a, b
 
@@ -650,7 +643,7 @@ def _edited_part(
             m = t1 - t0
             inside = (cum[t1] - cum[t0]) / m
             outside = share[np.r_[0:t0, t1:n]]
-            jump = WIDEN_DROP * inside
+            jump = EDGE_JUMP * inside
             if (
                 inside < EDITED_SHARE
                 or outside.mean() > max(CLEAN_SHARE, 0.3 * inside)
@@ -704,12 +697,11 @@ def _classify(
             )
         ]  # fmt: skip
         if seen:
-            # the per-frame grid sees this edit, but a small one only on and off: the
-            # frames between its first and last sighting carry it, and so do the frames
-            # next to them that follow the group's fine change as much (the edit's first
-            # frame, the end of the video); the group fills up to a changed neighbour
+            # the per-frame grid sees this edit (a small one only on and off): it says
+            # where the edit starts and ends, the group fills the frames in between (and
+            # up to a changed neighbour)
             a, b = np.searchsorted(members, [seen[0], seen[-1]])
-            a, b = _widen(s, c, g, fine[g], cj[members], int(a), int(b))
+            a, b = _widen(coarse_scores[members], int(a), int(b))
             lo = members[0] if g - 1 in fine_rects else members[a]
             hi = members[-1] if g + 1 in fine_rects else members[b]
             from_fine[members[(members >= lo) & (members <= hi)]] = True
