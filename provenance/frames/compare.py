@@ -577,27 +577,6 @@ def _dilate(score: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     return out
 
 
-def _following(
-    s: VideoFingerprint, c: VideoFingerprint, g: int, score: npt.NDArray[np.float64],
-    cj: npt.NDArray[np.int64],
-) -> npt.NDArray[np.float64] | None:  # fmt: skip
-    """How much each of a group's matched frames follows the group's mean fine change:
-    its difference to the signed group mean, projected on the mean difference over the
-    changed cells (every cell at half the threshold or more, since a moving edit smears
-    over the group's mean and its leading and trailing cells change less). About 1/p on
-    the frames of an edit that covers a share p of the group, about 0 elsewhere (plus
-    what motion within the group projects there). None when there is nothing to project."""
-    assert c.frame_fine is not None
-    cells = score > 0.5
-    diff = c.frame_fine[cj][:, cells].astype(np.float64) - s.fine[g][cells]
-    pattern = diff.mean(axis=0)
-    norm = float(pattern @ pattern)
-    if diff.shape[0] < 2 or norm <= 0.0:
-        return None
-    share: npt.NDArray[np.float64] = diff @ pattern / norm
-    return share
-
-
 def _widen(scores: npt.NDArray[np.float32], a: int, b: int) -> tuple[int, int]:
     """Frames a..b of a group (coarse cell scores `scores`) are where the coarse grid saw
     its edit. A small edit keeps its cells near the threshold, so the coarse grid misses it
@@ -618,18 +597,27 @@ def _edited_part(
 ) -> npt.NDArray[np.bool_] | None:  # fmt: skip
     """Which of a group's matched frames carry its change, when only some do.
 
-    The edit is one run of frames whose projection on the group's fine change
-    (_following) sits at a level of about 1/p (p: its share of the group's frames) while
-    the other frames stay lower, on average near 0: they only differ by motion within the
-    group, which moves the projection gradually. Where the edit starts or ends, the
-    projection jumps by about that level from one frame to the next. None when no run of
-    frames fits like that (then the whole group counts as edited). An edit that goes on in
-    the previous (next) group starts (ends) with this one."""
+    Over the changed cells, each frame's difference to the signed group mean is projected
+    on the group's mean change: the edit is one run of frames that follows that pattern
+    (about 1/p for an edit on a share p of the frames) while the other frames stay lower,
+    near 0 on average: they only differ by motion within the group, which moves the
+    projection gradually. Where the edit starts or ends, the projection jumps by about the
+    edit's level from one frame to the next. None when no run of frames fits like that
+    (then the whole group counts as edited). An edit that goes on in the previous (next)
+    group starts (ends) with this one.
+
+    A moving edit smears over the group's mean, so its leading and trailing cells change
+    less: the projection takes every cell at half the threshold or more."""
+    assert c.frame_fine is not None
     if from_start and to_end:
         return None
-    share = _following(s, c, g, score, cj)
-    if share is None:
+    cells = score > 0.5
+    diff = c.frame_fine[cj][:, cells].astype(np.float64) - s.fine[g][cells]
+    pattern = diff.mean(axis=0)
+    norm = float(pattern @ pattern)
+    if diff.shape[0] < 2 or norm <= 0.0:
         return None
+    share = diff @ pattern / norm
     # try every run [t0, t1), keep the best two-level fit among those that look like an
     # edit: its frames follow the change, the others do not, and each end is a jump
     n = share.size
