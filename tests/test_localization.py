@@ -151,8 +151,8 @@ def test_faint_edit_found_from_first_to_last_frame(
     signed: Path, tmp_path: Path, side: int, delta: int, first: int, last: int
 ) -> None:
     # a moving square of about 2% of the frame, brightened a little: the per-frame 8x8
-    # grid sees it on some frames only (not on its first one, nor on its last ones); the
-    # fine grid of its groups still places both ends on the exact frame
+    # grid flags it on some frames only (not on its first one, nor on its last ones), but
+    # its cells stay near the threshold on the others, so both ends land on the exact frame
     def edit(i: int, img: Image) -> Image:
         if not first <= i <= last:
             return img
