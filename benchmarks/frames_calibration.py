@@ -173,11 +173,13 @@ class CaseResult:
 
 
 def run_case(
-    work: Path, k: int, subject: str, donor: str, share: float, frames: int, quick: bool
-) -> CaseResult:
+    work: Path, k: int, subject: str, donor: str, share: float, frames: int, quick: bool,
+    with_controls: bool = True,
+) -> CaseResult:  # fmt: skip
     """One subject at one face size: master, controls, swap, swapped copies."""
     portraits = footage.portraits()
     edits, controls = (QUICK_EDITS, QUICK_CONTROLS) if quick else (EDITS, CONTROLS)
+    controls = controls if with_controls else []
     # the astronaut gets a donor through the 128x128 bottleneck, Grace Hopper a full one
     bottleneck = {"astronaut": 128, "hopper": None}[subject]
     tag = f"{subject}_{share}"
@@ -216,16 +218,17 @@ def run_case(
     return result
 
 
-def run_video(work: Path, quick: bool, frames: int, jobs: int) -> None:
+def run_video(
+    work: Path, quick: bool, frames: int, jobs: int, shares: tuple[float, ...], controls: bool
+) -> None:
     pairs = [("astronaut", "hopper"), ("hopper", "astronaut")][: 1 if quick else 2]
-    shares = (0.02, 0.0025) if quick else SHARES
     edits = QUICK_EDITS if quick else EDITS
     table: dict[tuple[float, str], list[Outcome]] = defaultdict(list)
     control_rows: list[tuple[str, Outcome, float]] = []
     sizes: list[float] = []
     t0 = time.perf_counter()
     cases = [
-        (work, k, subject, donor, share, frames, quick)
+        (work, k, subject, donor, share, frames, quick, controls)
         for k, (subject, donor) in enumerate(pairs)
         for share in shares
     ]
@@ -270,6 +273,9 @@ def run_video(work: Path, quick: bool, frames: int, jobs: int) -> None:
             f" per-frame IoU mean {np.mean(ious) if ious else 0:.2f}"
             f" (min {np.min(ious) if ious else 0:.2f})"
         )
+    if not control_rows:
+        print("\nControls: not run (--edits-only)")
+        return
     total = sum(o.frames for _, o, _ in control_rows)
     fe = sum(o.false_edited for _, o, _ in control_rows)
     fg = sum(o.false_gaps for _, o, _ in control_rows)
@@ -353,13 +359,20 @@ def main() -> None:
     ap.add_argument("--workdir", type=Path, help="keep the media here")
     ap.add_argument("--stills-only", action="store_true")
     ap.add_argument("--jobs", type=int, default=2, help="cases run in parallel (default 2)")
+    ap.add_argument("--shares", help="face sizes to run, e.g. 0.06,0.02 (default: all)")
+    ap.add_argument(
+        "--edits-only", action="store_true", help="skip the controls (no false-flag figures)"
+    )
     args = ap.parse_args()
+    shares = (0.02, 0.0025) if args.quick else SHARES
+    if args.shares:
+        shares = tuple(float(x) for x in args.shares.split(","))
     t0 = time.perf_counter()
     work = args.workdir or Path(tempfile.mkdtemp(prefix="frames-cal-"))
     work.mkdir(parents=True, exist_ok=True)
     frames = args.frames or (90 if args.quick else 150)
     if not args.stills_only:
-        run_video(work, args.quick, frames, args.jobs)
+        run_video(work, args.quick, frames, args.jobs, shares, not args.edits_only)
     run_stills(work, args.quick)
     print(f"elapsed {time.perf_counter() - t0:.0f} s")
 

@@ -140,6 +140,37 @@ def test_small_face_found_frame_by_frame(signed: Path, tmp_path: Path) -> None:
     assert min(hits) > 0.2 and np.mean(hits) > 0.4, hits
 
 
+@pytest.mark.parametrize(
+    ("side", "delta", "first", "last"),
+    [
+        (64, 22, 50, 110),  # starts and ends inside 32-frame groups
+        (60, 24, 70, 149),  # ends on the last frame, inside the short last group
+    ],
+)
+def test_faint_edit_found_from_first_to_last_frame(
+    signed: Path, tmp_path: Path, side: int, delta: int, first: int, last: int
+) -> None:
+    # a moving square of about 2% of the frame, brightened a little: the per-frame 8x8
+    # grid flags it on some frames only (not on its first one, nor on its last ones), but
+    # its cells stay near the threshold on the others, so both ends land on the exact frame
+    def edit(i: int, img: Image) -> Image:
+        if not first <= i <= last:
+            return img
+        x, y = 200 + i, 120
+        out = img.astype(np.int16)
+        out[y : y + side, x : x + side] += delta
+        return np.clip(out, 0, 255).astype(np.uint8)
+
+    frames = _check(_edited(signed, tmp_path / "faint.mp4", edit, keyint=False), signed)
+    expected = [
+        ("reencoded", [0, first - 1], [0, first - 1]),
+        ("edited", [first, last], [first, last]),
+    ]
+    if last < N - 1:
+        expected.append(("reencoded", [last + 1, N - 1], [last + 1, N - 1]))
+    assert _segments(frames) == expected
+
+
 def test_quarter_percent_face_is_found(signed: Path, tmp_path: Path) -> None:
     # 0.25% of the frame (a 24 px face here): found on nearly all its frames, never far
     # outside them

@@ -68,8 +68,16 @@ FINE_MIN_COVERAGE = 0.4
 (a 60 to 30 fps conversion keeps half) and none is missing."""
 EDITED_SHARE, CLEAN_SHARE = 0.7, 0.4
 """Within a changed group, frames carry the edit when they follow the group's mean change
-(projection about 1/share of edited frames, at least 1) and not when they stay near 0
-(below CLEAN_SHARE, or 30% of the edited frames' level); see _edited_part."""
+(projection about 1/share of edited frames, at least 1) and not when they stay near 0 on
+average (below CLEAN_SHARE, or 30% of the edited frames' level); see _edited_part."""
+EDGE_JUMP = 0.5
+"""Where an edit starts or ends inside a group, the frames' projection on the group's fine
+change jumps by at least this share of the edit's level from one frame to the next (the
+whole level, less noise); motion within the group moves it gradually (_edited_part)."""
+WIDEN_SCORE = 0.5
+"""Next to the frames where the coarse grid sees an edit, a frame carries it too while its
+coarse score at the edit's cells stays at this share of the threshold (unedited frames of
+the calibration footage: 0.1-0.13; a 2% face on frames the coarse grid misses: 0.75-1)."""
 
 STATUSES = ("intact", "reencoded", "edited", "inserted", "missing")
 _INTACT, _REENCODED, _EDITED, _INSERTED, _MISSING = range(5)
@@ -569,6 +577,20 @@ def _dilate(score: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     return out
 
 
+def _widen(scores: npt.NDArray[np.float32], a: int, b: int) -> tuple[int, int]:
+    """Frames a..b of a group (coarse cell scores `scores`) are where the coarse grid saw
+    its edit. A small edit keeps its cells near the threshold, so the coarse grid misses it
+    on some frames, its first one included: the edit goes on through the adjacent frames
+    whose score at the edit's cells stays at WIDEN_SCORE or more."""
+    cells = (scores[a : b + 1] > 1.0).any(axis=0)
+    near = scores[:, cells].max(axis=1) >= WIDEN_SCORE
+    while a > 0 and near[a - 1]:
+        a -= 1
+    while b < near.size - 1 and near[b + 1]:
+        b += 1
+    return a, b
+
+
 def _edited_part(
     s: VideoFingerprint, c: VideoFingerprint, g: int, score: npt.NDArray[np.float64],
     cj: npt.NDArray[np.int64], from_start: bool, to_end: bool,
@@ -576,9 +598,11 @@ def _edited_part(
     """Which of a group's matched frames carry its change, when only some do.
 
     Over the changed cells, each frame's difference to the signed group mean is projected
-    on the group's mean change: an edited frame follows that pattern (about 1/p for an
-    edit on a share p of the frames), an unedited one only differs by the motion within
-    the group, which does not (about 0). None when no run of frames separates like that
+    on the group's mean change: the edit is one run of frames that follows that pattern
+    (about 1/p for an edit on a share p of the frames) while the other frames stay lower,
+    near 0 on average: they only differ by motion within the group, which moves the
+    projection gradually. Where the edit starts or ends, the projection jumps by about the
+    edit's level from one frame to the next. None when no run of frames fits like that
     (then the whole group counts as edited). An edit that goes on in the previous (next)
     group starts (ends) with this one.
 
@@ -594,8 +618,8 @@ def _edited_part(
     if diff.shape[0] < 2 or norm <= 0.0:
         return None
     share = diff @ pattern / norm
-    # the edit is one run of frames [t0, t1): try every run, keep the best fit whose
-    # other frames look unedited (near 0) and whose own frames follow the change
+    # try every run [t0, t1), keep the best two-level fit among those that look like an
+    # edit: its frames follow the change, the others do not, and each end is a jump
     n = share.size
     cum = np.concatenate([[0.0], np.cumsum(share)])
     cum2 = np.concatenate([[0.0], np.cumsum(share**2)])
@@ -607,9 +631,15 @@ def _edited_part(
             m = t1 - t0
             inside = (cum[t1] - cum[t0]) / m
             outside = share[np.r_[0:t0, t1:n]]
-            if inside < EDITED_SHARE or outside.max() > max(CLEAN_SHARE, 0.3 * inside):
+            jump = EDGE_JUMP * inside
+            if (
+                inside < EDITED_SHARE
+                or outside.mean() > max(CLEAN_SHARE, 0.3 * inside)
+                or (t0 > 0 and share[t0] - share[t0 - 1] < jump)
+                or (t1 < n and share[t1 - 1] - share[t1] < jump)
+            ):
                 continue
-            err = (cum2[t1] - cum2[t0]) - m * inside**2 + float((outside**2).sum())
+            err = (cum2[t1] - cum2[t0]) - m * inside**2 + float(outside.var()) * outside.size
             if best is None or err < best[0]:
                 best = (err, t0, t1)
     if best is None:
@@ -655,10 +685,13 @@ def _classify(
             )
         ]  # fmt: skip
         if seen:
-            # the per-frame grid sees this edit: it says where the edit starts and ends,
-            # the group only fills the frames in between (and up to a changed neighbour)
-            lo = members[0] if g - 1 in fine_rects else seen[0]
-            hi = members[-1] if g + 1 in fine_rects else seen[-1]
+            # the per-frame grid sees this edit (a small one only on and off): it says
+            # where the edit starts and ends, the group fills the frames in between (and
+            # up to a changed neighbour)
+            a, b = np.searchsorted(members, [seen[0], seen[-1]])
+            a, b = _widen(coarse_scores[members], int(a), int(b))
+            lo = members[0] if g - 1 in fine_rects else members[a]
+            hi = members[-1] if g + 1 in fine_rects else members[b]
             from_fine[members[(members >= lo) & (members <= hi)]] = True
             continue
         part = _edited_part(s, c, g, fine[g], cj[members], g - 1 in fine_rects, g + 1 in fine_rects)
