@@ -14,7 +14,7 @@ from typing import Any
 from .errors import RegistryError
 from .match import Candidate, unpack_table
 from .schema import MIGRATIONS, SCHEMA_VERSION
-from .store import RegisterResult, RegisterStatus, Registration, Registry
+from .store import RegisterResult, RegisterStatus, Registration, SqlRegistry
 
 __all__ = ["PostgresRegistry"]
 
@@ -26,7 +26,7 @@ except ImportError:  # pragma: no cover - depends on the installed extras
     psycopg = None  # type: ignore[assignment]
 
 
-class PostgresRegistry(Registry):
+class PostgresRegistry(SqlRegistry):
     """A registry in a PostgreSQL database, given as a `postgresql://` URL."""
 
     def __init__(self, url: str) -> None:

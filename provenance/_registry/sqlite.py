@@ -19,14 +19,14 @@ from typing import Any
 from .errors import RegistryError
 from .match import Candidate, unpack_table
 from .schema import MIGRATIONS, SCHEMA_VERSION
-from .store import RegisterResult, RegisterStatus, Registration, Registry
+from .store import RegisterResult, RegisterStatus, Registration, SqlRegistry
 
 __all__ = ["SqliteRegistry"]
 
 _BUSY_MS = 60_000
 
 
-class SqliteRegistry(Registry):
+class SqliteRegistry(SqlRegistry):
     """A registry in a SQLite file."""
 
     def __init__(self, path: Path | str, *, create: bool = False) -> None:
@@ -50,7 +50,14 @@ class SqliteRegistry(Registry):
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
             try:
-                conn = sqlite3.connect(self.path, timeout=_BUSY_MS / 1000, isolation_level=None)
+                # one connection per thread; check_same_thread=False only lets close()
+                # release the connections of worker threads
+                conn = sqlite3.connect(
+                    self.path,
+                    timeout=_BUSY_MS / 1000,
+                    isolation_level=None,
+                    check_same_thread=False,
+                )
                 conn.execute(f"PRAGMA busy_timeout = {_BUSY_MS}")
                 conn.execute("PRAGMA journal_mode = WAL")
                 conn.execute("PRAGMA synchronous = NORMAL")

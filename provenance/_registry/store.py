@@ -31,8 +31,20 @@ from .match import (
 from .query import Query
 from .softbinding import ALG, SoftBinding
 
-__all__ = ["Registration", "RegisterResult", "RegisterStatus", "Registry"]
+__all__ = [
+    "REGISTRY_ENV",
+    "TOKEN_ENV",
+    "Registration",
+    "RegisterResult",
+    "RegisterStatus",
+    "Registry",
+    "SqlRegistry",
+]
 
+REGISTRY_ENV = "PROVENANCE_REGISTRY"
+"""The registry used when none is given: a SQLite path, postgresql:// or http(s):// URL."""
+TOKEN_ENV = "PROVENANCE_REGISTRY_TOKEN"
+"""The bearer token that allows registering over HTTP (server and client)."""
 DEFAULT_FLIPS = 2
 
 
@@ -100,32 +112,17 @@ class Registry(abc.ABC):
         not at all; one already registered is left as it is."""
 
     @abc.abstractmethod
-    def manifest_store(self, manifest_id: str) -> bytes | None:
-        """The registered manifest store, or None."""
-
-    @abc.abstractmethod
-    def count(self) -> int:
-        """How many manifests are registered."""
-
-    def algorithms(self) -> list[str]:
-        return [ALG]
-
     def search(
         self, query: Query, *, max_results: int = 10, flips: int = DEFAULT_FLIPS
     ) -> list[Match]:
         """Registered manifests the query matches, best first (see `match`)."""
-        keys = probe_keys(query, flips=flips)
-        votes = vote(query, keys, self._hits(sorted(keys)))
-        candidates = self._candidates(top_candidates(votes))
-        return rank(query, candidates, offsets_from_votes(votes), max_results)
 
     @abc.abstractmethod
-    def _hits(self, keys: Sequence[int]) -> Iterable[tuple[int, int, int]]:
-        """(key, manifest pk, signed second) for every posting under `keys`."""
+    def manifest_store(self, manifest_id: str) -> bytes | None:
+        """The registered manifest store, or None."""
 
-    @abc.abstractmethod
-    def _candidates(self, pks: Sequence[int]) -> list[Candidate]:
-        """The candidates with these primary keys."""
+    def algorithms(self) -> list[str]:
+        return [ALG]
 
     def close(self) -> None:  # noqa: B027 - backends without resources keep the default
         """Release connections."""
@@ -140,3 +137,27 @@ class Registry(abc.ABC):
         tb: TracebackType | None,
     ) -> None:
         self.close()
+
+
+class SqlRegistry(Registry):
+    """The lookup the database backends share: probe, vote, align (see `match`)."""
+
+    def search(
+        self, query: Query, *, max_results: int = 10, flips: int = DEFAULT_FLIPS
+    ) -> list[Match]:
+        keys = probe_keys(query, flips=flips)
+        votes = vote(query, keys, self._hits(sorted(keys)))
+        candidates = self._candidates(top_candidates(votes))
+        return rank(query, candidates, offsets_from_votes(votes), max_results)
+
+    @abc.abstractmethod
+    def count(self) -> int:
+        """How many manifests are registered."""
+
+    @abc.abstractmethod
+    def _hits(self, keys: Sequence[int]) -> Iterable[tuple[int, int, int]]:
+        """(key, manifest pk, signed second) for every posting under `keys`."""
+
+    @abc.abstractmethod
+    def _candidates(self, pks: Sequence[int]) -> list[Candidate]:
+        """The candidates with these primary keys."""
