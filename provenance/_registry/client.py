@@ -20,7 +20,7 @@ from typing import Any
 
 from .errors import RegistrationRefused, RegistryError
 from .manifest import MAX_STORE_BYTES, read_store
-from .match import Candidate, Match, pack_table, rank, scan_offsets, unpack_table
+from .match import BlockTable, Candidate, Match, rank, scan_votes
 from .query import Query
 from .softbinding import ALG
 from .store import (
@@ -95,14 +95,14 @@ class HttpRegistry(Registry):
                 continue  # a store that does not validate proves nothing
             if reg.manifest_id != manifest_id:
                 continue  # served under another manifest's id
-            table = unpack_table(pack_table(reg.binding))
+            table = BlockTable.of(reg.binding)
             candidates.append(
                 Candidate(
                     order, reg.manifest_id, reg.binding.kind, reg.title, reg.signer, order, table
                 )
             )
-        offsets = {c.pk: scan_offsets(query, c.table) for c in candidates}
-        return rank(query, candidates, offsets, max_results)
+        votes = {c.pk: scan_votes(query, c.table) for c in candidates}
+        return rank(query, candidates, votes, max_results)
 
     def manifest_store(self, manifest_id: str) -> bytes | None:
         if manifest_id in self._stores:

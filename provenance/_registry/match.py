@@ -1,34 +1,35 @@
 """From index hits to ranked matches, with the anti-spoofing rule.
 
 1. **Probe.** Each query window's index key (the 24 lowest-frequency bits of its core
-   hash), and the keys with up to `flips` of its least certain bits flipped.
+   hash), then the keys with one, then two, of its least certain bits flipped.
 2. **Vote.** Every hit (manifest, signed second) implies a time offset between the signed
-   video and the checked file; hits are counted per manifest and offset (250 ms bins).
-3. **Align** (the anti-spoofing rule). For the best-voted candidates, the signed block
-   table is laid over the query's windows at each offset the hits suggest, under each crop
-   hypothesis the query carries. A signed block *aligns* when a query window starts within
-   60 ms of it and their core hashes differ in at most `ALIGN_BITS` of 64 bits. A candidate
-   is a **match** only if, at one offset and hypothesis:
+   video and the checked file, under the crop hypothesis of the window that found it;
+   votes count the distinct signed seconds behind each (manifest, offset, hypothesis).
+3. **Align** (the anti-spoofing rule). For the best-voted manifests, the signed block
+   table is laid over the query's windows at the offsets and hypotheses with the most
+   votes. A signed block *aligns* when a query window starts within 60 ms of it and their
+   core hashes differ in at most `ALIGN_BITS` of 64 bits. A manifest is a **match** only
+   if, at one offset and hypothesis:
 
-   - at least `MIN_ALIGNED` (2) blocks align, i.e. two seconds of the query, in order, at
-     the signed spacing (a still image: its one block, within `IMAGE_BITS`);
-   - at least half of the signed blocks the query covers align (so a look-alike that
-     resembles the original here and there does not count, while an edit of less than
-     half of the covered time keeps the match);
+   - at least `MIN_ALIGNED` (2) blocks align: two seconds of the query, in order, at the
+     signed spacing (a still image: its one block, within `IMAGE_BITS`);
+   - at least half of the signed blocks the query covers align, so that a look-alike
+     resembling the original here and there does not count, while an edit of less than
+     half of the covered time keeps the match;
    - the aligned blocks differ by at most `MEAN_BITS` bits on average.
 
    Unrelated pictures differ in about 32 of 64 bits; re-encodes, rescales, bars and
-   overlays in 0-9 (p95), crops of up to 5% a side in 0-9 under the best hypothesis
-   (benchmarks/registry_accuracy.py).
-4. **Rank** by similarity (100 minus the mean distance over the covered blocks, scaled so
-   that 32 bits, chance, is 0), then by aligned blocks, then by registration order (an
-   original predates its re-signed copies).
+   overlays of the same picture in 0-9, crops of up to 5% a side in 0-9 under the best
+   hypothesis (benchmarks/registry_accuracy.py prints the distributions).
+4. **Rank** by similarity (100 at identical hashes, 0 at 32 differing bits, which is
+   chance, averaged over the covered blocks), then by aligned blocks, then by registration
+   order: an original predates its re-signed copies.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -36,7 +37,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from .fingerprint import BLOCK_MS, HYPOTHESES, KEY_BITS, Hypothesis
+from .fingerprint import BLOCK_MS, HYPOTHESES, KEY_BITS, SIZE, Box, Hypothesis
 from .query import PHASE_MS, Query
 from .softbinding import SoftBinding
 
@@ -45,19 +46,16 @@ __all__ = [
     "IMAGE_BITS",
     "MEAN_BITS",
     "MIN_ALIGNED",
-    "TABLE_DTYPE",
+    "BlockTable",
     "Candidate",
     "Geometry",
     "Match",
-    "key_of",
+    "Votes",
     "keys_of",
-    "offsets_from_votes",
-    "pack_table",
     "probe_keys",
     "rank",
-    "scan_offsets",
+    "scan_votes",
     "top_candidates",
-    "unpack_table",
     "vote",
 ]
 
@@ -66,42 +64,46 @@ IMAGE_BITS = 12
 MEAN_BITS = 10
 MIN_ALIGNED = 2
 MIN_FRACTION = 0.5
-_OFFSET_BIN_MS = 250
 _SLACK_MS = PHASE_MS // 2 + 10
 _HOT_KEY = 2000  # a key this common (black frames, fades) says nothing: skip it
+_PAIRS = 4  # (offset, hypothesis) pairs aligned per manifest, most voted first
 _KEY_MASK = (1 << KEY_BITS) - 1
 
-TABLE_DTYPE = np.dtype(
-    [
-        ("start", "<u4"),
-        ("end", "<u4"),
-        ("flags", "u1"),
-        ("box", "u1", (4,)),
-        ("core", "<u8"),
-        ("full", "<u8"),
-    ]
-)
-"""A registered manifest's block table as the registry keeps it (29 bytes a block)."""
+Votes = dict[int, Counter[tuple[int, int]]]
+"""manifest pk -> {(offset ms, hypothesis): distinct signed seconds that voted}"""
 
-Table = npt.NDArray[Any]
+_ROW = np.dtype([("start", "<u4"), ("length", "<u2"), ("flags", "u1"), ("core", "<u8")])
 
 
-def pack_table(binding: SoftBinding) -> bytes:
-    table = np.zeros(len(binding.blocks), dtype=TABLE_DTYPE)
-    for i, b in enumerate(binding.blocks):
-        table[i] = (
-            b.start_ms or 0,
-            b.end_ms or 0,
-            1 if b.value.flat else 0,
-            b.value.box,
-            b.value.core,
-            b.value.full,
-        )
-    return table.tobytes()
+@dataclass(frozen=True)
+class BlockTable:
+    """A registered manifest's blocks as the registry keeps them: the content box, then
+    15 bytes a block (start ms, length ms, flags, core hash)."""
 
+    box: Box
+    rows: npt.NDArray[Any]
 
-def unpack_table(data: bytes) -> Table:
-    return np.frombuffer(data, dtype=TABLE_DTYPE)
+    @classmethod
+    def of(cls, binding: SoftBinding) -> BlockTable:
+        rows = np.zeros(len(binding.blocks), dtype=_ROW)
+        for i, b in enumerate(binding.blocks):
+            length = (b.end_ms or 0) - (b.start_ms or 0)
+            rows[i] = (b.start_ms or 0, min(length, 65535), b.value.flat, b.value.core)
+        boxes = np.array([b.value.box for b in binding.blocks])
+        x0, y0, x1, y1 = (int(v) for v in np.median(boxes, axis=0))
+        return cls((x0, y0, x1, y1), rows)
+
+    def pack(self) -> bytes:
+        return bytes(self.box) + self.rows.tobytes()
+
+    @classmethod
+    def unpack(cls, data: bytes) -> BlockTable:
+        x0, y0, x1, y1 = data[:4]
+        return cls((x0, y0, x1, y1), np.frombuffer(data[4:], dtype=_ROW))
+
+    @property
+    def end_ms(self) -> int:
+        return int((self.rows["start"].astype(np.int64) + self.rows["length"]).max())
 
 
 def key_of(core: int) -> int:
@@ -123,21 +125,19 @@ def keys_of(binding: SoftBinding) -> list[tuple[int, int]]:
 
 
 def probe_keys(query: Query, *, flips: int, budget: int = 6000) -> dict[int, list[int]]:
-    """Index keys to look up, each with the probes (window indices) that asked for it.
-    Every window's own key comes first; flipped variants are added while within budget."""
+    """Index keys to look up, each with the probes (window indices) that asked for it:
+    every window's own key, then with one weak bit flipped, then two, within budget."""
     keys: dict[int, list[int]] = defaultdict(list)
-    for i, p in enumerate(query.probes):
-        keys[key_of(p.core)].append(i)
-    for f in range(1, flips + 1):
+    for level in range(min(flips, 2) + 1):
         for i, p in enumerate(query.probes):
             base = key_of(p.core)
-            for combo in itertools.combinations(p.weak, f):
-                if len(keys) >= budget:
-                    return keys
-                k = base
+            for combo in itertools.combinations(p.weak, level):
+                key = base
                 for bit in combo:
-                    k ^= 1 << bit
-                keys[k].append(i)
+                    key ^= 1 << bit
+                keys[key].append(i)
+            if len(keys) >= budget:
+                return keys
     return keys
 
 
@@ -151,13 +151,13 @@ class Candidate:
     title: str | None
     signer: str | None
     registered: int  # registration order
-    table: Table
+    table: BlockTable
 
 
 @dataclass(frozen=True)
 class Geometry:
     """Where the signed picture lies in the checked one (pixels of the checked file): its
-    content box under the crop hypothesis that aligned best."""
+    frame under the crop hypothesis that aligned best."""
 
     hypothesis: Hypothesis
     signed_box: tuple[float, float, float, float]  # x, y, w, h in checked pixels
@@ -204,39 +204,43 @@ class Match:
         }
 
 
-def _popcount(a: npt.NDArray[np.uint64], b: int) -> npt.NDArray[np.uint8]:
-    return np.bitwise_count(np.bitwise_xor(a, np.uint64(b)))
-
-
 def vote(
     query: Query, keys: Mapping[int, Sequence[int]], hits: Iterable[tuple[int, int, int]]
-) -> dict[tuple[int, int], set[int]]:
-    """Offsets each hit implies: {(manifest pk, offset bin): {offsets in ms}}."""
+) -> Votes:
+    """Count, per manifest, the signed seconds behind each (offset, hypothesis)."""
     by_key: dict[int, list[tuple[int, int]]] = defaultdict(list)
     for key, pk, second in hits:
         by_key[key].append((pk, second))
-    votes: dict[tuple[int, int], set[int]] = defaultdict(set)
+    seen: dict[int, dict[tuple[int, int], set[int]]] = defaultdict(lambda: defaultdict(set))
     for key, rows in by_key.items():
         if len(rows) > _HOT_KEY:
             continue
-        starts = {query.probes[i].start_ms for i in keys.get(key, ())}
+        asked = {(query.probes[i].start_ms, query.probes[i].hyp) for i in keys.get(key, ())}
         for pk, second in rows:
-            for s in starts:
-                offset = second * 1000 - s
-                votes[(pk, round(offset / _OFFSET_BIN_MS))].add(offset)
-    return votes
+            for start, hyp in asked:
+                seen[pk][(second * 1000 - start, hyp)].add(second)
+    return {pk: Counter({k: len(v) for k, v in pairs.items()}) for pk, pairs in seen.items()}
 
 
-def top_candidates(votes: Mapping[tuple[int, int], set[int]], limit: int = 32) -> list[int]:
+def scan_votes(query: Query, table: BlockTable) -> Counter[tuple[int, int]]:
+    """The votes an index would have cast, by comparing every window with every block:
+    for a manifest fetched over HTTP, checked without trusting the server's word."""
+    rows = table.rows[table.rows["flags"] == 0]
+    if rows.size == 0 or not query.probes:
+        return Counter()
+    q_core = np.array([p.core for p in query.probes], dtype=np.uint64)
+    d = np.bitwise_count(np.bitwise_xor(q_core[:, None], rows["core"][None, :]))
+    votes: dict[tuple[int, int], set[int]] = defaultdict(set)
+    for qi, bi in zip(*np.nonzero(d <= ALIGN_BITS), strict=True):
+        start = int(rows["start"][bi])
+        p = query.probes[int(qi)]
+        votes[(start - p.start_ms, p.hyp)].add(start)
+    return Counter({k: len(v) for k, v in votes.items()})
+
+
+def top_candidates(votes: Votes, limit: int = 32) -> list[int]:
     """Manifests to align, most voted first."""
-    ranked = sorted(votes.items(), key=lambda kv: -len(kv[1]))
-    out: list[int] = []
-    for (pk, _), _offsets in ranked:
-        if pk not in out:
-            out.append(pk)
-        if len(out) >= limit:
-            break
-    return out
+    return sorted(votes, key=lambda pk: -max(votes[pk].values()))[:limit]
 
 
 @dataclass(frozen=True)
@@ -247,142 +251,118 @@ class _Alignment:
     mean_all: float
     offset: int
     hyp: int
-    first: int  # indices into the table of the first and last aligned block
+    first: int  # start ms of the first and end ms of the last aligned block
     last: int
 
 
-def _align_video(query: Query, table: Table, offsets: Iterable[int]) -> _Alignment | None:
-    usable = (table["flags"] == 0) & (table["end"] - table["start"] == BLOCK_MS)
-    rows = np.nonzero(usable)[0]
-    if rows.size == 0:
-        return None
-    starts = table["start"][rows].astype(np.int64)
-    cores = table["core"][rows]
-    best: _Alignment | None = None
-    by_hyp: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    for p in query.probes:
-        by_hyp[p.hyp].append((p.start_ms, p.core))
-    for hyp, items in by_hyp.items():
-        items.sort()
-        q_start = np.array([s for s, _ in items], dtype=np.int64)
-        q_core = np.array([c for _, c in items], dtype=np.uint64)
-        for offset in offsets:
-            want = starts - offset  # where each signed block would start in the query
-            j = np.clip(np.searchsorted(q_start, want), 1, len(q_start) - 1)
-            left = np.where(np.abs(q_start[j - 1] - want) <= np.abs(q_start[j] - want), j - 1, j)
-            if len(q_start) == 1:
-                left = np.zeros_like(want)
-            near = np.abs(q_start[left] - want) <= _SLACK_MS
-            if not near.any():
-                continue
-            d = np.bitwise_count(np.bitwise_xor(cores[near], q_core[left[near]])).astype(int)
-            ok = d <= ALIGN_BITS
-            aligned = int(ok.sum())
-            cand = _Alignment(
-                aligned=aligned,
-                compared=int(near.sum()),
-                mean_aligned=float(d[ok].mean()) if aligned else 64.0,
-                mean_all=float(d.mean()),
-                offset=int(offset),
-                hyp=hyp,
-                first=int(rows[near][ok][0]) if aligned else -1,
-                last=int(rows[near][ok][-1]) if aligned else -1,
+class _Windows:
+    """The query's windows per hypothesis, sorted by start, for alignment."""
+
+    def __init__(self, query: Query) -> None:
+        by_hyp: dict[int, list[tuple[int, int]]] = defaultdict(list)
+        for p in query.probes:
+            by_hyp[p.hyp].append((p.start_ms, p.core))
+        self.arrays = {
+            h: (
+                np.array([s for s, _ in sorted(items)], dtype=np.int64),
+                np.array([c for _, c in sorted(items)], dtype=np.uint64),
             )
-            if best is None or (cand.aligned, -cand.mean_all) > (best.aligned, -best.mean_all):
-                best = cand
-    return best
+            for h, items in by_hyp.items()
+        }
 
 
-def _align_image(query: Query, table: Table) -> _Alignment | None:
-    if table.size != 1 or table["flags"][0]:
+def _align_video(windows: _Windows, table: BlockTable, offset: int, hyp: int) -> _Alignment:
+    rows = table.rows[(table.rows["flags"] == 0) & (table.rows["length"] == BLOCK_MS)]
+    q_start, q_core = windows.arrays[hyp]
+    want = rows["start"].astype(np.int64) - offset  # where each block starts in the query
+    j = np.clip(np.searchsorted(q_start, want), 0, len(q_start) - 1)
+    j_left = np.maximum(j - 1, 0)
+    nearest = np.where(np.abs(q_start[j_left] - want) < np.abs(q_start[j] - want), j_left, j)
+    near = np.abs(q_start[nearest] - want) <= _SLACK_MS
+    d = np.bitwise_count(np.bitwise_xor(rows["core"][near], q_core[nearest[near]])).astype(int)
+    ok = d <= ALIGN_BITS
+    starts = rows["start"][near][ok].astype(int)
+    return _Alignment(
+        aligned=int(ok.sum()),
+        compared=int(near.sum()),
+        mean_aligned=float(d[ok].mean()) if ok.any() else 64.0,
+        mean_all=float(d.mean()) if d.size else 64.0,
+        offset=offset,
+        hyp=hyp,
+        first=int(starts.min()) if starts.size else 0,
+        last=int(starts.max()) + BLOCK_MS if starts.size else 0,
+    )
+
+
+def _align_image(query: Query, table: BlockTable) -> _Alignment | None:
+    if table.rows.size != 1 or table.rows["flags"][0]:
         return None
-    core = int(table["core"][0])
-    best = min(query.probes, key=lambda p: int(_popcount(np.array([core], np.uint64), p.core)[0]))
-    d = int(_popcount(np.array([core], np.uint64), best.core)[0])
-    ok = d <= IMAGE_BITS
-    return _Alignment(int(ok), 1, float(d), float(d), 0, best.hyp, 0 if ok else -1, 0)
+    core = np.uint64(table.rows["core"][0])
+    cores = np.array([p.core for p in query.probes], dtype=np.uint64)
+    d = np.bitwise_count(np.bitwise_xor(cores, core)).astype(int)
+    best = int(np.argmin(d))
+    ok = int(d[best] <= IMAGE_BITS)
+    return _Alignment(ok, 1, float(d[best]), float(d[best]), 0, query.probes[best].hyp, 0, 0)
 
 
-def _geometry(query: Query, hyp: int, signed_box: Sequence[int]) -> Geometry:
-    """The signed picture's frame in checked pixels: the checked content box, moved and
-    scaled by the hypothesis, stands for the signed content box."""
-    from .fingerprint import SIZE
-
+def _geometry(query: Query, hyp: int, signed_box: Box) -> Geometry:
+    """The signed frame in checked pixels: the checked content box, moved and scaled by the
+    hypothesis, stands for the signed content box, which sits in the signed frame."""
     h = HYPOTHESES[hyp]
-    sx, sy = query.width / SIZE, query.height / SIZE
     x0, y0, x1, y1 = query.box
     w, hh = (x1 - x0) * h.zoom, (y1 - y0) * h.zoom
     cx, cy = (x0 + x1) / 2 + h.dx * (x1 - x0), (y0 + y1) / 2 + h.dy * (y1 - y0)
-    # the signed content box covers signed_box of the signed frame: extend to the frame
     bx0, by0, bx1, by1 = signed_box
     fw, fh = w * SIZE / max(1, bx1 - bx0), hh * SIZE / max(1, by1 - by0)
-    fx = cx - w / 2 - bx0 / SIZE * fw
-    fy = cy - hh / 2 - by0 / SIZE * fh
+    fx, fy = cx - w / 2 - bx0 / SIZE * fw, cy - hh / 2 - by0 / SIZE * fh
+    sx, sy = query.width / SIZE, query.height / SIZE
     return Geometry(h, (fx * sx, fy * sy, fw * sx, fh * sy))
 
 
-def offsets_from_votes(votes: Mapping[tuple[int, int], set[int]]) -> dict[int, set[int]]:
-    offsets: dict[int, set[int]] = defaultdict(set)
-    for (pk, _), offs in votes.items():
-        offsets[pk] |= offs
-    return offsets
-
-
-def scan_offsets(query: Query, table: Table) -> set[int]:
-    """Offsets at which some query window is within `ALIGN_BITS` of some signed block:
-    what the votes say when there was no index to vote (a manifest fetched over HTTP)."""
-    usable = table[(table["flags"] == 0) & (table["end"] - table["start"] == BLOCK_MS)]
-    if usable.size == 0 or query.kind != "video":
-        return {0}
-    q_core = np.array([p.core for p in query.probes], dtype=np.uint64)
-    q_start = np.array([p.start_ms for p in query.probes], dtype=np.int64)
-    d = np.bitwise_count(np.bitwise_xor(q_core[:, None], usable["core"][None, :]))
-    qi, bi = np.nonzero(d <= ALIGN_BITS)
-    return {int(v) for v in usable["start"][bi].astype(np.int64) - q_start[qi]}
+def _is_match(a: _Alignment, kind: str) -> bool:
+    if kind == "image":
+        return a.aligned == 1
+    return (
+        a.aligned >= MIN_ALIGNED
+        and a.aligned >= MIN_FRACTION * a.compared
+        and a.mean_aligned <= MEAN_BITS
+    )
 
 
 def rank(
     query: Query,
     candidates: Sequence[Candidate],
-    offsets: Mapping[int, set[int]],
+    votes: Mapping[int, Counter[tuple[int, int]]],
     max_results: int,
 ) -> list[Match]:
     """Apply the anti-spoofing rule to each candidate and rank the matches."""
+    windows = _Windows(query)
     matches = []
     for c in candidates:
         if c.kind != query.kind:
             continue
         if query.kind == "image":
-            a = _align_image(query, c.table)
-            ok = a is not None and a.aligned == 1
+            best = _align_image(query, c.table)
         else:
-            a = _align_video(query, c.table, sorted(offsets.get(c.pk, ())))
-            ok = (
-                a is not None
-                and a.aligned >= MIN_ALIGNED
-                and a.aligned >= MIN_FRACTION * a.compared
-                and a.mean_aligned <= MEAN_BITS
-            )
-        if not ok or a is None:
-            continue
-        matches.append(_match(query, c, a))
+            tries = [
+                _align_video(windows, c.table, offset, hyp)
+                for (offset, hyp), _ in votes.get(c.pk, Counter()).most_common(_PAIRS)
+            ]
+            best = max(tries, key=lambda a: (a.aligned, -a.mean_all), default=None)
+        if best is not None and _is_match(best, query.kind):
+            matches.append(_match(query, c, best))
     matches.sort(key=lambda m: (-m.similarity, -m.aligned_blocks, m.registered))
     return matches[:max_results]
 
 
 def _match(query: Query, c: Candidate, a: _Alignment) -> Match:
     similarity = int(round(100 * max(0.0, 1.0 - a.mean_all / 32.0)))
-    first = c.table[max(a.first, 0)]
-    geometry = _geometry(query, a.hyp, [int(v) for v in first["box"]])
     signed = checked = None
     if query.kind == "video":
         # checked time t shows signed time t + offset: the overlap of both timelines
-        signed_end = int(c.table["end"].max())
-        lo = max(0, -a.offset)
-        hi = min(query.duration_ms, signed_end - a.offset)
-        if hi <= lo:  # no duration known: what was aligned
-            lo = int(first["start"]) - a.offset
-            hi = int(c.table[a.last]["end"]) - a.offset
+        lo, hi = max(0, -a.offset), min(query.duration_ms, c.table.end_ms - a.offset)
+        if hi <= lo:  # the checked duration is unknown: what aligned
+            lo, hi = a.first - a.offset, a.last - a.offset
         checked = (lo / 1000, hi / 1000)
         signed = ((lo + a.offset) / 1000, (hi + a.offset) / 1000)
     return Match(
@@ -395,6 +375,6 @@ def _match(query: Query, c: Candidate, a: _Alignment) -> Match:
         checked_range=checked,
         aligned_blocks=a.aligned,
         compared_blocks=a.compared,
-        geometry=geometry,
+        geometry=_geometry(query, a.hyp, c.table.box),
         registered=c.registered,
     )

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from .errors import RegistryError
-from .match import Candidate, unpack_table
+from .match import BlockTable, Candidate
 from .schema import MIGRATIONS, SCHEMA_VERSION
 from .store import RegisterResult, RegisterStatus, Registration, SqlRegistry
 
@@ -137,7 +137,7 @@ class PostgresRegistry(SqlRegistry):
             (list(pks),),
         )
         return [
-            Candidate(int(i), mid, kind, title, signer, int(i), unpack_table(bytes(blocks)))
+            Candidate(int(i), mid, kind, title, signer, int(i), BlockTable.unpack(bytes(blocks)))
             for i, mid, kind, title, signer, blocks in rows
         ]
 

@@ -5,7 +5,7 @@ Both databases hold the same tables:
 - `manifests`: one row per registered manifest store: its C2PA manifest id (the active
   manifest's label, `urn:c2pa:...`), SHA-256 of the store, what the lookup shows (kind,
   format, title, signer, issuer, signing time, duration) and the packed block table the
-  anti-spoofing rule aligns against (`match.TABLE_DTYPE`, 29 bytes a block);
+  anti-spoofing rule aligns against (`match.BlockTable`, 15 bytes a block);
 - `manifest_stores`: the manifest store bytes (`application/c2pa`), apart so that the
   lookup never reads them;
 - `postings`: the inverted index, one row per indexed block: (24-bit key, manifest,

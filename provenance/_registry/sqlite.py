@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import RegistryError
-from .match import Candidate, unpack_table
+from .match import BlockTable, Candidate
 from .schema import MIGRATIONS, SCHEMA_VERSION
 from .store import RegisterResult, RegisterStatus, Registration, SqlRegistry
 
@@ -133,7 +133,7 @@ class SqliteRegistry(SqlRegistry):
             (json.dumps(list(pks)),),
         )
         return [
-            Candidate(int(i), mid, kind, title, signer, int(i), unpack_table(blocks))
+            Candidate(int(i), mid, kind, title, signer, int(i), BlockTable.unpack(blocks))
             for i, mid, kind, title, signer, blocks in rows
         ]
 

@@ -17,17 +17,7 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
-from .match import (
-    Candidate,
-    Match,
-    keys_of,
-    offsets_from_votes,
-    pack_table,
-    probe_keys,
-    rank,
-    top_candidates,
-    vote,
-)
+from .match import BlockTable, Candidate, Match, keys_of, probe_keys, rank, top_candidates, vote
 from .query import Query
 from .softbinding import ALG, SoftBinding
 
@@ -78,7 +68,7 @@ class Registration:
             "issuer": self.issuer,
             "signed_at": self.signed_at,
             "duration_ms": self.binding.duration_ms,
-            "blocks": pack_table(self.binding),
+            "blocks": BlockTable.of(self.binding).pack(),
         }
 
     def postings(self) -> list[tuple[int, int]]:
@@ -148,7 +138,7 @@ class SqlRegistry(Registry):
         keys = probe_keys(query, flips=flips)
         votes = vote(query, keys, self._hits(sorted(keys)))
         candidates = self._candidates(top_candidates(votes))
-        return rank(query, candidates, offsets_from_votes(votes), max_results)
+        return rank(query, candidates, votes, max_results)
 
     @abc.abstractmethod
     def count(self) -> int:

@@ -37,8 +37,9 @@ def find_bindir() -> Path | None:
 class Cluster:
     """Start with `start()`, get `url(dbname)`, `create_database(name)`, `stop()`."""
 
-    def __init__(self, bindir: Path) -> None:
+    def __init__(self, bindir: Path, settings: str = "") -> None:
         self.bindir = bindir
+        self.settings = settings  # more server options, e.g. "-c shared_buffers=2GB"
         self.root = Path(tempfile.mkdtemp(prefix="provenance-pg-"))
         self.data = self.root / "data"
         self.socket = self.root / "socket"
@@ -69,7 +70,7 @@ class Cluster:
         options = (
             f"-c listen_addresses='' -c unix_socket_directories='{self.socket}' -p {_PORT} "
             "-c fsync=off -c synchronous_commit=off -c full_page_writes=off "
-            "-c max_connections=60"
+            f"-c max_connections=60 {self.settings}"
         )
         self._run(
             [str(self.bindir / "pg_ctl"), "-D", str(self.data), "-o", options, "-w", "-t", "60",
