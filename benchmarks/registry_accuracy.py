@@ -377,6 +377,7 @@ def main() -> None:
     ap.add_argument("--bystanders", type=int, default=20_000)
     ap.add_argument("--index", default=None, help="an existing registry to add the media to")
     ap.add_argument("--skip-hd", action="store_true", help="skip the 60 s 1080p timing")
+    ap.add_argument("--only", choices=("videos", "photos"), default=None)
     args = ap.parse_args()
     t0 = time.perf_counter()
     media = build(args.workdir, args.quick)
@@ -405,7 +406,10 @@ def main() -> None:
     sims: dict[str, list[int]] = collections.defaultdict(list)
     misses = []
     times = []
-    for group in ("videos", "photo_copies"):
+    groups = {"videos": ("videos",), "photos": ("photo_copies",)}.get(
+        args.only or "", ("videos", "photo_copies")
+    )
+    for group in groups:
         for kind, orig, copy in media[group]:
             label = kind if group == "videos" else f"photo {kind}"
             t = time.perf_counter()
@@ -420,7 +424,10 @@ def main() -> None:
             else:
                 misses.append((label, copy.name, [m.manifest_id for m in result.matches]))
     false = []
-    for group in ("unrelated_videos", "unrelated_photos"):
+    unrelated = {"videos": ("unrelated_videos",), "photos": ("unrelated_photos",)}.get(
+        args.only or "", ("unrelated_videos", "unrelated_photos")
+    )
+    for group in unrelated:
         for _, p, _ in media[group]:
             result = lookup_file(reg, p)
             if result.matches:
@@ -431,20 +438,20 @@ def main() -> None:
         s = sims[label] or [0]
         print(f"{label:16} {sum(oks) / len(oks):>8.1%} {sum(oks):>3}/{len(oks):<3}  "
               f"{np.percentile(s, 10):.0f}/{np.percentile(s, 50):.0f}")  # fmt: skip
-    video = [ok for k, v in recall.items() if not k.startswith("photo") for ok in v]
-    photo_ = [ok for k, v in recall.items() if k.startswith("photo") for ok in v]
-    print(
-        f"all video copies {sum(video) / len(video):.1%} ({sum(video)}/{len(video)}); "
-        f"all photo copies {sum(photo_) / len(photo_):.1%} ({sum(photo_)}/{len(photo_)})"
-    )
-    n_unrel = len(media["unrelated_videos"]) + len(media["unrelated_photos"])
+    for what, oks in (
+        ("video", [ok for k, v in recall.items() if not k.startswith("photo") for ok in v]),
+        ("photo", [ok for k, v in recall.items() if k.startswith("photo") for ok in v]),
+    ):
+        if oks:
+            print(f"all {what} copies {sum(oks) / len(oks):.1%} ({sum(oks)}/{len(oks)})")
+    n_unrel = sum(len(media[g]) for g in unrelated)
     print(f"false matches: {len(false)} of {n_unrel} unrelated clips and photos")
     for f in false:
         print("  FALSE", f)
     for m in misses:
         print("  MISS", m)
     print(f"lookup time per copy (decode included): median {statistics.median(times):.2f} s")
-    if not args.skip_hd:
+    if not args.skip_hd and args.only != "photos":
         e2e_1080p(args.workdir, reg)
 
 

@@ -14,7 +14,7 @@ as `lookup_file` sends it: 31 one-second windows at 100 ms phases,
   bit errors as a re-encode makes them (3% of bits, more the further the window is from
   the signed second, most of them among the window's least certain bits);
 - "absent": windows of a video that is not registered (what an unrelated file costs, and
-  the second round with all 27 crop hypotheses that such a file always runs).
+  the second round with the 27 crop hypotheses that such a file always runs).
 Baseline, measured side by side: a brute-force scan of every signed value (NumPy XOR and
 popcount over the whole table, in memory), which grows linearly with the index.
 
@@ -45,7 +45,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from provenance._registry.fingerprint import (  # noqa: E402
     BLOCK_MS,
-    HYPOTHESES,
+    COARSE,
     KEY_BITS,
     Block,
     BlockValue,
@@ -163,7 +163,7 @@ def run_backend(
                    for _ in range(args.queries)]  # fmt: skip
         absent_q = [stretch_query(rng, synthetic_cores(rng, 60), found=False)
                     for _ in range(args.queries // 4)]  # fmt: skip
-        absent_all = [stretch_query(rng, synthetic_cores(rng, 60), hypotheses=len(HYPOTHESES),
+        absent_all = [stretch_query(rng, synthetic_cores(rng, 60), hypotheses=len(COARSE),
                                     found=False) for _ in range(args.queries // 10)]  # fmt: skip
         lat: dict[str, list[float]] = {"found": [], "absent": [], "absent, 27 hypotheses": []}
         hits = 0

@@ -20,7 +20,7 @@ For a block (one second of frames, or a still) we average the analysis images, t
    verification recomputes it from the table and they must agree.
 
 The lowest 24 bits of the core hash are the block's index key. A crop moves the core a
-little; a query therefore also tries a few crop hypotheses (`HYPOTHESES`).
+little; a query therefore also tries crop hypotheses (`HYPOTHESES`, `COARSE`).
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ __all__ = [
     "SIZE",
     "BlockAccumulator",
     "BlockValue",
+    "COARSE",
     "Hypothesis",
     "block_index",
     "content_box",
@@ -102,14 +103,23 @@ class Hypothesis:
 
 
 IDENTITY = Hypothesis()
+_ZOOMS = (1.0, 1.025, 1.05, 1.075, 1.1)
+_SHIFTS = (-0.03, -0.015, 0.0, 0.015, 0.03)
 HYPOTHESES: tuple[Hypothesis, ...] = (IDENTITY,) + tuple(
     Hypothesis(z, dx, dy)
-    for z in (1.0, 1.05, 1.1)
-    for dx in (-0.025, 0.0, 0.025)
-    for dy in (-0.025, 0.0, 0.025)
+    for z in _ZOOMS
+    for dx in _SHIFTS
+    for dy in _SHIFTS
     if (z, dx, dy) != (1.0, 0.0, 0.0)
 )
-"""A crop of up to 5% per side, as a grid of 27 zoom/shift hypotheses (identity first)."""
+"""A crop of up to 5% per side, as a grid of 125 zoom/shift hypotheses (identity first):
+what a still image, which has no other seconds to fall back on, is looked up under."""
+COARSE = tuple(
+    h for h in HYPOTHESES if h.zoom in (1.0, 1.05, 1.1) and h.dx in (-0.03, 0.0, 0.03)
+    and h.dy in (-0.03, 0.0, 0.03)
+)  # fmt: skip
+"""Every other step of the grid (27 hypotheses): enough for a video, whose seconds each
+get their chance."""
 
 
 def _flat_run(rows: npt.NDArray[np.float32], limit: int) -> int:

@@ -19,7 +19,7 @@ from .._limits import pixels_within_limit
 from ..formats import detect
 from .decode import image_analysis, video_frames, video_info
 from .errors import SoftBindingError, UnsupportedMediaError
-from .fingerprint import HYPOTHESES, IDENTITY, Hypothesis
+from .fingerprint import COARSE, HYPOTHESES, IDENTITY, Hypothesis
 from .match import Match
 from .query import image_query, video_query
 from .store import Registry
@@ -65,8 +65,9 @@ class Deadline:
             raise TimeoutError("the lookup ran out of time")
 
 
-# The identity hypothesis first, then every crop hypothesis.
-ROUNDS: tuple[tuple[Hypothesis, ...], ...] = ((IDENTITY,), HYPOTHESES)
+# The identity hypothesis first, then the crop hypotheses
+VIDEO_ROUNDS: tuple[tuple[Hypothesis, ...], ...] = ((IDENTITY,), COARSE)
+IMAGE_ROUNDS: tuple[tuple[Hypothesis, ...], ...] = ((IDENTITY,), HYPOTHESES)
 
 
 def lookup_file(
@@ -87,7 +88,7 @@ def lookup_file(
     deadline = Deadline(time_limit)
     if media.kind == "image":
         gray, size = image_analysis(path)
-        for hyps in ROUNDS:
+        for hyps in IMAGE_ROUNDS:
             deadline.check()
             matches = registry.search(image_query(gray, size, hyps), max_results=max_results)
             if matches:
@@ -110,7 +111,7 @@ def lookup_file(
         if len(frames) < 2:
             continue
         decoded += (frames[-1][0] - frames[0][0]) // 1000
-        for hyps in ROUNDS:
+        for hyps in VIDEO_ROUNDS:
             deadline.check()
             try:
                 query = video_query(

@@ -124,7 +124,7 @@ def keys_of(binding: SoftBinding) -> list[tuple[int, int]]:
     return out
 
 
-def probe_keys(query: Query, *, flips: int, budget: int = 6000) -> dict[int, list[int]]:
+def probe_keys(query: Query, *, flips: int, budget: int = 8000) -> dict[int, list[int]]:
     """Index keys to look up, each with the probes (window indices) that asked for it:
     every window's own key, then with one weak bit flipped, then two, within budget."""
     keys: dict[int, list[int]] = defaultdict(list)
@@ -238,9 +238,10 @@ def scan_votes(query: Query, table: BlockTable) -> Counter[tuple[int, int]]:
     return Counter({k: len(v) for k, v in votes.items()})
 
 
-def top_candidates(votes: Votes, limit: int = 32) -> list[int]:
-    """Manifests to align, most voted first."""
-    return sorted(votes, key=lambda pk: -max(votes[pk].values()))[:limit]
+def top_candidates(votes: Votes, limit: int) -> list[int]:
+    """Manifests to align, most voted first (all their offsets and hypotheses count: the
+    true original collects votes from neighbouring windows and hypotheses too)."""
+    return sorted(votes, key=lambda pk: -sum(votes[pk].values()))[:limit]
 
 
 @dataclass(frozen=True)

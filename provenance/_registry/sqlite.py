@@ -61,6 +61,8 @@ class SqliteRegistry(SqlRegistry):
                 conn.execute(f"PRAGMA busy_timeout = {_BUSY_MS}")
                 conn.execute("PRAGMA journal_mode = WAL")
                 conn.execute("PRAGMA synchronous = NORMAL")
+                # 64 MiB of page cache: registering touches index pages all over the file
+                conn.execute("PRAGMA cache_size = -65536")
                 conn.execute("PRAGMA foreign_keys = ON")
             except sqlite3.Error as e:
                 raise RegistryError(f"{self.path}: cannot open the registry ({e})") from None

@@ -36,6 +36,8 @@ REGISTRY_ENV = "PROVENANCE_REGISTRY"
 TOKEN_ENV = "PROVENANCE_REGISTRY_TOKEN"
 """The bearer token that allows registering over HTTP (server and client)."""
 DEFAULT_FLIPS = 2
+CANDIDATES_VIDEO = 32
+CANDIDATES_IMAGE = 256
 
 
 @dataclass(frozen=True)
@@ -137,7 +139,9 @@ class SqlRegistry(Registry):
     ) -> list[Match]:
         keys = probe_keys(query, flips=flips)
         votes = vote(query, keys, self._hits(sorted(keys)))
-        candidates = self._candidates(top_candidates(votes))
+        # a still's alignment is one comparison: afford more of them
+        limit = CANDIDATES_IMAGE if query.kind == "image" else CANDIDATES_VIDEO
+        candidates = self._candidates(top_candidates(votes, limit))
         return rank(query, candidates, votes, max_results)
 
     @abc.abstractmethod

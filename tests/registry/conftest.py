@@ -18,21 +18,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
-import c2pa
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 from support.postgres import Cluster, find_bindir
+from support.registrations import sign_with_binding
 
-from provenance import Identity, _c2pa, frames
-from provenance._registry.compute import image_binding, video_binding
+from provenance import Identity
 from provenance._registry.sqlite import SqliteRegistry
 from provenance._registry.store import Registry
-from provenance.formats import detect
 from provenance.frames.synth import Scene, read_frames, write_video
 
 REQUIRE_ENV = "PROVENANCE_REQUIRE_POSTGRES"
-_CAPTURE = "http://cv.iptc.org/newscodes/digitalsourcetype/digitalCapture"
 W, H, FPS, SECONDS = 320, 180, 30, 8
 
 
@@ -127,37 +124,6 @@ class Media:
     photo_store: bytes
     photo_copies: dict[str, Path]
     unrelated_photo: Path
-
-
-def sign_with_binding(src: Path, dst: Path, identity: Identity) -> bytes:
-    """Sign src into dst with frame/region fingerprints and our soft binding (what `sign`
-    will add); returns the manifest store."""
-    media = detect(src)
-    if media.kind == "video":
-        table = frames.assertion.assertion(frames.fingerprint_video(src))
-        binding = video_binding(src)
-    else:
-        data = frames.fingerprint_image(src).to_dict()
-        table = {"label": "org.provenance.regions", "data": {"version": 1, **data}}
-        binding = image_binding(src)
-    definition = {
-        "claim_generator_info": [{"name": "provenance-toolkit-tests", "version": "0"}],
-        "title": src.name,
-        "assertions": [
-            {
-                "label": "c2pa.actions",
-                "data": {"actions": [{"action": "c2pa.created", "digitalSourceType": _CAPTURE}]},
-            },
-            table,
-            binding.assertion(),
-        ],
-    }
-    ctx = _c2pa.context(builder={"thumbnail": {"enabled": False}})
-    builder = c2pa.Builder(definition, context=ctx)
-    alg = c2pa.C2paSigningAlg[identity.alg.upper()]
-    with c2pa.Signer.from_callback(identity.sign, alg, identity.chain_pem, None) as signer:
-        with open(src, "rb") as f, open(dst, "w+b") as out:
-            return bytes(builder.sign(signer, media.mime, f, out))
 
 
 def _encode(dst: Path, frames_: Any, fps: int = FPS, crf: int = 23) -> Path:

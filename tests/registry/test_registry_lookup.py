@@ -4,13 +4,16 @@ and never finding one for unrelated media."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
-from support.registrations import synthetic
+from support.registrations import sign_with_binding, synthetic
 
+from provenance import Identity
 from provenance._registry import UnsupportedMediaError, lookup_file, read_store
 from provenance._registry.store import Registry
+from provenance.frames.synth import Scene, read_frames, write_video
 
 
 @pytest.fixture
@@ -66,3 +69,29 @@ def test_audio_and_documents_cannot_be_looked_up(filled: Registry, tmp_path: Any
     audio = samples.make_audio(tmp_path / "tone.wav")
     with pytest.raises(UnsupportedMediaError, match="cannot be looked up"):
         lookup_file(filled, audio)
+
+
+def test_a_long_copy_is_found_from_a_stretch(
+    new_registry: Callable[[], Registry], tmp_path: Path, identity: Identity
+) -> None:
+    """Over 12 s only 4 s are decoded (from 10% of the way in), and the match still maps
+    the whole copy onto the signed timeline."""
+    scene = Scene(320, 180, seed=8)
+    original = tmp_path / "long.mp4"
+    write_video(original, scene.frames(30 * 16), options={"crf": "16", "preset": "veryfast"})
+    signed = tmp_path / "long.signed.mp4"
+    store = sign_with_binding(original, signed, identity)
+    copy = tmp_path / "long.copy.mp4"
+    write_video(copy, read_frames(signed, scale=0.5), options={"crf": "30", "preset": "veryfast"})
+    reg = new_registry()
+    reg.register([read_store(store)])
+    result = lookup_file(reg, copy)
+    assert 3000 <= result.decoded_ms <= 4100
+    best = result.matches[0]
+    assert best.signed_range == pytest.approx((0.0, 16.0), abs=0.1)
+    assert best.checked_range == pytest.approx((0.0, 16.0), abs=0.1)
+
+
+def test_lookups_stop_at_the_time_limit(filled: Registry, media: Any) -> None:
+    with pytest.raises(TimeoutError):
+        lookup_file(filled, media.copies["cropped"], time_limit=0)
