@@ -101,8 +101,7 @@ class HttpRegistry(Registry):
                     order, reg.manifest_id, reg.binding.kind, reg.title, reg.signer, order, table
                 )
             )
-        votes = {c.pk: scan_votes(query, c.table) for c in candidates}
-        return rank(query, candidates, votes, max_results)
+        return rank(query, candidates, scan_votes(query, candidates), max_results)
 
     def manifest_store(self, manifest_id: str) -> bytes | None:
         if manifest_id in self._stores:

@@ -28,9 +28,8 @@
 
 from __future__ import annotations
 
-import itertools
-from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,7 +37,7 @@ import numpy as np
 import numpy.typing as npt
 
 from .fingerprint import BLOCK_MS, HYPOTHESES, KEY_BITS, SIZE, Box, Hypothesis
-from .query import PHASE_MS, Query
+from .query import PHASE_MS, WEAK_BITS, Query
 from .softbinding import SoftBinding
 
 __all__ = [
@@ -50,12 +49,12 @@ __all__ = [
     "Candidate",
     "Geometry",
     "Match",
+    "Probes",
     "Votes",
     "keys_of",
     "probe_keys",
     "rank",
     "scan_votes",
-    "top_candidates",
     "vote",
 ]
 
@@ -68,9 +67,6 @@ _SLACK_MS = PHASE_MS // 2 + 10
 _HOT_KEY = 2000  # a key this common (black frames, fades) says nothing: skip it
 _PAIRS = 4  # (offset, hypothesis) pairs aligned per manifest, most voted first
 _KEY_MASK = (1 << KEY_BITS) - 1
-
-Votes = dict[int, Counter[tuple[int, int]]]
-"""manifest pk -> {(offset ms, hypothesis): distinct signed seconds that voted}"""
 
 _ROW = np.dtype([("start", "<u4"), ("length", "<u2"), ("flags", "u1"), ("core", "<u8")])
 
@@ -124,21 +120,47 @@ def keys_of(binding: SoftBinding) -> list[tuple[int, int]]:
     return out
 
 
-def probe_keys(query: Query, *, flips: int, budget: int = 8000) -> dict[int, list[int]]:
-    """Index keys to look up, each with the probes (window indices) that asked for it:
-    every window's own key, then with one weak bit flipped, then two, within budget."""
-    keys: dict[int, list[int]] = defaultdict(list)
-    for level in range(min(flips, 2) + 1):
-        for i, p in enumerate(query.probes):
-            base = key_of(p.core)
-            for combo in itertools.combinations(p.weak, level):
-                key = base
-                for bit in combo:
-                    key ^= 1 << bit
-                keys[key].append(i)
-            if len(keys) >= budget:
-                return keys
-    return keys
+@dataclass(frozen=True)
+class Probes:
+    """The index keys a query looks up: `key[i]` was asked for by window `probe[i]`."""
+
+    key: npt.NDArray[np.int64]
+    probe: npt.NDArray[np.int64]
+
+    def unique(self) -> list[int]:
+        return [int(k) for k in np.unique(self.key)]
+
+
+_PAIRS_OF = np.array([(a, b) for a in range(WEAK_BITS) for b in range(a + 1, WEAK_BITS)])
+
+
+def probe_keys(query: Query, *, flips: int, budget: int = 8000) -> Probes:
+    """Every window's own key, then the keys with one of its weak bits flipped, then two,
+    while the distinct keys stay within budget."""
+    n = len(query.probes)
+    base = np.array([key_of(p.core) for p in query.probes], dtype=np.int64)
+    weak = np.full((n, WEAK_BITS), -1, dtype=np.int64)
+    for i, p in enumerate(query.probes):
+        weak[i, : len(p.weak)] = list(p.weak)
+    one = np.where(weak >= 0, np.left_shift(1, np.maximum(weak, 0)), 0)
+    two = np.where(
+        (weak[:, _PAIRS_OF[:, 0]] >= 0) & (weak[:, _PAIRS_OF[:, 1]] >= 0),
+        one[:, _PAIRS_OF[:, 0]] | one[:, _PAIRS_OF[:, 1]],
+        0,
+    )
+    key = base.copy()
+    probe = np.arange(n)
+    for masks in (one, two)[: min(flips, 2)]:
+        if np.unique(key).size >= budget:
+            break
+        valid = masks != 0
+        key = np.concatenate([key, (base[:, None] ^ masks)[valid]])
+        probe = np.concatenate([probe, np.broadcast_to(np.arange(n)[:, None], masks.shape)[valid]])
+    distinct, first = np.unique(key, return_index=True)
+    if distinct.size > budget:  # keep the keys asked first
+        keep = np.isin(key, key[np.sort(first)[:budget]])
+        key, probe = key[keep], probe[keep]
+    return Probes(key, probe)
 
 
 @dataclass(frozen=True)
@@ -204,44 +226,81 @@ class Match:
         }
 
 
-def vote(
-    query: Query, keys: Mapping[int, Sequence[int]], hits: Iterable[tuple[int, int, int]]
-) -> Votes:
+@dataclass(frozen=True)
+class Votes:
+    """How many distinct signed seconds voted for each (manifest, offset ms, hypothesis)."""
+
+    pk: npt.NDArray[np.int64]
+    offset: npt.NDArray[np.int64]
+    hyp: npt.NDArray[np.int64]
+    count: npt.NDArray[np.int64]
+
+    @classmethod
+    def tally(
+        cls,
+        pk: npt.NDArray[np.int64],
+        offset: npt.NDArray[np.int64],
+        hyp: npt.NDArray[np.int64],
+        second: npt.NDArray[np.int64],
+    ) -> Votes:
+        if pk.size == 0:
+            empty = np.zeros(0, dtype=np.int64)
+            return cls(empty, empty, empty, empty)
+        distinct = np.unique(np.stack([pk, offset, hyp, second], axis=1), axis=0)
+        groups, counts = np.unique(distinct[:, :3], axis=0, return_counts=True)
+        return cls(groups[:, 0], groups[:, 1], groups[:, 2], counts.astype(np.int64))
+
+    def top(self, limit: int) -> list[int]:
+        """Manifests to align, most voted first (all their offsets and hypotheses count:
+        the true original collects votes from neighbouring windows and hypotheses too)."""
+        pks, inverse = np.unique(self.pk, return_inverse=True)
+        totals = np.bincount(inverse, weights=self.count)
+        return [int(pks[i]) for i in np.argsort(-totals, kind="stable")[:limit]]
+
+    def pairs(self, pk: int, n: int) -> list[tuple[int, int]]:
+        """The n most voted (offset, hypothesis) pairs of one manifest."""
+        mine = np.nonzero(self.pk == pk)[0]
+        best = mine[np.argsort(-self.count[mine], kind="stable")[:n]]
+        return [(int(self.offset[i]), int(self.hyp[i])) for i in best]
+
+
+def vote(query: Query, probes: Probes, hits: Sequence[tuple[int, int, int]]) -> Votes:
     """Count, per manifest, the signed seconds behind each (offset, hypothesis)."""
-    by_key: dict[int, list[tuple[int, int]]] = defaultdict(list)
-    for key, pk, second in hits:
-        by_key[key].append((pk, second))
-    seen: dict[int, dict[tuple[int, int], set[int]]] = defaultdict(lambda: defaultdict(set))
-    for key, rows in by_key.items():
-        if len(rows) > _HOT_KEY:
-            continue
-        asked = {(query.probes[i].start_ms, query.probes[i].hyp) for i in keys.get(key, ())}
-        for pk, second in rows:
-            for start, hyp in asked:
-                seen[pk][(second * 1000 - start, hyp)].add(second)
-    return {pk: Counter({k: len(v) for k, v in pairs.items()}) for pk, pairs in seen.items()}
+    h = np.array(hits, dtype=np.int64).reshape(-1, 3)
+    hit_keys, per_key = np.unique(h[:, 0], return_counts=True)
+    h = h[~np.isin(h[:, 0], hit_keys[per_key > _HOT_KEY])]
+    starts = np.array([p.start_ms for p in query.probes], dtype=np.int64)
+    hyps = np.array([p.hyp for p in query.probes], dtype=np.int64)
+    asked = np.unique(
+        np.stack([probes.key, starts[probes.probe], hyps[probes.probe]], axis=1), axis=0
+    )
+    lo = np.searchsorted(asked[:, 0], h[:, 0], side="left")
+    hi = np.searchsorted(asked[:, 0], h[:, 0], side="right")
+    n = hi - lo
+    hit = np.repeat(np.arange(len(h)), n)
+    pos = np.repeat(lo, n) + np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
+    second = h[hit, 2]
+    return Votes.tally(h[hit, 1], second * 1000 - asked[pos, 1], asked[pos, 2], second)
 
 
-def scan_votes(query: Query, table: BlockTable) -> Counter[tuple[int, int]]:
+def scan_votes(query: Query, candidates: Sequence[Candidate]) -> Votes:
     """The votes an index would have cast, by comparing every window with every block:
-    for a manifest fetched over HTTP, checked without trusting the server's word."""
-    rows = table.rows[table.rows["flags"] == 0]
-    if rows.size == 0 or not query.probes:
-        return Counter()
+    for manifests fetched over HTTP, checked without trusting the server's word."""
     q_core = np.array([p.core for p in query.probes], dtype=np.uint64)
-    d = np.bitwise_count(np.bitwise_xor(q_core[:, None], rows["core"][None, :]))
-    votes: dict[tuple[int, int], set[int]] = defaultdict(set)
-    for qi, bi in zip(*np.nonzero(d <= ALIGN_BITS), strict=True):
-        start = int(rows["start"][bi])
-        p = query.probes[int(qi)]
-        votes[(start - p.start_ms, p.hyp)].add(start)
-    return Counter({k: len(v) for k, v in votes.items()})
-
-
-def top_candidates(votes: Votes, limit: int) -> list[int]:
-    """Manifests to align, most voted first (all their offsets and hypotheses count: the
-    true original collects votes from neighbouring windows and hypotheses too)."""
-    return sorted(votes, key=lambda pk: -sum(votes[pk].values()))[:limit]
+    q_start = np.array([p.start_ms for p in query.probes], dtype=np.int64)
+    q_hyp = np.array([p.hyp for p in query.probes], dtype=np.int64)
+    parts: list[list[npt.NDArray[np.int64]]] = [[], [], [], []]
+    for c in candidates:
+        rows = c.table.rows[c.table.rows["flags"] == 0]
+        d = np.bitwise_count(np.bitwise_xor(q_core[:, None], rows["core"][None, :]))
+        qi, bi = np.nonzero(d <= ALIGN_BITS)
+        start = rows["start"][bi].astype(np.int64)
+        for part, values in zip(
+            parts, (np.full(qi.size, c.pk), start - q_start[qi], q_hyp[qi], start), strict=True
+        ):
+            part.append(values.astype(np.int64))
+    pk, offset, hyp, second = (np.concatenate(p) if p else np.zeros(0, np.int64) for p in parts)
+    return Votes.tally(pk, offset, hyp, second)
 
 
 @dataclass(frozen=True)
@@ -272,11 +331,11 @@ class _Windows:
         }
 
 
-def _align_video(windows: _Windows, table: BlockTable, offset: int, hyp: int) -> _Alignment:
-    rows = table.rows[(table.rows["flags"] == 0) & (table.rows["length"] == BLOCK_MS)]
+def _align_video(windows: _Windows, rows: npt.NDArray[Any], offset: int, hyp: int) -> _Alignment:
+    """Lay the signed blocks (`rows`: whole seconds, not flat) over the query's windows."""
     q_start, q_core = windows.arrays[hyp]
     want = rows["start"].astype(np.int64) - offset  # where each block starts in the query
-    j = np.clip(np.searchsorted(q_start, want), 0, len(q_start) - 1)
+    j = np.minimum(np.searchsorted(q_start, want), len(q_start) - 1)
     j_left = np.maximum(j - 1, 0)
     nearest = np.where(np.abs(q_start[j_left] - want) < np.abs(q_start[j] - want), j_left, j)
     near = np.abs(q_start[nearest] - want) <= _SLACK_MS
@@ -331,10 +390,7 @@ def _is_match(a: _Alignment, kind: str) -> bool:
 
 
 def rank(
-    query: Query,
-    candidates: Sequence[Candidate],
-    votes: Mapping[int, Counter[tuple[int, int]]],
-    max_results: int,
+    query: Query, candidates: Sequence[Candidate], votes: Votes, max_results: int
 ) -> list[Match]:
     """Apply the anti-spoofing rule to each candidate and rank the matches."""
     windows = _Windows(query)
@@ -345,9 +401,12 @@ def rank(
         if query.kind == "image":
             best = _align_image(query, c.table)
         else:
+            rows = c.table.rows
+            rows = rows[(rows["flags"] == 0) & (rows["length"] == BLOCK_MS)]
             tries = [
-                _align_video(windows, c.table, offset, hyp)
-                for (offset, hyp), _ in votes.get(c.pk, Counter()).most_common(_PAIRS)
+                _align_video(windows, rows, offset, hyp)
+                for offset, hyp in votes.pairs(c.pk, _PAIRS)
+                if hyp in windows.arrays
             ]
             best = max(tries, key=lambda a: (a.aligned, -a.mean_all), default=None)
         if best is not None and _is_match(best, query.kind):

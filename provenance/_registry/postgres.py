@@ -8,7 +8,7 @@ for the other transaction, then sees its row). Postings are written with COPY.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from .errors import RegistryError
@@ -123,7 +123,7 @@ class PostgresRegistry(SqlRegistry):
             reg.manifest_id, RegisterStatus.UNCHANGED if same else RegisterStatus.CONFLICT
         )
 
-    def _hits(self, keys: Sequence[int]) -> Iterable[tuple[int, int, int]]:
+    def _hits(self, keys: Sequence[int]) -> list[tuple[int, int, int]]:
         rows = self._query(
             "SELECT key, manifest, second FROM postings WHERE key = ANY(%s)", (list(keys),)
         )

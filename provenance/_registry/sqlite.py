@@ -12,7 +12,7 @@ import json
 import os
 import sqlite3
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -118,7 +118,7 @@ class SqliteRegistry(SqlRegistry):
             raise RegistryError(f"{self.path}: registration failed ({e})") from None
         return results
 
-    def _hits(self, keys: Sequence[int]) -> Iterable[tuple[int, int, int]]:
+    def _hits(self, keys: Sequence[int]) -> list[tuple[int, int, int]]:
         rows = self._query(
             "SELECT key, manifest, second FROM postings "
             "WHERE key IN (SELECT value FROM json_each(?))",

@@ -12,12 +12,12 @@ from __future__ import annotations
 import abc
 import enum
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
-from .match import BlockTable, Candidate, Match, keys_of, probe_keys, rank, top_candidates, vote
+from .match import BlockTable, Candidate, Match, keys_of, probe_keys, rank, vote
 from .query import Query
 from .softbinding import ALG, SoftBinding
 
@@ -137,11 +137,11 @@ class SqlRegistry(Registry):
     def search(
         self, query: Query, *, max_results: int = 10, flips: int = DEFAULT_FLIPS
     ) -> list[Match]:
-        keys = probe_keys(query, flips=flips)
-        votes = vote(query, keys, self._hits(sorted(keys)))
+        probes = probe_keys(query, flips=flips)
+        votes = vote(query, probes, self._hits(probes.unique()))
         # a still's alignment is one comparison: afford more of them
         limit = CANDIDATES_IMAGE if query.kind == "image" else CANDIDATES_VIDEO
-        candidates = self._candidates(top_candidates(votes, limit))
+        candidates = self._candidates(votes.top(limit))
         return rank(query, candidates, votes, max_results)
 
     @abc.abstractmethod
@@ -149,7 +149,7 @@ class SqlRegistry(Registry):
         """How many manifests are registered."""
 
     @abc.abstractmethod
-    def _hits(self, keys: Sequence[int]) -> Iterable[tuple[int, int, int]]:
+    def _hits(self, keys: Sequence[int]) -> list[tuple[int, int, int]]:
         """(key, manifest pk, signed second) for every posting under `keys`."""
 
     @abc.abstractmethod
