@@ -15,7 +15,14 @@ on it must list ours there.
 
 A video has one block per whole second, its timespan in milliseconds from the start; a
 still image has one block with an empty scope. Each `value` is a `fingerprint.BlockValue`
-(29 bytes; base64 in the JSON the C2PA library takes, a CBOR byte string once signed).
+(29 bytes).
+
+Bytes: the specification types `value` and `pad` as CBOR byte strings, but a c2pa-python
+manifest definition is JSON, which c2pa-rs converts to CBOR generically, and JSON has no
+bytes: a base64 string would be signed as a text string, a list of byte values as an array
+of small integers. We write the list: it carries the byte values themselves, which
+c2pa-rs's own `SoftBinding` type (serde_bytes) reads back as bytes, and c2pa-python
+returns as base64. Both spellings are accepted when reading.
 """
 
 from __future__ import annotations
@@ -65,10 +72,12 @@ class SoftBinding:
             scope: dict[str, Any] = {}
             if b.start_ms is not None and b.end_ms is not None:
                 scope["timespan"] = {"start": b.start_ms, "end": b.end_ms}
-            blocks.append({"scope": scope, "value": _b64(b.value.pack())})
+            # a list of byte values: c2pa-rs writes it as a CBOR byte string (a base64
+            # string would become a text string, which the specification does not allow)
+            blocks.append({"scope": scope, "value": list(b.value.pack())})
         return {
             "label": LABEL,
-            "data": {"alg": self.alg, "name": _NAME, "blocks": blocks, "pad": ""},
+            "data": {"alg": self.alg, "name": _NAME, "blocks": blocks, "pad": []},
         }
 
     @classmethod
@@ -115,10 +124,6 @@ def _timespan(scope: dict[str, Any]) -> tuple[int | None, int | None]:
     if not (isinstance(start, int) and isinstance(end, int) and 0 <= start < end):
         raise SoftBindingError("soft binding timespan needs 0 <= start < end (milliseconds)")
     return start, end
-
-
-def _b64(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii")
 
 
 def _unb64(value: Any) -> bytes:
