@@ -67,10 +67,9 @@ def synthetic_cores(rng: np.random.Generator, seconds: int) -> np.ndarray:
 
 
 def registration(index: int, cores: np.ndarray, rng: np.random.Generator) -> Registration:
-    fulls = rng.integers(0, 2**63, len(cores), dtype=np.int64).astype(np.uint64)
     blocks = tuple(
-        Block(k * BLOCK_MS, (k + 1) * BLOCK_MS, BlockValue(int(c), int(f), 0, (0, 0, 128, 128)))
-        for k, (c, f) in enumerate(zip(cores, fulls, strict=True))
+        Block(k * BLOCK_MS, (k + 1) * BLOCK_MS, BlockValue(int(c), 0, (0, 0, 128, 128)))
+        for k, c in enumerate(cores)
     )
     return Registration(
         manifest_id=f"urn:c2pa:{index:012d}-0000-4000-8000-bench",
@@ -100,7 +99,7 @@ def stretch_query(
                 # most re-encode errors hit the least certain bits
                 bit = int(rng.choice(weak[:4])) if rng.random() < 0.6 else int(rng.integers(64))
                 value ^= 1 << bit
-            probes.append(Probe(start, h, value, 0, bytes(int(b) for b in weak)))
+            probes.append(Probe(start, h, value, bytes(int(b) for b in weak)))
     return Query("video", 1920, 1080, (0, 0, 128, 128), tuple(probes), 60_000)
 
 

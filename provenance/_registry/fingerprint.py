@@ -13,9 +13,7 @@ For a block (one second of frames, or a still) we average the analysis images, t
 3. reduce it to 32x32 and keep the signs of its 64 lowest-frequency DCT coefficients
    (zig-zag order, DC excluded): a 64-bit hash that re-encoding, rescaling, frame-rate
    changes and bars barely touch (measured: benchmarks/registry_accuracy.py);
-4. the same over the whole picture gives a second hash, for ranking when no overlay hides
-   the edges;
-5. the bitwise majority of the per-frame DCT hashes of the signed frame table over the
+4. the bitwise majority of the per-frame DCT hashes of the signed frame table over the
    block's frames ties the value to the `org.provenance.frames` table signed beside it:
    verification recomputes it from the table and they must agree.
 
@@ -159,23 +157,21 @@ def signature(img: Mean, rect: Rect) -> tuple[int, npt.NDArray[np.float64], floa
 
 @dataclass(frozen=True)
 class BlockValue:
-    """The soft-binding value of one block (29 bytes packed, see `pack`)."""
+    """The soft-binding value of one block (21 bytes packed, see `pack`)."""
 
     core: int
-    full: int
     table: int
     box: Box
     flat: bool = False
 
-    SIZE = 29
+    SIZE = 21
 
     def pack(self) -> bytes:
         """flags (bit 0: flat), content box x0 y0 x1 y1 (analysis pixels, 1/128 of the
-        frame), then as little-endian uint64: core hash, full hash, frame-table majority."""
+        frame), then as little-endian uint64: core hash, frame-table majority."""
         return (
             bytes([1 if self.flat else 0, *self.box])
             + self.core.to_bytes(8, "little")
-            + self.full.to_bytes(8, "little")
             + self.table.to_bytes(8, "little")
         )
 
@@ -186,8 +182,8 @@ class BlockValue:
         flags, x0, y0, x1, y1 = data[:5]
         if flags > 1 or not (x0 < x1 <= SIZE and y0 < y1 <= SIZE):
             raise SoftBindingError("soft-binding value has bad flags or content box")
-        core, full, table = (int.from_bytes(data[i : i + 8], "little") for i in (5, 13, 21))
-        return cls(core, full, table, (x0, y0, x1, y1), bool(flags))
+        core, table = (int.from_bytes(data[i : i + 8], "little") for i in (5, 13))
+        return cls(core, table, (x0, y0, x1, y1), bool(flags))
 
 
 def describe(img: Mean, table: int) -> BlockValue:
@@ -195,8 +191,7 @@ def describe(img: Mean, table: int) -> BlockValue:
     majority of its frames' DCT hashes (`majority`)."""
     box = content_box(img)
     core, _, spread = signature(img, core_rect(box))
-    full, _, _ = signature(img, (float(box[0]), float(box[1]), float(box[2]), float(box[3])))
-    return BlockValue(core, full, table, box, flat=spread < _FLAT_STD)
+    return BlockValue(core, table, box, flat=spread < _FLAT_STD)
 
 
 def majority(hashes: npt.NDArray[np.uint64]) -> int:

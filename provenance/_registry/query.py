@@ -44,7 +44,7 @@ Gray = npt.NDArray[np.uint8]
 _MAGIC = b"PQ\x01"
 # magic, kind, width, height, content box, duration, probe count
 _HEAD = struct.Struct("<3sBHH4BII")
-_PROBE = struct.Struct("<IBQQ10s")  # start, hypothesis, core, full, weak key bits
+_PROBE = struct.Struct("<IBQ10s")  # start, hypothesis, core hash, weak key bits
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,6 @@ class Probe:
     start_ms: int  # window start in the checked file's timeline (0 for a still)
     hyp: int  # index into fingerprint.HYPOTHESES
     core: int
-    full: int
     weak: bytes  # key-bit indices, least certain first (WEAK_BITS of them)
 
 
@@ -84,7 +83,7 @@ class Query:
             len(self.probes),
         )
         body = b"".join(
-            _PROBE.pack(p.start_ms, p.hyp, p.core, p.full, p.weak.ljust(WEAK_BITS, b"\xff"))
+            _PROBE.pack(p.start_ms, p.hyp, p.core, p.weak.ljust(WEAK_BITS, b"\xff"))
             for p in self.probes
         )
         return head + body
@@ -101,13 +100,13 @@ class Query:
             raise SoftBindingError("query value has the wrong length or content box")
         probes = []
         for i in range(n):
-            start, hyp, core, full, weak = _PROBE.unpack_from(data, _HEAD.size + i * _PROBE.size)
+            start, hyp, core, weak = _PROBE.unpack_from(data, _HEAD.size + i * _PROBE.size)
             if hyp >= len(HYPOTHESES):
                 raise SoftBindingError("query value names an unknown crop hypothesis")
             weak = weak.rstrip(b"\xff")
             if any(b >= KEY_BITS for b in weak):
                 raise SoftBindingError("query value names a key bit out of range")
-            probes.append(Probe(start, hyp, core, full, weak))
+            probes.append(Probe(start, hyp, core, weak))
         kind_name = "video" if kind == 0 else "image"
         return cls(kind_name, width, height, (x0, y0, x1, y1), tuple(probes), duration)
 
@@ -116,12 +115,11 @@ def _describe(
     mean: npt.NDArray[np.float32], start_ms: int, hyps: Sequence[int]
 ) -> tuple[Box, list[Probe]]:
     box = content_box(mean)
-    full, _, _ = signature(mean, (float(box[0]), float(box[1]), float(box[2]), float(box[3])))
     probes = []
     for h in hyps:
         core, strength, _ = signature(mean, core_rect(box, HYPOTHESES[h]))
         weak = bytes(int(i) for i in np.argsort(strength[:KEY_BITS], kind="stable")[:WEAK_BITS])
-        probes.append(Probe(start_ms, h, core, full, weak))
+        probes.append(Probe(start_ms, h, core, weak))
     return box, probes
 
 

@@ -15,7 +15,7 @@ on it must list ours there.
 
 A video has one block per whole second, its timespan in milliseconds from the start; a
 still image has one block with an empty scope. Each `value` is a `fingerprint.BlockValue`
-(29 bytes).
+(21 bytes).
 
 Bytes: the specification types `value` and `pad` as CBOR byte strings, but a c2pa-python
 manifest definition is JSON, which c2pa-rs converts to CBOR generically, and JSON has no

@@ -35,9 +35,9 @@ def _texture(seed: int) -> np.ndarray:
 
 
 def test_value_packs_to_29_bytes_and_back() -> None:
-    value = BlockValue(core=2**63 + 5, full=7, table=2**64 - 1, box=(0, 12, 128, 116), flat=True)
+    value = BlockValue(core=2**63 + 5, table=2**64 - 1, box=(0, 12, 128, 116), flat=True)
     packed = value.pack()
-    assert len(packed) == BlockValue.SIZE == 29
+    assert len(packed) == BlockValue.SIZE == 21
     assert BlockValue.unpack(packed) == value
     with pytest.raises(SoftBindingError):
         BlockValue.unpack(packed[:-1])
@@ -155,7 +155,7 @@ def test_signed_binding_reads_back_and_agrees(media: Any) -> None:
 
 def test_query_value_round_trips_and_refuses_garbage() -> None:
     probes = tuple(
-        Probe(start_ms=100 * i, hyp=i % len(HYPOTHESES), core=2**64 - 1 - i, full=i,
+        Probe(start_ms=100 * i, hyp=i % len(HYPOTHESES), core=2**64 - 1 - i,
               weak=bytes(range(i % 10)))
         for i in range(40)
     )  # fmt: skip

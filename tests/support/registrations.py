@@ -25,8 +25,7 @@ def synthetic(i: int, seconds: int = 20) -> Registration:
     rng = np.random.default_rng(i)
     blocks = tuple(
         Block(k * BLOCK_MS, (k + 1) * BLOCK_MS,
-              BlockValue(int(rng.integers(0, 2**63)), int(rng.integers(0, 2**63)), 0,
-                         (0, 0, 128, 128)))
+              BlockValue(int(rng.integers(0, 2**63)), 0, (0, 0, 128, 128)))
         for k in range(seconds)
     )  # fmt: skip
     return Registration(
