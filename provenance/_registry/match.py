@@ -184,6 +184,18 @@ class Geometry:
     hypothesis: Hypothesis
     signed_box: tuple[float, float, float, float]  # x, y, w, h in checked pixels
 
+    def to_checked(
+        self, rect: tuple[int, int, int, int], signed_size: tuple[int, int]
+    ) -> tuple[int, int, int, int]:
+        """A rectangle [x, y, w, h] in the signed frame's pixels (`signed_size`), in the
+        checked file's pixels (clipped to the signed frame's box there)."""
+        bx, by, bw, bh = self.signed_box
+        sx, sy = bw / signed_size[0], bh / signed_size[1]
+        x, y, w, h = rect
+        x0, y0 = round(bx + x * sx), round(by + y * sy)
+        x1, y1 = round(bx + (x + w) * sx), round(by + (y + h) * sy)
+        return (x0, y0, max(1, x1 - x0), max(1, y1 - y0))
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "zoom": self.hypothesis.zoom,

@@ -3,11 +3,14 @@ and never finding one for unrelated media."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
+from mediautil import SCHEMAS
 from support.registrations import sign_with_binding, synthetic
 
 from provenance import Identity
@@ -29,6 +32,8 @@ def test_stripped_video_copies_find_their_original(filled: Registry, media: Any,
     original = read_store(media.store).manifest_id
     result = lookup_file(filled, media.copies[copy])
     assert result.found, copy
+    doc = json.loads((SCHEMAS / "registry-api.schema.json").read_text())
+    jsonschema.validate(result.to_dict(), {**doc, "$ref": "#/$defs/lookup"})
     best = result.matches[0]
     assert best.manifest_id == original
     assert best.similarity >= 60
@@ -50,6 +55,10 @@ def test_letterbox_geometry_maps_the_signed_frame_inside_the_bars(
     x, y, w, h = best.geometry.signed_box
     # 320x180 inside 320x240: bars of 30 px above and below
     assert (x, y, w, h) == pytest.approx((0, 30, 320, 180), abs=4)
+    # a region of the signed frame lands 30 px lower in the checked one
+    assert best.geometry.to_checked((80, 60, 80, 60), (320, 180)) == pytest.approx(
+        (80, 90, 80, 60), abs=4
+    )
 
 
 @pytest.mark.parametrize("copy", ["jpeg50", "half_webp", "cropped"])

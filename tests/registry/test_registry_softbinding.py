@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import base64
 import copy
+import json
 from typing import Any
 
 import c2pa
+import jsonschema
 import numpy as np
 import pytest
+from mediautil import SCHEMAS
 
 from provenance import _c2pa, frames
 from provenance._registry.errors import SoftBindingError
@@ -95,6 +98,8 @@ def _binding() -> SoftBinding:
 def test_assertion_round_trips_through_the_c2pa_json_shape() -> None:
     binding = _binding()
     assertion = binding.assertion()
+    schema = json.loads((SCHEMAS / "soft-binding-assertion.schema.json").read_text())
+    jsonschema.validate(assertion["data"], schema)
     assert assertion["label"] == LABEL == "c2pa.soft-binding"
     data = assertion["data"]
     assert data["alg"] == ALG == "org.provenance.fingerprint.1"
@@ -105,6 +110,7 @@ def test_assertion_round_trips_through_the_c2pa_json_shape() -> None:
     read_back = copy.deepcopy(data)
     for b in read_back["blocks"]:
         b["value"] = base64.b64encode(bytes(b["value"])).decode()
+    jsonschema.validate(read_back, schema)
     assert SoftBinding.from_assertion_data(read_back) == binding
 
 
@@ -143,6 +149,9 @@ def test_signed_binding_reads_back_and_agrees(media: Any) -> None:
     """Through c2pa-python: the values come back as signed, beside the frame table."""
     with open(media.signed, "rb") as f, c2pa.Reader("video/mp4", f, context=_c2pa.context()) as r:
         manifest = r.get_active_manifest()
+    data = next(a["data"] for a in manifest["assertions"] if a["label"] == "c2pa.soft-binding")
+    schema = json.loads((SCHEMAS / "soft-binding-assertion.schema.json").read_text())
+    jsonschema.validate(data, schema)
     binding = binding_of(manifest)
     assert binding.kind == "video"
     assert [(b.start_ms, b.end_ms) for b in binding.blocks][:2] == [(0, 1000), (1000, 2000)]
