@@ -24,7 +24,6 @@ from .match import BlockTable, Candidate, Match, rank, scan_votes
 from .query import Query
 from .softbinding import ALG
 from .store import (
-    DEFAULT_FLIPS,
     TOKEN_ENV,
     RegisterResult,
     RegisterStatus,
@@ -73,9 +72,7 @@ class HttpRegistry(Registry):
             reason = getattr(e, "reason", e)
             raise RegistryError(f"{self.base}: cannot reach the registry ({reason})") from None
 
-    def search(
-        self, query: Query, *, max_results: int = 10, flips: int = DEFAULT_FLIPS
-    ) -> list[Match]:
+    def search(self, query: Query, *, max_results: int = 10) -> list[Match]:
         doc = {"alg": ALG, "value": base64.b64encode(query.encode()).decode("ascii")}
         status, body = self._request(
             "POST",

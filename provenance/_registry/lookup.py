@@ -65,9 +65,11 @@ class Deadline:
             raise TimeoutError("the lookup ran out of time")
 
 
-# The identity hypothesis first, then the crop hypotheses
-VIDEO_ROUNDS: tuple[tuple[Hypothesis, ...], ...] = ((IDENTITY,), COARSE)
-IMAGE_ROUNDS: tuple[tuple[Hypothesis, ...], ...] = ((IDENTITY,), HYPOTHESES)
+# (hypotheses, weak bits flipped): the picture as it is, then the crop hypotheses. The
+# first round of a video flips one bit: its many windows make up for it (no recall lost
+# on benchmarks/registry_accuracy.py, a fifth of the keys).
+VIDEO_ROUNDS: tuple[tuple[tuple[Hypothesis, ...], int], ...] = (((IDENTITY,), 1), (COARSE, 2))
+IMAGE_ROUNDS: tuple[tuple[tuple[Hypothesis, ...], int], ...] = (((IDENTITY,), 2), (HYPOTHESES, 2))
 
 
 def lookup_file(
@@ -88,9 +90,10 @@ def lookup_file(
     deadline = Deadline(time_limit)
     if media.kind == "image":
         gray, size = image_analysis(path)
-        for hyps in IMAGE_ROUNDS:
+        for hyps, flips in IMAGE_ROUNDS:
             deadline.check()
-            matches = registry.search(image_query(gray, size, hyps), max_results=max_results)
+            query = image_query(gray, size, hyps, flips=flips)
+            matches = registry.search(query, max_results=max_results)
             if matches:
                 break
         return LookupResult(registry.location, str(path), "image", tuple(matches), 0)
@@ -111,11 +114,15 @@ def lookup_file(
         if len(frames) < 2:
             continue
         decoded += (frames[-1][0] - frames[0][0]) // 1000
-        for hyps in VIDEO_ROUNDS:
+        for hyps, flips in VIDEO_ROUNDS:
             deadline.check()
             try:
                 query = video_query(
-                    frames, (info.width, info.height), hyps, duration_ms=info.duration_ms
+                    frames,
+                    (info.width, info.height),
+                    hyps,
+                    duration_ms=info.duration_ms,
+                    flips=flips,
                 )
             except SoftBindingError:  # under a second of frames here
                 break

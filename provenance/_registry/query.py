@@ -42,8 +42,8 @@ _MIN_FRAMES = 3  # a window needs a few frames to stand for its second
 
 Gray = npt.NDArray[np.uint8]
 _MAGIC = b"PQ\x01"
-# magic, kind, width, height, content box, duration, probe count
-_HEAD = struct.Struct("<3sBHH4BII")
+# magic, kind, flips, width, height, content box, duration, probe count
+_HEAD = struct.Struct("<3sBBHH4BII")
 _PROBE = struct.Struct("<IBQ10s")  # start, hypothesis, core hash, weak key bits
 
 
@@ -67,6 +67,7 @@ class Query:
     box: Box  # content box of the checked picture, analysis pixels
     probes: tuple[Probe, ...]
     duration_ms: int = 0  # of the checked video (0: a still, or unknown)
+    flips: int = 2  # how many of a window's weak key bits the registry may flip (0-2)
 
     def hypotheses(self) -> set[int]:
         return {p.hyp for p in self.probes}
@@ -76,6 +77,7 @@ class Query:
         head = _HEAD.pack(
             _MAGIC,
             0 if self.kind == "video" else 1,
+            self.flips,
             min(self.width, 65535),
             min(self.height, 65535),
             *self.box,
@@ -93,8 +95,8 @@ class Query:
         """Parse a query value; raises `SoftBindingError` when malformed."""
         if len(data) < _HEAD.size:
             raise SoftBindingError("query value too short")
-        magic, kind, width, height, x0, y0, x1, y1, duration, n = _HEAD.unpack_from(data)
-        if magic != _MAGIC or kind > 1 or not 0 < n <= max_probes:
+        magic, kind, flips, width, height, x0, y0, x1, y1, duration, n = _HEAD.unpack_from(data)
+        if magic != _MAGIC or kind > 1 or flips > 2 or not 0 < n <= max_probes:
             raise SoftBindingError("not a query value of this algorithm, or too many probes")
         if len(data) != _HEAD.size + n * _PROBE.size or not (x0 < x1 and y0 < y1):
             raise SoftBindingError("query value has the wrong length or content box")
@@ -108,7 +110,7 @@ class Query:
                 raise SoftBindingError("query value names a key bit out of range")
             probes.append(Probe(start, hyp, core, weak))
         kind_name = "video" if kind == 0 else "image"
-        return cls(kind_name, width, height, (x0, y0, x1, y1), tuple(probes), duration)
+        return cls(kind_name, width, height, (x0, y0, x1, y1), tuple(probes), duration, flips)
 
 
 def _describe(
@@ -129,6 +131,7 @@ def video_query(
     hypotheses: Sequence[Hypothesis] = (HYPOTHESES[0],),
     *,
     duration_ms: int = 0,
+    flips: int = 2,
     phase_ms: int = PHASE_MS,
 ) -> Query:
     """The query for decoded frames ((pts in microseconds, analysis image), in
@@ -158,16 +161,21 @@ def video_query(
             start += phase_ms
     if not probes:
         raise SoftBindingError("too short to look up: a lookup needs at least a second")
-    return Query("video", size[0], size[1], _median_box(boxes), tuple(probes), duration_ms)
+    box = _median_box(boxes)
+    return Query("video", size[0], size[1], box, tuple(probes), duration_ms, flips)
 
 
 def image_query(
-    gray: Gray, size: tuple[int, int], hypotheses: Sequence[Hypothesis] = (HYPOTHESES[0],)
+    gray: Gray,
+    size: tuple[int, int],
+    hypotheses: Sequence[Hypothesis] = (HYPOTHESES[0],),
+    *,
+    flips: int = 2,
 ) -> Query:
     """The query for a still image's analysis image."""
     hyps = [HYPOTHESES.index(h) for h in hypotheses]
     box, probes = _describe(gray.astype(np.float32), 0, hyps)
-    return Query("image", size[0], size[1], box, tuple(probes))
+    return Query("image", size[0], size[1], box, tuple(probes), flips=flips)
 
 
 def _median_box(boxes: Sequence[Box]) -> Box:

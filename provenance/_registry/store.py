@@ -35,7 +35,6 @@ REGISTRY_ENV = "PROVENANCE_REGISTRY"
 """The registry used when none is given: a SQLite path, postgresql:// or http(s):// URL."""
 TOKEN_ENV = "PROVENANCE_REGISTRY_TOKEN"
 """The bearer token that allows registering over HTTP (server and client)."""
-DEFAULT_FLIPS = 2
 CANDIDATES_VIDEO = 32
 CANDIDATES_IMAGE = 256
 
@@ -104,9 +103,7 @@ class Registry(abc.ABC):
         not at all; one already registered is left as it is."""
 
     @abc.abstractmethod
-    def search(
-        self, query: Query, *, max_results: int = 10, flips: int = DEFAULT_FLIPS
-    ) -> list[Match]:
+    def search(self, query: Query, *, max_results: int = 10) -> list[Match]:
         """Registered manifests the query matches, best first (see `match`)."""
 
     @abc.abstractmethod
@@ -134,10 +131,8 @@ class Registry(abc.ABC):
 class SqlRegistry(Registry):
     """The lookup the database backends share: probe, vote, align (see `match`)."""
 
-    def search(
-        self, query: Query, *, max_results: int = 10, flips: int = DEFAULT_FLIPS
-    ) -> list[Match]:
-        probes = probe_keys(query, flips=flips)
+    def search(self, query: Query, *, max_results: int = 10) -> list[Match]:
+        probes = probe_keys(query, flips=query.flips)
         votes = vote(query, probes, self._hits(probes.unique()))
         # a still's alignment is one comparison: afford more of them
         limit = CANDIDATES_IMAGE if query.kind == "image" else CANDIDATES_VIDEO
