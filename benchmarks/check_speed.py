@@ -32,9 +32,9 @@ from pathlib import Path
 import c2pa
 
 from provenance import _c2pa, generate_dev_identity, sign, verify
+from provenance._demo_media import make_photo
 from provenance.check import CheckOptions, run_check
-from provenance.check.cache import CACHE_DIR
-from provenance.samples import make_photo
+from provenance.check._cache import CACHE_DIR
 from provenance.trust import Trust
 
 _ident_dir: Path | None = None
@@ -56,7 +56,7 @@ def _make(args: tuple[int, str, str]) -> str:
         raw.rename(dst)
         return kind
     ident = _identity()
-    sign(raw, dst, identity=ident, title=f"asset {i}")
+    sign(raw, dst, identity=ident, title=f"asset {i}", source_type="digitalCreation")
     raw.unlink()
     if kind == "tampered":
         data = bytearray(dst.read_bytes())

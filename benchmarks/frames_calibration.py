@@ -1,309 +1,367 @@
-"""Calibrate the frame classification thresholds (prints figures; not a test).
+"""Calibrate frame and region localization on realistic face swaps (prints figures; not a test).
 
-For synthetic clips with natural motion it builds a lossy master (libx264 CRF 16, the
-"signed" file), then
-* pure re-encodes of the master at CRF 18, 23, 28, 35 and at 0.75 scale (CRF 23), and
-* edited copies: a rectangle of 1/16 or 1/9 of the frame replaced by other content or
-  box-blurred over frames 30-69, re-encoded at CRF 23 (decode - edit - re-encode, like a
-  face swap),
-and prints the raw per-frame statistics (cell luma difference, relative cell detail
-difference, DCT Hamming distance) for both populations, plus the outcome with the current
-thresholds in provenance/frames/compare.py: frames wrongly flagged edited on re-encodes,
-edited frames detected, and mean region IoU with the true rectangle.
+Builds its own footage from real photographs shipped offline by scikit-image and Matplotlib
+(benchmarks/footage.py; needs the bench extra: `pip install -e ".[bench]"`):
 
-Run: .venv/bin/python benchmarks/frames_calibration.py  (about 1-2 minutes on 2 cores)
+* a virtual camera films a portrait placed in a photo background, so that the face covers
+  6%, 2%, 1%, 0.5% or 0.25% of a 1280x720 frame (pan, zoom, hand-held drift and roll,
+  brightness flicker, sensor noise), encoded as a CRF 16 camera master: the signed file;
+* a face swap as deepfake pipelines do it (Haar-cascade detection, donor face aligned to the
+  detected box, colour match, Poisson blend through a feathered ellipse), from frame
+  SWAP_FROM on; the astronaut's donor goes through a 128x128 bottleneck, Grace Hopper's is
+  used at full resolution;
+* each swapped clip encoded at CRF 18/23/28/35, at 0.75x (CRF 23/28), 0.5x (CRF 23) and
+  converted to 25 fps; every control (the master with no swap) through the same and more
+  (CRF 35 at 0.75x and 0.5x).
+
+It prints, per face size and re-encode, the share of swapped frames reported `edited`, the
+mean per-frame IoU of the reported rectangles with the swapped area, unswapped frames of
+swapped clips flagged (the edit's boundary), and every false `edited`/`inserted`/`missing`
+frame on the controls; the raw fine-grid statistics the thresholds rest on; and the same
+faces pasted into photos for the still-image localization (JPEG quality 95-60, 0.5x).
+
+Run: .venv/bin/python benchmarks/frames_calibration.py            (full: about 20-30 min)
+     .venv/bin/python benchmarks/frames_calibration.py --quick    (about 3 min)
 """
 
 from __future__ import annotations
 
+import argparse
+import json
+import statistics
 import sys
 import tempfile
 import time
+from collections import defaultdict
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from PIL import Image as PILImage
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "tests"), str(ROOT / "benchmarks")]
 
-from provenance.frames import compare, synth  # noqa: E402
-from provenance.frames.fingerprint import VideoFingerprint, fingerprint_video  # noqa: E402
+import footage  # noqa: E402
+from support import synth  # noqa: E402
 
-FRAMES = 120
-EDIT_RANGE = range(30, 70)
-SIZES = [(320, 240, 0), (640, 360, 3), (480, 272, 5)]
-CRFS = [18, 23, 28, 35]
+from provenance.frames import (  # noqa: E402
+    FrameReport,
+    assertion,
+    compare_fingerprints,
+    compare_image,
+    fingerprint_image,
+    fingerprint_video,
+    grid,
+)
+from provenance.frames.table import GROUP, VideoFingerprint  # noqa: E402
 
-
-def raw_stats(s: VideoFingerprint, c: VideoFingerprint, frames: list[int]) -> dict[str, np.ndarray]:
-    """Per-frame maxima of the quantities the thresholds apply to (identity alignment)."""
-    i = np.array(frames)
-    dl = np.abs(s.luma[i].astype(int) - c.luma[i].astype(int))
-    dd = c.detail[i].astype(int) - s.detail[i].astype(int)
-    med = np.median(dd, axis=1, keepdims=True)
-    dev = np.abs(compare._detail_residual(s.detail[i].astype(float), dd.astype(float)))
-
-    def temporal(x: np.ndarray) -> np.ndarray:
-        # the classifier's 3-frame temporal median, per cell
-        p = np.concatenate([x[:1], x, x[-1:]])
-        return np.asarray(np.median(np.stack([p[:-2], p[1:-1], p[2:]]), axis=0))
-
-    return {
-        "luma": dl.max(axis=1),
-        "luma3": temporal(dl).max(axis=1),
-        "detail": dev.max(axis=1),
-        "detail3": temporal(dev).max(axis=1),
-        "global": np.abs(med[:, 0]),
-        "dct": np.bitwise_count(s.dct[i] ^ c.dct[i]).astype(int),
-    }
+SIZE = (1280, 720)
+SHARES = (0.06, 0.02, 0.01, 0.005, 0.0025)
+SWAP_FROM = 20
+Rect = tuple[int, int, int, int]
 
 
-def fmt(v: np.ndarray) -> str:
-    return f"p50={np.median(v):5.1f} p99={np.percentile(v, 99):5.1f} max={v.max():5.1f}"
+@dataclass(frozen=True)
+class Variant:
+    name: str
+    crf: int
+    scale: float = 1.0
+    fps: int | None = None  # frame-rate conversion
+
+    def make(self, frames: list[np.ndarray], dst: Path) -> list[int]:
+        """Encode (or reuse dst from an earlier run in the same workdir); returns the source
+        frame shown by every output frame."""
+        shown = dst.with_suffix(".json")
+        if dst.exists() and shown.exists():
+            return list(json.loads(shown.read_text()))
+        result = self._make(frames, dst)
+        shown.write_text(json.dumps(result))
+        return result
+
+    def _make(self, frames: list[np.ndarray], dst: Path) -> list[int]:
+        if self.fps is not None:
+            lossless = dst.with_suffix(".mkv")
+            synth.write_video(lossless, frames, codec="ffv1")
+            return synth.retime(lossless, dst, self.fps, crf=self.crf, scale=self.scale)
+        synth.transcode(frames, dst, crf=self.crf, scale=self.scale)
+        return list(range(len(frames)))
 
 
-Case = tuple[str, str, VideoFingerprint, VideoFingerprint, "tuple[int, int, int, int] | None"]
+EDITS = [
+    Variant("crf18", 18),
+    Variant("crf23", 23),
+    Variant("crf28", 28),
+    Variant("crf35", 35),
+    Variant("crf23 0.75x", 23, 0.75),
+    Variant("crf28 0.75x", 28, 0.75),
+    Variant("crf23 0.5x", 23, 0.5),
+    Variant("crf23 25fps", 23, fps=25),
+]
+CONTROLS = [*EDITS, Variant("crf35 0.75x", 35, 0.75), Variant("crf35 0.5x", 35, 0.5)]
+QUICK_EDITS = [Variant("crf28 0.75x", 28, 0.75), Variant("crf23 25fps", 23, fps=25)]
+QUICK_CONTROLS = [*QUICK_EDITS, Variant("crf35 0.5x", 35, 0.5)]
+TARGET = {"crf18", "crf23", "crf28", "crf23 0.75x", "crf28 0.75x"}  # CRF <= 28, >= 0.75x
 
 
-def build_cases(tmp: Path) -> list[Case]:
-    """(kind, name, signed, checked, true rect) for every variant; fingerprints computed once."""
-    cases: list[Case] = []
-    for w, h, seed in SIZES:
-        scene = synth.Scene(w, h, seed)
-        other = synth.Scene(w, h, seed + 100)
-        master = tmp / f"master_{w}.mp4"
-        synth.write_video(
-            master,
-            scene.frames(FRAMES),
-            options={"crf": "16", "preset": "veryfast", "threads": "1"},
-        )
-        signed = fingerprint_video(master)
-        for crf, scale in [*((c, 1.0) for c in CRFS), (23, 0.75), (35, 0.75)]:
-            out = tmp / f"re_{w}_{crf}_{scale}.mp4"
-            synth.transcode(master, out, crf=crf, scale=scale)
-            name = f"{w}x{h} crf{crf}" + (f" x{scale}" if scale != 1.0 else "")
-            cases.append(("reencode", name, signed, fingerprint_video(out), None))
-        # edits at positions that do not line up with the 8x8 grid
-        for frac, kind, pos in [
-            (1 / 16, "replace", (0.13, 0.21)),
-            (1 / 16, "replace", (0.55, 0.48)),
-            (1 / 16, "blur", (0.30, 0.60)),
-            (1 / 16, "blur", (0.62, 0.10)),
-            (1 / 9, "replace", (0.40, 0.30)),
-            (1 / 9, "blur", (0.05, 0.55)),
-        ]:
-            rw, rh = int(w * frac**0.5), int(h * frac**0.5)
-            rect = (int(w * pos[0]), int(h * pos[1]), rw, rh)
-
-            def edit(
-                i: int,
-                img: np.ndarray,
-                rect: tuple[int, int, int, int] = rect,
-                kind: str = kind,
-                w: int = w,
-                other: synth.Scene = other,
-            ) -> np.ndarray:
-                if i not in EDIT_RANGE:
-                    return img
-                if kind == "blur":
-                    return synth.blur_rect(img, rect, radius=max(4, w // 80))
-                return synth.replace_rect(img, rect, other.frame(i))
-
-            out = tmp / f"edit_{w}_{kind}_{pos[0]}.mp4"
-            synth.transcode(master, out, crf=23, edit=edit)
-            name = f"{w}x{h} {kind:7s} {frac:.3f} at {rect}"
-            cases.append(("edit", name, signed, fingerprint_video(out), rect))
-    return cases
+@dataclass
+class Outcome:
+    swapped: int = 0
+    found: int = 0
+    ious: list[float] | None = None
+    boundary_flagged: int = 0
+    false_edited: int = 0
+    false_gaps: int = 0
+    frames: int = 0
 
 
-def evaluate(cases: list[Case], verbose: bool) -> dict[str, float]:
-    """Classify every case with the thresholds currently set in the compare module."""
-    false_edited = reenc_frames = misaligned = detected = edited_total = 0
-    clean_flagged = clean_total = 0
-    ious: list[float] = []
-    seg_ious: list[float] = []
-    for _kind, name, signed, checked, rect in cases:
-        rep = compare.compare_fingerprints(signed, checked)
+def per_frame_regions(report: FrameReport) -> dict[int, list[Rect]]:
+    out: dict[int, list[Rect]] = {}
+    for seg in report.segments:
+        for run in seg.frame_regions:
+            for j in range(run.first, run.last + 1):
+                out[j] = list(run.regions)
+    return out
+
+
+def edited_frames(report: FrameReport) -> set[int]:
+    out: set[int] = set()
+    for seg in report.segments:
+        if seg.status == "edited" and seg.checked_range is not None:
+            out.update(range(seg.checked_range[0], seg.checked_range[1] + 1))
+    return out
+
+
+def score(report: FrameReport, truth: dict[int, Rect], shown: list[int], scale: float) -> Outcome:
+    edited = edited_frames(report)
+    regions = per_frame_regions(report)
+    out = Outcome(ious=[], frames=len(shown))
+    for j, src in enumerate(shown):
+        rect = truth.get(src)
         if rect is None:
-            reenc_frames += checked.frame_count
-            false_edited += rep.summary["edited"]
-            misaligned += rep.summary["inserted"] + rep.summary["missing"]
-            if verbose:
-                print(
-                    f"  {name:40s} edited={rep.summary['edited']}"
-                    f" inserted/missing={rep.summary['inserted'] + rep.summary['missing']}"
-                )
+            out.boundary_flagged += j in edited
             continue
-        pairs = compare._tidy_gaps(compare.align(signed, checked))
-        status, scores = compare._classify(signed, checked, pairs)
-        hits = 0
-        case_ious: list[float] = []
-        for k, (_, cj) in enumerate(pairs):
-            if cj in EDIT_RANGE:
-                edited_total += 1
-                if status[k] == 2:
-                    hits += 1
-                    u = synth.union_rect(compare._cells_to_rects(scores[k], *_size(checked)))
-                    case_ious.append(synth.iou(u, rect) if u else 0.0)
-            elif cj >= 0:
-                clean_total += 1
-                clean_flagged += int(status[k] == 2)
-        detected += hits
-        ious += case_ious
-        seg_rects = [r for seg in rep.segments if seg.status == "edited" for r in seg.regions]
-        u = synth.union_rect(seg_rects)
-        seg_ious.append(synth.iou(u, rect) if u else 0.0)
-        if verbose:
-            print(
-                f"  {name:40s} detected {hits}/{len(EDIT_RANGE)}"
-                f" frame IoU {np.mean(case_ious) if case_ious else 0:.2f}"
-                f" segment IoU {seg_ious[-1]:.2f}"
+        out.swapped += 1
+        if j in edited:
+            out.found += 1
+            r = tuple(int(round(v * scale)) for v in rect)
+            best = max((synth.iou(q, r) for q in regions.get(j, [])), default=0.0)  # type: ignore[arg-type]
+            assert out.ious is not None
+            out.ious.append(best)
+    return out
+
+
+def fine_stats(signed: VideoFingerprint, checked: VideoFingerprint) -> float:
+    """Largest fine-cell score over the groups of an identity-aligned pair (controls)."""
+    worst = 0.0
+    n = min(signed.frame_count, checked.frame_count)
+    assert checked.frame_fine is not None
+    for g in range(n // GROUP):
+        mean = checked.frame_fine[g * GROUP : (g + 1) * GROUP].mean(axis=0)
+        worst = max(worst, float(grid.fine_scores(signed.fine[g], mean).max()))
+    return worst
+
+
+@dataclass
+class CaseResult:
+    tag: str
+    size: float  # assertion bytes per frame of the master
+    edits: list[tuple[str, Outcome]]  # (variant, outcome)
+    controls: list[tuple[str, Outcome, float]]  # (name, outcome, largest fine score)
+
+
+def run_case(
+    work: Path, k: int, subject: str, donor: str, share: float, frames: int, quick: bool
+) -> CaseResult:
+    """One subject at one face size: master, controls, swap, swapped copies."""
+    portraits = footage.portraits()
+    edits, controls = (QUICK_EDITS, QUICK_CONTROLS) if quick else (EDITS, CONTROLS)
+    # the astronaut gets a donor through the 128x128 bottleneck, Grace Hopper a full one
+    bottleneck = {"astronaut": 128, "hopper": None}[subject]
+    tag = f"{subject}_{share}"
+    world = footage.make_world(
+        portraits[subject], footage.BACKGROUNDS[k % 4], share, SIZE, seed=k + 1
+    )
+    cam = footage.Camera(seed=k + 1)
+    master = work / f"{tag}_master.mp4"
+    options = {"crf": "16", "preset": "veryfast", "threads": "1"}
+    synth.write_video(master, footage.film(world, SIZE, frames, cam), options=options)
+    signed = fingerprint_video(master)
+    result = CaseResult(tag, len(json.dumps(assertion.encode(signed))) / signed.frame_count, [], [])
+    decoded = list(synth.read_frames(master))
+    for v in controls:
+        out = work / f"{tag}_ctl_{v.name.replace(' ', '_')}.mp4"
+        shown = v.make(decoded, out)
+        checked = fingerprint_video(out, keep_frame_fine=True)
+        rep = compare_fingerprints(signed, checked)
+        o = Outcome(frames=len(shown))
+        o.false_edited = rep.summary["edited"]
+        o.false_gaps = rep.summary["inserted"] + rep.summary["missing"]
+        worst = fine_stats(signed, checked) if v.fps is None else float("nan")
+        result.controls.append((f"{subject} {share:.2%} {v.name}", o, worst))
+    side = int(round((share * SIZE[0] * SIZE[1]) ** 0.5))
+    swapper = footage.FaceSwapper(portraits[donor], side, bottleneck=bottleneck)
+    swapped = [swapper(i, f) if i >= SWAP_FROM else f for i, f in enumerate(decoded)]
+    truth = dict(swapper.regions)
+    for v in edits:
+        out = work / f"{tag}_swap{bottleneck}_{v.name.replace(' ', '_')}.mp4"
+        shown = v.make(swapped, out)
+        checked = fingerprint_video(out, keep_frame_fine=True)
+        rep = compare_fingerprints(signed, checked)
+        o = score(rep, truth, shown, v.scale)
+        o.false_gaps = rep.summary["inserted"] + rep.summary["missing"]
+        result.edits.append((v.name, o))
+    return result
+
+
+def run_video(work: Path, quick: bool, frames: int, jobs: int) -> None:
+    pairs = [("astronaut", "hopper"), ("hopper", "astronaut")][: 1 if quick else 2]
+    shares = (0.02, 0.0025) if quick else SHARES
+    edits = QUICK_EDITS if quick else EDITS
+    table: dict[tuple[float, str], list[Outcome]] = defaultdict(list)
+    control_rows: list[tuple[str, Outcome, float]] = []
+    sizes: list[float] = []
+    t0 = time.perf_counter()
+    cases = [
+        (work, k, subject, donor, share, frames, quick)
+        for k, (subject, donor) in enumerate(pairs)
+        for share in shares
+    ]
+    with ProcessPoolExecutor(jobs) as pool:
+        futures = {pool.submit(run_case, *case): case for case in cases}
+        for future in as_completed(futures):
+            share = futures[future][4]
+            r = future.result()
+            sizes.append(r.size)
+            control_rows += r.controls
+            for name, o in r.edits:
+                table[(share, name)].append(o)
+            print(f"  {r.tag}: done ({time.perf_counter() - t0:.0f} s)", flush=True)
+    control_rows.sort(key=lambda row: row[0])
+
+    print(
+        f"\nAssertion size on the {len(sizes)} camera masters ({SIZE[0]}x{SIZE[1]}, {frames}"
+        f" frames): {statistics.mean(sizes):.1f} bytes/frame (max {max(sizes):.1f})"
+    )
+    print("\nFace swaps: swapped frames found edited (per-frame IoU mean; unswapped frames")
+    print("of the clip flagged; frames wrongly inserted/missing), both subjects:")
+    names = [v.name for v in edits]
+    print(f"  {'face':>6s}  " + "  ".join(f"{n:>22s}" for n in names))
+    for share in shares:
+        cells = []
+        for n in names:
+            os_ = table[(share, n)]
+            sw, fd = sum(o.swapped for o in os_), sum(o.found for o in os_)
+            ious = [x for o in os_ for x in o.ious or []]
+            b = sum(o.boundary_flagged for o in os_)
+            gaps = sum(o.false_gaps for o in os_)
+            iou = statistics.mean(ious) if ious else 0.0
+            cells.append(f"{100 * fd / max(1, sw):5.1f}% ({iou:.2f}; {b},{gaps})")
+        print(f"  {share:6.2%}  " + "  ".join(f"{c:>22s}" for c in cells))
+    for share in shares:
+        os_ = [o for n in TARGET & set(names) for o in table[(share, n)]]
+        sw, fd = sum(o.swapped for o in os_), sum(o.found for o in os_)
+        ious = [x for o in os_ for x in o.ious or []]
+        print(
+            f"  target set (CRF <= 28, >= 0.75x) at {share:.2%}: {fd}/{sw} found"
+            f" = {100 * fd / max(1, sw):.1f}%,"
+            f" per-frame IoU mean {np.mean(ious) if ious else 0:.2f}"
+            f" (min {np.min(ious) if ious else 0:.2f})"
+        )
+    total = sum(o.frames for _, o, _ in control_rows)
+    fe = sum(o.false_edited for _, o, _ in control_rows)
+    fg = sum(o.false_gaps for _, o, _ in control_rows)
+    print(f"\nControls (no swap): {len(control_rows)} clips, {total} frames:"
+          f" {fe} false edited, {fg} false inserted/missing (target 0)")  # fmt: skip
+    for name, o, _ in control_rows:
+        if o.false_edited or o.false_gaps:
+            print(f"  {name}: edited {o.false_edited}, inserted/missing {o.false_gaps}")
+    worst = [w for _, _, w in control_rows if not np.isnan(w)]
+    print(
+        f"  largest fine-cell score on controls (1.0 = threshold; FINE_THRESHOLD="
+        f"{grid.FINE_THRESHOLD}, FINE_NOISE_FACTOR={grid.FINE_NOISE_FACTOR}): "
+        f"{max(worst):.2f}; median over clips {statistics.median(worst):.2f}"
+    )
+
+
+def run_stills(work: Path, quick: bool) -> None:
+    """The same faces pasted into photos (no camera): JPEG re-saves and a 0.5x resize."""
+    portraits = footage.portraits()
+    found: dict[tuple[float, str], list[float]] = defaultdict(list)
+    false = total = 0
+    shares = (0.02, 0.0025) if quick else SHARES
+    saves: list[tuple[str, Callable[[PILImage.Image, Path], float]]] = []
+
+    def jpeg(q: int) -> Callable[[PILImage.Image, Path], float]:
+        def save(im: PILImage.Image, path: Path) -> float:
+            im.save(path, quality=q)
+            return 1.0
+
+        return save
+
+    def half(im: PILImage.Image, path: Path) -> float:
+        im.resize((im.width // 2, im.height // 2), PILImage.Resampling.LANCZOS).save(
+            path, quality=85
+        )
+        return 0.5
+
+    saves = [(f"q{q}", jpeg(q)) for q in (95, 85, 75, 60)] + [("0.5x q85", half)]
+    for k, (subject, donor) in enumerate([("astronaut", "hopper"), ("hopper", "astronaut")]):
+        for share in shares:
+            world = footage.make_world(
+                portraits[subject], footage.BACKGROUNDS[(k + 2) % 4], share, SIZE, seed=k + 7
             )
-    return {
-        "false_edited": false_edited,
-        "reenc_frames": reenc_frames,
-        "misaligned": misaligned,
-        "detected": detected,
-        "edited_total": edited_total,
-        "frame_iou": float(np.mean(ious)) if ious else 0.0,
-        "frame_iou_min": float(np.min(ious)) if ious else 0.0,
-        "segment_iou": float(np.mean(seg_ious)) if seg_ious else 0.0,
-        "clean_flagged": clean_flagged,
-        "clean_total": clean_total,
-    }
-
-
-def _size(fp: VideoFingerprint) -> tuple[int, int]:
-    return fp.width, fp.height
-
-
-def calibrate_stills(tmp: Path) -> None:
-    """Stills: peak cell score (video thresholds, spatial support, no temporal filter) for
-    JPEG re-saves / rescales vs. 1/16-area edits; IMAGE_SENSITIVITY is set from this."""
-    from PIL import Image
-
-    from provenance.frames import image as still
-
-    resave: list[float] = []
-    edits: list[float] = []
-    ious: list[float] = []
-    found = total = false = 0
-    for seed, (w, h) in enumerate([(640, 480), (1024, 768), (800, 450), (320, 240)]):
-        scene, other = synth.Scene(w, h, seed + 20), synth.Scene(w, h, seed + 40)
-        for k in range(3):
-            img = scene.frame(7 + 13 * k)
-            src = tmp / f"still_{seed}_{k}.png"
-            Image.fromarray(img).save(src)
-            signed = still.fingerprint_image(src)
-
-            def peak(path: Path, signed: still.ImageFingerprint = signed) -> float:
-                c = still.fingerprint_image(path)
-
-                def arr(b: bytes) -> np.ndarray:
-                    return np.frombuffer(b, dtype=np.uint8)[None, :]
-
-                sc, _ = compare.cell_scores(
-                    arr(signed.luma), arr(signed.detail), arr(c.luma), arr(c.detail)
-                )
-                return float(compare._spatial_support(sc).max())
-
-            for q in (95, 85, 75, 60, 50):
-                out = tmp / f"still_{seed}_{k}_q{q}.jpg"
-                Image.fromarray(img).save(out, quality=q)
-                resave.append(peak(out))
-                false += bool(still.compare_image(signed, out))
-            for scale in (0.75, 0.5):
-                out = tmp / f"still_{seed}_{k}_s{scale}.jpg"
-                Image.fromarray(img).resize((int(w * scale), int(h * scale))).save(out, quality=85)
-                resave.append(peak(out))
-                false += bool(still.compare_image(signed, out))
-            rw, rh = w // 4, h // 4
-            for kind, pos in (("replace", (0.1 + 0.2 * k, 0.3)), ("blur", (0.5, 0.1 + 0.25 * k))):
-                rect = (int(w * pos[0]), int(h * pos[1]), rw, rh)
-                edited = (
-                    synth.replace_rect(img, rect, other.frame(3))
-                    if kind == "replace"
-                    else synth.blur_rect(img, rect, radius=max(4, w // 80))
-                )
-                out = tmp / f"still_{seed}_{k}_{kind}.jpg"
-                Image.fromarray(edited).save(out, quality=90)
-                edits.append(peak(out))
-                rects = still.compare_image(signed, out)
+            photo = next(footage.film(world, SIZE, 1, footage.Camera(seed=k + 7)))
+            original = work / f"still_{subject}_{share}.png"
+            PILImage.fromarray(photo).save(original)
+            signed = fingerprint_image(original)
+            side = int(round((share * SIZE[0] * SIZE[1]) ** 0.5))
+            swapper = footage.FaceSwapper(portraits[donor], side, bottleneck=128)
+            edited = swapper(0, photo)
+            truth = swapper.regions.get(0)
+            for name, save in saves:
+                path = work / f"still_{subject}_{share}_{name.replace(' ', '_')}.jpg"
+                scale = save(PILImage.fromarray(photo), path)
                 total += 1
-                found += bool(rects)
-                u = synth.union_rect(rects)
-                ious.append(synth.iou(u, rect) if u else 0.0)
-    print("Stills (peak cell score before IMAGE_SENSITIVITY; 1.0 = video threshold):")
-    print(f"  JPEG q95-q50 re-saves and 0.75/0.5 rescales: {fmt(np.array(resave))}")
-    print(
-        f"  1/16-area replace/blur edits:               {fmt(np.array(edits))} min={min(edits):.2f}"
-    )
-    print(
-        f"  with IMAGE_SENSITIVITY={still.IMAGE_SENSITIVITY}: re-saves flagged {false}/"
-        f"{len(resave)}, edits located {found}/{total}, mean IoU {np.mean(ious):.3f}"
-    )
+                false += bool(compare_image(signed, path))
+                if truth is None:
+                    continue
+                path = work / f"still_{subject}_{share}_{name.replace(' ', '_')}_swap.jpg"
+                scale = save(PILImage.fromarray(edited), path)
+                rects = compare_image(signed, path)
+                r = tuple(int(round(v * scale)) for v in truth)
+                best = max((synth.iou(q, r) for q in rects), default=-1.0)  # type: ignore[arg-type]
+                found[(share, name)].append(best)
+    print("\nStills: swapped faces located (mean IoU of the best rectangle), per re-save:")
+    print(f"  {'face':>6s}  " + "  ".join(f"{n:>14s}" for n, _ in saves))
+    for share in shares:
+        cells = []
+        for n, _ in saves:
+            v = found[(share, n)]
+            hit = [x for x in v if x >= 0]
+            cells.append(f"{len(hit)}/{len(v)} ({np.mean(hit) if hit else 0:.2f})")
+        print(f"  {share:6.2%}  " + "  ".join(f"{c:>14s}" for c in cells))
+    print(f"  unedited re-saves with any region: {false}/{total} (target 0)")
 
 
 def main() -> None:
-    t_start = time.perf_counter()
-    tmp = Path(tempfile.mkdtemp(prefix="frames-cal-"))
-    cases = build_cases(tmp)
-    print(f"built {len(cases)} cases in {time.perf_counter() - t_start:.1f} s")
-
-    def cat(kind: str, key: str) -> np.ndarray:
-        return np.concatenate(
-            [
-                raw_stats(s, c, list(range(FRAMES)) if r is None else list(EDIT_RANGE))[key]
-                for k, _, s, c, r in cases
-                if k == kind
-            ]
-        )
-
-    print("Per-frame statistics (max over cells; detail relative to the frame-wide trend;")
-    print("'3' = after the 3-frame temporal median the classifier applies):")
-    for key in ("luma", "luma3", "detail", "detail3", "global", "dct"):
-        print(f"  re-encodes  {key:7s} {fmt(cat('reencode', key))}")
-        print(f"  edits       {key:7s} {fmt(cat('edit', key))}")
-
-    print("Per case with the current thresholds:")
-    m = evaluate(cases, verbose=True)
-    print(
-        "Outcome with current thresholds "
-        f"(luma>{compare.CELL_LUMA_THRESHOLD}, detail>{compare.CELL_DETAIL_THRESHOLD}, "
-        f"global>{compare.GLOBAL_DETAIL_THRESHOLD}, dct>{compare.DCT_HAMMING_THRESHOLD}):"
-    )
-    print(
-        f"  re-encodes: {m['false_edited']}/{m['reenc_frames']} frames wrongly edited"
-        f" (target 0), {m['misaligned']} wrongly inserted/missing"
-    )
-    print(
-        f"  edits: {m['detected']}/{m['edited_total']} edited frames detected "
-        f"({100 * m['detected'] / max(1, m['edited_total']):.1f}%, target 100%)"
-    )
-    print(
-        f"  mean region IoU with the true rectangle: per frame {m['frame_iou']:.3f}"
-        f" (min {m['frame_iou_min']:.3f}), per edited segment {m['segment_iou']:.3f}"
-        " (target > 0.5)"
-    )
-    print(
-        f"  unedited frames of edited clips flagged edited: {m['clean_flagged']}/{m['clean_total']}"
-    )
-
-    print("Threshold sweep (false edited on re-encodes / edited frames detected / segment IoU):")
-    saved = compare.CELL_LUMA_THRESHOLD, compare.CELL_DETAIL_THRESHOLD
-    for luma_t in (8, 10, 12):
-        row = []
-        for detail_t in (18, 20, 21, 22, 26):
-            compare.CELL_LUMA_THRESHOLD, compare.CELL_DETAIL_THRESHOLD = luma_t, detail_t
-            r = evaluate(cases, verbose=False)
-            row.append(
-                f"d>{detail_t}: {r['false_edited']:3d} / "
-                f"{100 * r['detected'] / max(1, r['edited_total']):5.1f}% / "
-                f"{r['segment_iou']:.2f}"
-            )
-        print(f"  luma>{luma_t:2d}  " + "   ".join(row))
-    compare.CELL_LUMA_THRESHOLD, compare.CELL_DETAIL_THRESHOLD = saved
-    calibrate_stills(tmp)
-    print(f"elapsed {time.perf_counter() - t_start:.1f} s")
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--quick", action="store_true", help="one subject, two face sizes")
+    ap.add_argument("--frames", type=int, default=0, help="frames per clip (default 150, 90 quick)")
+    ap.add_argument("--workdir", type=Path, help="keep the media here")
+    ap.add_argument("--stills-only", action="store_true")
+    ap.add_argument("--jobs", type=int, default=2, help="cases run in parallel (default 2)")
+    args = ap.parse_args()
+    t0 = time.perf_counter()
+    work = args.workdir or Path(tempfile.mkdtemp(prefix="frames-cal-"))
+    work.mkdir(parents=True, exist_ok=True)
+    frames = args.frames or (90 if args.quick else 150)
+    if not args.stills_only:
+        run_video(work, args.quick, frames, args.jobs)
+    run_stills(work, args.quick)
+    print(f"elapsed {time.perf_counter() - t0:.0f} s")
 
 
 if __name__ == "__main__":

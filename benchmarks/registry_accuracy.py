@@ -6,7 +6,7 @@ Media (generated once into --workdir, default $TMPDIR/registry-accuracy):
 - real photographs: scikit-image's bundled ones (`pip install scikit-image`, the `bench`
   extra). Half are *registered*; the others only ever appear as *unrelated* media;
 - registered videos: a virtual camera (pan, zoom, hand-held drift, sensor noise, flicker)
-  over each registered photograph, plus synthetic scenes (provenance.frames.synth), 12 s of
+  over each registered photograph, plus synthetic scenes (provenance._demo_media), 12 s of
   640x360 at 30 fps, and their transformed, stripped copies: re-encodes at CRF 18 and 35,
   0.5x scale, 25 fps, excerpts of 3-6 s (two per clip), letterbox and pillarbox bars, a
   caption band and a corner logo (10% of the frame each), crops of up to 5% a side, an
@@ -50,11 +50,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from provenance._demo_media import Scene, write_video  # noqa: E402
 from provenance._registry.compute import image_binding, video_binding  # noqa: E402
 from provenance._registry.lookup import lookup_file  # noqa: E402
 from provenance._registry.sqlite import SqliteRegistry  # noqa: E402
 from provenance._registry.store import Registration, Registry  # noqa: E402
-from provenance.frames.synth import Scene, write_video  # noqa: E402
 
 W, H, FPS, SECONDS = 640, 360, 30, 12
 PHOTOS = ["astronaut", "coffee", "chelsea", "rocket", "hubble_deep_field", "motorcycle",

@@ -1,10 +1,12 @@
-"""Shared CLI plumbing: consoles, exit codes, passphrases, progress bars."""
+"""Shared CLI plumbing: consoles, help that reads like the ecosystem's, the error
+wrapper, passphrases, progress bars."""
 
 from __future__ import annotations
 
 import contextlib
 import functools
 import getpass
+import inspect
 import os
 import sys
 from collections.abc import Callable, Iterator
@@ -14,22 +16,101 @@ from typing import Any
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
+from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
-from provenance.errors import ProvenanceError, UsageError
+from provenance import _debug
+from provenance._vocab import Progress as ProgressCallback
+from provenance.errors import ExitCode, ProvenanceError, UsageError
 from provenance.identity import Identity
+
+__all__ = [
+    "Command",
+    "Group",
+    "console",
+    "err_console",
+    "exit_codes_help",
+    "handle_errors",
+    "load_identity",
+    "passphrase_from",
+    "progress_bar",
+]
 
 console = Console(highlight=False, soft_wrap=True)  # results: stdout
 err_console = Console(stderr=True, highlight=False, soft_wrap=True)  # status, progress
 
-EXIT_OK, EXIT_FAILED, EXIT_ERROR = 0, 1, 2
-EXIT_CODES_HELP = (
-    "Exit codes: 0 success (every file passed); 1 at least one file failed verification; "
-    "2 usage, input or I/O error; 3 internal error."
-)
+
+def _plain(params: list[Any]) -> list[Any]:
+    """Parameters labelled as command-line tools label them: a flag takes no value, an
+    option shows its metavar (`--trust FILE`), an argument its name (`FILE`); never a
+    Python type (`<bool>`, `<list[Path]>`)."""
+    for param in params:
+        if isinstance(param, TyperArgument):
+            param.__class__ = _Argument  # same fields, only the type label differs
+        elif isinstance(param, TyperOption) and param.metavar is None:
+            param.metavar = "" if param.is_flag else (param.name or "value").upper()
+    return params
+
+
+class _Argument(TyperArgument):
+    def display_type_rich(self, ctx: Any) -> str | None:
+        return None
+
+
+class Command(TyperCommand):
+    """A command whose help reads like other command-line tools': `FILE...` in the usage
+    line (not `{files}`), `--trust FILE` (not `<list[Path]>`), flags without a type
+    label, and paragraphs of the docstring reflowed to the terminal's width (indented
+    lines, such as examples, are kept as written)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        if kwargs.get("help"):
+            kwargs["help"] = reflow(kwargs["help"])
+        super().__init__(*args, **kwargs)
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        """Every parameter, the help option included, labelled plainly."""
+        return _plain(super().get_params(ctx))
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        """`[OPTIONS] FILE...`: arguments by their metavar, optional ones bracketed."""
+        pieces = [self.options_metavar] if self.options_metavar else []
+        for param in self.get_params(ctx):
+            if isinstance(param, TyperArgument):
+                name = str(param.metavar or (param.name or "arg").upper())
+                name += "..." if param.nargs != 1 else ""
+                pieces.append(name if param.required else f"[{name}]")
+        return pieces
+
+
+class Group(TyperGroup):
+    """The `provenance` command group, labelled like its commands (see `Command`)."""
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        """Every option (--version, completion, help), labelled plainly."""
+        return _plain(super().get_params(ctx))
+
+
+def reflow(text: str) -> str:
+    """Join the lines of each paragraph of a docstring, so the help wraps them to the
+    terminal; a paragraph of indented lines (examples) keeps its lines."""
+    paragraphs = inspect.cleandoc(text).split("\n\n")
+    return "\n\n".join(
+        p if p.startswith((" ", "\b")) else " ".join(line.strip() for line in p.splitlines())
+        for p in paragraphs
+    )
+
+
+def exit_codes_help(**meanings: str) -> str:
+    """The "Exit codes:" line of a command's help, from `ExitCode`; a command may word a
+    code its own way (`OK="every asset meets the policy"`)."""
+    shown = (ExitCode.OK, ExitCode.FAILED, ExitCode.ERROR, ExitCode.INTERNAL)
+    parts = [f"{int(c)} {meanings.get(c.name, c.meaning)}" for c in shown]
+    return f"Exit codes: {'; '.join(parts)}. Set {_debug.ENV}=1 to see a traceback."
 
 
 def handle_errors(fn: Callable[..., Any] | None) -> Callable[..., Any] | None:
-    """Turn library errors into a one-line message and their exit code; never a traceback."""
+    """Turn library errors into a one-line message and their exit code; never a traceback
+    (unless PROVENANCE_DEBUG=1, which lets the error through)."""
     if fn is None:
         return None
 
@@ -37,19 +118,26 @@ def handle_errors(fn: Callable[..., Any] | None) -> Callable[..., Any] | None:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
-        except ProvenanceError as e:
-            err_console.print(f"error: {e}", markup=False)
-            raise typer.Exit(e.exit_code) from None
-        except KeyboardInterrupt:
-            err_console.print("interrupted", markup=False)
-            raise typer.Exit(130) from None
         except (typer.Exit, typer.Abort, typer.TyperException):
             raise
-        except Exception as e:  # a bug of ours: still one line, never a traceback
-            err_console.print(f"internal error: {type(e).__name__}: {e}", markup=False)
-            raise typer.Exit(3) from None
+        except (Exception, KeyboardInterrupt) as e:
+            if _debug.enabled():
+                raise
+            raise typer.Exit(int(_report(e))) from None
 
     return wrapper
+
+
+def _report(e: BaseException) -> ExitCode:
+    if isinstance(e, ProvenanceError):
+        err_console.print(f"error: {e}", markup=False)
+        return e.exit_code
+    if isinstance(e, KeyboardInterrupt):
+        err_console.print("interrupted", markup=False)
+        return ExitCode.INTERRUPTED
+    # A bug of ours: still one line, never a traceback (locals can hold key material).
+    err_console.print(f"internal error: {type(e).__name__}: {e}", markup=False)
+    return ExitCode.INTERNAL
 
 
 def passphrase_from(env_var: str | None, *, prompt_for: Path | None = None) -> bytes | None:
@@ -60,20 +148,15 @@ def passphrase_from(env_var: str | None, *, prompt_for: Path | None = None) -> b
         if value is None:
             raise UsageError(f"environment variable {env_var} is not set")
         return value.encode()
-    if prompt_for is not None and sys.stdin.isatty() and _is_encrypted(prompt_for):
+    if prompt_for is not None and sys.stdin.isatty() and Identity.key_is_encrypted(prompt_for):
         return getpass.getpass(f"passphrase for {prompt_for}: ").encode()
     return None
-
-
-def _is_encrypted(key: Path) -> bool:
-    with contextlib.suppress(OSError):
-        return b"ENCRYPTED" in key.read_bytes()[:200]
-    return False
 
 
 def load_identity(
     key: Path | None, cert: Path | None, p12: Path | None, passphrase_env: str | None
 ) -> Identity:
+    """The signing identity the --key/--cert or --p12 options name."""
     if p12 is not None:
         return Identity.from_pkcs12(p12, passphrase=passphrase_from(passphrase_env))
     if key is None or cert is None:
@@ -83,9 +166,7 @@ def load_identity(
 
 
 @contextlib.contextmanager
-def progress_bar(
-    label: str, *, enabled: bool = True
-) -> Iterator[Callable[[int, int | None], None] | None]:
+def progress_bar(label: str, *, enabled: bool = True) -> Iterator[ProgressCallback | None]:
     """A progress callback drawing a bar on a terminal's stderr; None elsewhere (CI logs)."""
     if not enabled or not err_console.is_terminal:
         yield None

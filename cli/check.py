@@ -8,55 +8,72 @@ from typing import Annotated
 
 import typer
 
-from provenance._atomic import atomic_output, check_output
-from provenance.check import FORMATS, CheckOptions, render, run_check
-from provenance.check.formats import render_text
-from provenance.check.walk import LFS_POINTER
-from provenance.errors import InputError, UsageError
+from provenance.check import (
+    CheckOptions,
+    ReportFormat,
+    check_report_output,
+    render_check_report,
+    run_check,
+    write_check_report,
+)
+from provenance.check._render import empty_message, render_text
 
-from ._common import console, err_console, progress_bar
+from ._common import Command, console, err_console, exit_codes_help, progress_bar
 
-_EPILOG = (
-    "Exit codes: 0 every asset meets the policy; 1 at least one policy violation; "
-    "2 usage, policy or I/O error, or an asset that could not be checked; 3 internal error."
+__all__ = ["check", "register"]
+
+_EPILOG = exit_codes_help(
+    OK="every asset meets the policy",
+    FAILED="at least one policy violation",
+    ERROR="usage, policy or I/O error, or an asset that could not be checked",
+    INTERNAL="internal error (checking some asset hit a bug; it is reported)",
 )
 
 
 def check(
     paths: Annotated[
         list[Path] | None,
-        typer.Argument(help="Files or folders to check (default: the current folder)."),
+        typer.Argument(
+            metavar="PATH", help="Files or folders to check (default: the current folder)."
+        ),
     ] = None,
     policy: Annotated[
         Path | None,
         typer.Option(
+            metavar="FILE",
             help="Policy TOML file (default: provenance.toml, or \\[tool.provenance] in "
             "pyproject.toml, in the checked root; else the default policy)."
         ),
     ] = None,
     fmt: Annotated[
         str,
-        typer.Option("--format", "-f", help="Output: text, json, junit, sarif or github."),
+        typer.Option(
+            "--format", "-f", metavar="FORMAT", help="Output: text, json, junit, sarif or github."
+        ),
     ] = "text",
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Write the report here, not stdout.")
+        Path | None,
+        typer.Option("--output", "-o", metavar="FILE", help="Write the report here, not stdout."),
     ] = None,
     jobs: Annotated[
         int | None,
-        typer.Option("--jobs", "-j", help="Worker processes (default: one per core)."),
+        typer.Option("--jobs", "-j", metavar="N", help="Worker processes (default: one per core)."),
     ] = None,
     changed_since: Annotated[
         str | None,
         typer.Option(
+            metavar="REV",
             help="Only assets changed since this git revision (merge base to work tree, "
-            "plus untracked files)."
+            "plus untracked files).",
         ),
     ] = None,
     include: Annotated[
-        list[str] | None, typer.Option(help="Only paths matching this glob (repeatable).")
+        list[str] | None,
+        typer.Option(metavar="GLOB", help="Only paths matching this glob (repeatable)."),
     ] = None,
     exclude: Annotated[
-        list[str] | None, typer.Option(help="Skip paths matching this glob (repeatable).")
+        list[str] | None,
+        typer.Option(metavar="GLOB", help="Skip paths matching this glob (repeatable)."),
     ] = None,
     no_cache: Annotated[
         bool, typer.Option("--no-cache", help="Do not read or write .provenance-cache/.")
@@ -66,7 +83,9 @@ def check(
 
     Inside a git work tree the files git tracks (and untracked files that are not
     ignored) are candidates; elsewhere every file. Media is recognized from content;
-    other files are skipped and counted.
+    other files are skipped and counted. The frames of a folder signed as an image
+    sequence (FOLDER.c2pa beside it) are checked together, as one asset. A check that
+    finds no media says so, and passes unless the policy sets [files] require_assets.
 
     Examples:
 
@@ -76,10 +95,9 @@ def check(
 
       provenance check --changed-since origin/main --format github
     """
-    if fmt not in FORMATS:
-        raise UsageError(f"unknown --format {fmt!r}; choose one of {', '.join(FORMATS)}")
+    form = ReportFormat.parse(fmt)
     if output is not None:
-        check_output(output, force=True)  # before the work, not after
+        check_report_output(output)  # before the work, not after
     options = CheckOptions(
         paths=tuple(paths or ()),
         policy=policy,
@@ -91,29 +109,25 @@ def check(
     )
     with progress_bar("checking", enabled=not os.environ.get("CI")) as progress:
         report = run_check(options, progress=progress)
-    lfs = sum(1 for s in report.skipped if s.reason == LFS_POINTER)
-    if lfs:
+    if report.lfs_pointers:
         err_console.print(
-            f"warning: {lfs} files are Git LFS pointers and were not checked "
+            f"warning: {report.lfs_pointers} files are Git LFS pointers and were not checked "
             "(run git lfs pull first)",
             markup=False,
         )
-    if output is None and fmt == "text":
+    if report.empty and form is not ReportFormat.TEXT:
+        err_console.print(f"warning: {empty_message(report)}", markup=False)
+    if output is not None:
+        write_check_report(report, form, output)
+        err_console.print(f"report written to {output}", markup=False)
+    elif form is ReportFormat.TEXT:
         render_text(report, console)
     else:
-        text = render(report, fmt)
-        if output is None:
-            console.file.write(text)
-            console.file.flush()
-        else:
-            try:
-                with atomic_output(output, force=True) as f:
-                    f.write(text.encode("utf-8"))
-            except OSError as e:
-                raise InputError(f"{output}: cannot write ({e.strerror})") from None
-            err_console.print(f"report written to {output}", markup=False)
-    raise typer.Exit(report.exit_code)
+        console.file.write(render_check_report(report, form))
+        console.file.flush()
+    raise typer.Exit(int(report.exit_code))
 
 
 def register(app: typer.Typer) -> None:
-    app.command(epilog=_EPILOG)(check)
+    """Add the command to the app."""
+    app.command(cls=Command, epilog=_EPILOG)(check)

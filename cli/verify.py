@@ -2,19 +2,32 @@
 
 from __future__ import annotations
 
+import glob
 import json
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
-from provenance.fingerprints import write_visual_report
-from provenance.models import Verdict, VerificationReport
+from provenance.errors import UsageError
+from provenance.models import FragmentReport, FrameReport, SourceKind, Verdict, VerificationReport
 from provenance.trust import Trust
-from provenance.verify import batch_exit_code, batch_to_dict, verify_many
+from provenance.verify import verify_many, write_visual_report
 
-from ._common import EXIT_CODES_HELP, console, err_console, progress_bar
+from ._common import Command, console, err_console, exit_codes_help, progress_bar
+from ._describe import capture_line, identity_line
+
+__all__ = [
+    "expand_glob",
+    "register",
+    "render",
+    "render_fragments",
+    "render_frames",
+    "verify",
+]
 
 _STYLE = {
     Verdict.TRUSTED: "bold green",
@@ -27,29 +40,58 @@ _STYLE = {
 
 
 def verify(
-    files: Annotated[list[Path], typer.Argument(help="Files to verify.")],
+    files: Annotated[
+        list[Path], typer.Argument(metavar="FILE", help="Files (or folders of frames) to verify.")
+    ],
     trust: Annotated[
         list[Path] | None,
-        typer.Option(help="Trust-anchor PEM bundle (repeatable). Without it nothing is trusted."),
+        typer.Option(
+            metavar="FILE",
+            help="Trust-anchor PEM bundle (repeatable). Without it nothing is trusted.",
+        ),
     ] = None,
     allowed_signers: Annotated[
         list[Path] | None,
         typer.Option(
-            help="Only these signer certificates (PEM) may be trusted, within --trust anchors."
+            metavar="FILE",
+            help="Only these signer certificates (PEM) may be trusted, within --trust anchors.",
+        ),
+    ] = None,
+    identity_trust: Annotated[
+        list[Path] | None,
+        typer.Option(
+            metavar="FILE",
+            help="Roots that vouch for creators' certificates (CAWG identities; PEM, "
+            "repeatable). Kept apart from --trust: a root for people never vouches for "
+            "signers, nor the other way round.",
         ),
     ] = None,
     reference: Annotated[
         Path | None,
-        typer.Option(help="Signed original or .c2pa store to compare a stripped file with."),
+        typer.Option(
+            metavar="FILE",
+            help="Signed original or .c2pa store to compare a stripped file with.",
+        ),
+    ] = None,
+    fragments: Annotated[
+        str | None,
+        typer.Option(
+            metavar="GLOB",
+            help="For a fragmented MP4's init segment: its media segments (a glob such as "
+            "'seg-*.m4s', quoted), each checked against it.",
+        ),
     ] = None,
     report_dir: Annotated[
         Path | None,
         typer.Option(
             "--report",
+            metavar="DIR",
             help="Write pictures of what changed here: a frame timeline and outlined regions.",
         ),
     ] = None,
-    no_frames: Annotated[bool, typer.Option(help="Skip frame and region localization.")] = False,
+    no_frames: Annotated[
+        bool, typer.Option("--no-frames", help="Skip frame and region localization.")
+    ] = False,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print a JSON report (verification-report schema).")
     ] = False,
@@ -57,11 +99,20 @@ def verify(
     """Verify content credentials and print a verdict per file.
 
     Verdicts: trusted (all checks pass and the signer chains to a --trust anchor),
-    valid (all checks pass, signer not trusted), tampered (signed manifest intact but
-    the media changed after signing), invalid (signature, certificate or manifest
-    fails), unsigned (no manifest), error (unreadable or unsupported).
+    valid (all checks pass, signer not trusted), tampered (signed manifest intact, but
+    the hashed bytes of the media changed after signing), invalid (the signature,
+    certificate, manifest or the binding's structure fails), unsigned (no manifest),
+    error (could not be checked: unreadable, unsupported, or an init segment without its
+    fragments).
 
-    A sidecar manifest (FILE.c2pa) next to a file is found and used.
+    A sidecar manifest (FILE.c2pa) next to a file is found and used. A remote manifest
+    is never fetched: its address is printed, to download and keep as a sidecar.
+
+    Who made it and how: each creator identity (CAWG) is shown with its own status
+    (trusted needs --identity-trust; valid; unverified; invalid), apart from the claim
+    signer's verdict; capture facts show the camera, time, exposure and position, or
+    that a group was redacted. A file whose own metadata still gives its location away
+    is flagged.
 
     Examples:
 
@@ -70,58 +121,75 @@ def verify(
       provenance verify *.mp4 --json > report.json
 
       provenance verify edited.mp4 --reference original.signed.mp4 --report out/
+
+      provenance verify init.mp4 --fragments 'seg-*.m4s'
     """
+    segments = None if fragments is None else expand_glob(fragments)
     with progress_bar("verifying", enabled=not as_json) as progress:
-        reports = verify_many(
+        batch = verify_many(
             files,
-            trust=Trust.load(trust or (), allowed=allowed_signers or ()),
+            trust=Trust.load(
+                trust or (), allowed=allowed_signers or (), identity=identity_trust or ()
+            ),
             reference=reference,
+            fragments=segments,
             localize=not no_frames,
             progress=progress,
         )
     if report_dir is not None:
-        for i, r in enumerate(reports):
-            written = write_visual_report(r, report_dir / f"{i:03d}-{Path(r.path).stem}")
-            for p in written:
-                err_console.print(f"wrote {p}", markup=False)
+        for p in write_visual_report(batch.reports, report_dir):
+            err_console.print(f"wrote {p}", markup=False)
     if as_json:
-        console.print_json(json.dumps(batch_to_dict(reports)))
+        console.print_json(json.dumps(batch.to_dict()))
     else:
-        for r in reports:
+        for r in batch.reports:
             render(r)
-    raise typer.Exit(batch_exit_code(reports))
+    raise typer.Exit(int(batch.exit_code))
+
+
+def expand_glob(pattern: str) -> list[Path]:
+    """The files a --fragments glob names, sorted (the shell left it quoted)."""
+    found = sorted(Path(p) for p in glob.glob(pattern) if Path(p).is_file())
+    if not found:
+        raise UsageError(f"--fragments: no file matches {pattern!r}")
+    return found
 
 
 def render(r: VerificationReport) -> None:
+    """One file's verdict and the evidence behind it, for people."""
     style = _STYLE[r.verdict]
     console.print(
-        f"[bold]{r.path}[/bold]: [{style}]{r.verdict.value.upper()}[/{style}]  {r.message}"
+        f"[bold]{escape(r.path)}[/bold]: [{style}]{r.verdict.value.upper()}[/{style}]  "
+        f"{escape(r.message)}"
     )
-    if r.verdict in (Verdict.ERROR, Verdict.UNSIGNED):
+    if r.metadata_location:
+        console.print(
+            "  warning     the file's own metadata (EXIF, XMP or container tags) gives "
+            "away where it was made",
+            markup=False,
+        )
+    if r.verdict is Verdict.UNSIGNED or (r.verdict is Verdict.ERROR and r.signer is None):
         return
     rows: list[tuple[str, str]] = []
     if r.signer:
         rows += [("signer", r.signer.subject), ("issuer", r.signer.issuer)]
+    if r.validity:
+        rows.append(("certificate", r.validity.explanation))
     if r.timestamp and r.timestamp.time:
-        how = (
-            "trusted timestamp"
-            if r.timestamp.trusted
-            else (
-                "timestamp, authority not trusted"
-                if r.timestamp.validated
-                else "timestamp not validated"
-            )
-        )
-        rows.append(("signed at", f"{r.timestamp.time} ({how})"))
-    else:
-        rows.append(("signed at", "no trusted time (no timestamp)"))
+        rows += [("signed at", r.timestamp.time), ("timestamp", r.timestamp.explanation)]
+    elif r.timestamp:
+        rows.append(("signed at", r.timestamp.explanation))
     if r.trust is not None:
-        rows.append(("trust", f"{r.trust.decision}: {r.trust.reason}"))
+        rows.append(("trust", f"{r.trust.decision.value}: {r.trust.reason}"))
+    rows += [("author", a) for a in r.authors]
+    rows += [("creator", identity_line(i)) for i in r.identities]
+    if r.capture:
+        rows.append(("capture", capture_line(r.capture)))
     if r.claim_generator:
         rows.append(("generator", r.claim_generator))
     if r.title:
         rows.append(("title", r.title))
-    if r.manifest_source and r.manifest_source != "embedded":
+    if r.manifest_source not in (None, SourceKind.EMBEDDED):
         rows.append(("manifest", f"{r.manifest_source}: {r.sidecar}"))
     for a in r.actions:
         src = f" ({a.digital_source_type.rsplit('/', 1)[-1]})" if a.digital_source_type else ""
@@ -133,11 +201,39 @@ def render(r: VerificationReport) -> None:
         where = " (in ingredient)" if f.ingredient else ""
         rows.append(("status", f"{f.code}{where}: {f.explanation}"))
     if r.regions:
-        rows.append(("changed regions", ", ".join(f"{x},{y} {w}x{h}" for x, y, w, h in r.regions)))
+        rows.append(("changed regions", _rects(r.regions)))
+    if r.sequence:
+        for c in r.sequence.changed:
+            where = f"  regions {_rects(c.regions)}" if c.regions else ""
+            rows.append(("changed", c.name + where))
+        rows += [("added", name) for name in r.sequence.added]
+        rows += [("missing", name) for name in r.sequence.missing]
     for k, v in rows:
         console.print(f"  {k:<11} {v}", markup=False)
     if r.frames:
         render_frames(r.frames)
+    if r.fragments:
+        render_fragments(r.fragments)
+
+
+def _rects(rects: Iterable[tuple[int, int, int, int]], sep: str = ", ") -> str:
+    return sep.join(f"{x},{y} {w}x{h}" for x, y, w, h in rects)
+
+
+def render_fragments(fragments: Iterable[FragmentReport]) -> None:
+    """The verdict of each media segment of a fragmented stream, with its time range."""
+    table = Table(box=None, padding=(0, 2), show_edge=False)
+    for col in ("fragment", "verdict", "from", "to", "why"):
+        table.add_column(col)
+    for f in fragments:
+        table.add_row(
+            escape(f.path),
+            f.verdict.value,
+            _timecode(f.start_time),
+            _timecode(f.end_time),
+            escape(f.message),
+        )
+    console.print(table)
 
 
 def _timecode(seconds: float | None) -> str:
@@ -147,33 +243,49 @@ def _timecode(seconds: float | None) -> str:
     return f"{int(m):02d}:{s:06.3f}"
 
 
-def render_frames(frames: dict[str, object]) -> None:
-    summary = frames.get("summary") or {}
-    assert isinstance(summary, dict)
+def _range(r: tuple[int, int] | None) -> str:
+    return f"{r[0]}-{r[1]}" if r is not None else "-"
+
+
+def render_frames(frames: FrameReport) -> None:
+    """The frame summary and the table of segments, for people."""
     console.print(
-        "  frames      " + ", ".join(f"{k} {v}" for k, v in summary.items() if v), markup=False
+        "  frames      " + ", ".join(f"{k} {v}" for k, v in frames.summary.items() if v),
+        markup=False,
     )
+    if frames.retimed is not None:
+        t = frames.retimed
+        console.print(
+            f"  retimed     frame rate changed {t.from_fps:g} to {t.to_fps:g} fps ({t.dropped}"
+            f" frames dropped, {t.duplicated} repeated by the conversion: not counted as"
+            " missing or inserted)",
+            markup=False,
+        )
     table = Table(box=None, padding=(0, 2), show_edge=False)
     for col in ("status", "checked frames", "signed frames", "from", "to", "regions"):
         table.add_column(col)
-    segments = frames.get("segments") or []
-    assert isinstance(segments, list)
-    for s in segments:
-
-        def rng(v: object) -> str:
-            return f"{v[0]}-{v[1]}" if isinstance(v, list) else "-"
-
-        regions = "; ".join(f"{x},{y} {w}x{h}" for x, y, w, h in s.get("regions") or [])
+    for s in frames.segments:
         table.add_row(
-            s["status"],
-            rng(s.get("checked_range")),
-            rng(s.get("signed_range")),
-            _timecode(s.get("start_time")),
-            _timecode(s.get("end_time")),
-            regions,
+            s.status,
+            _range(s.checked_range),
+            _range(s.signed_range),
+            _timecode(s.start_time),
+            _timecode(s.end_time),
+            _rects(s.regions, "; "),
         )
+        if len(s.frame_regions) > 1:  # the regions move: say where, frame by frame
+            for run in s.frame_regions[:_MAX_RUNS]:
+                row = f"  {_range((run.first, run.last))}"
+                table.add_row("", row, "", "", "", _rects(run.regions, "; "))
+            if len(s.frame_regions) > _MAX_RUNS:
+                more = f"  ... {len(s.frame_regions) - _MAX_RUNS} more"
+                table.add_row("", more, "", "", "", "")
     console.print(table)
 
 
+_MAX_RUNS = 8  # per-frame region rows shown per segment (--json has them all)
+
+
 def register(app: typer.Typer) -> None:
-    app.command(epilog=EXIT_CODES_HELP)(verify)
+    """Add the command to the app."""
+    app.command(cls=Command, epilog=exit_codes_help())(verify)

@@ -1,3 +1,5 @@
+"""`python -m provenance`: the command line."""
+
 from .cli import main
 
 main()

@@ -1,7 +1,8 @@
-"""The one place that talks to c2pa-python: settings, contexts and error mapping."""
+"""The one place that sets up c2pa-python: settings, contexts and error classes."""
 
 from __future__ import annotations
 
+import enum
 import functools
 import json
 import os
@@ -10,15 +11,17 @@ from typing import Any
 import c2pa
 
 from ._version import __version__
+from ._vocab import CLAIM_GENERATOR
+from .models import Generator
 
-__all__ = ["context", "error_kind", "error_text", "generator", "SDK_VERSION"]
+__all__ = ["ErrorKind", "SDK_VERSION", "classify", "context", "error_text", "generator"]
 
 SDK_VERSION: str = c2pa.sdk_version()
 
 
-def generator() -> dict[str, str]:
+def generator() -> Generator:
     """Who wrote a report: stamped into every JSON document we print."""
-    return {"name": "provenance-toolkit", "version": __version__, "c2pa": SDK_VERSION}
+    return Generator(CLAIM_GENERATOR, __version__, SDK_VERSION)
 
 
 # Never reach the network on behalf of a file: a hostile manifest could point
@@ -49,17 +52,23 @@ def context(
     *,
     trust_anchors_pem: str | None = None,
     allowed_pem: str | None = None,
+    identity_anchors_pem: str | None = None,
     builder: dict[str, Any] | None = None,
     core: dict[str, Any] | None = None,
 ) -> c2pa.Context:
     """A C2PA context with our settings. Identical settings share one context: building
-    one parses every trust anchor, which would otherwise be paid again for each file."""
+    one parses every trust anchor, which would otherwise be paid again for each file.
+
+    identity_anchors_pem: roots trusted for CAWG X.509 identity assertions; c2pa-rs 0.91
+    keeps them apart from the claim signers' anchors, as a trust list of kind "cawg"."""
     settings: dict[str, Any] = json.loads(json.dumps(_BASE_SETTINGS))
     trust: dict[str, Any] = {"trust_config": _SIGNER_EKUS}
     if trust_anchors_pem:
         trust["trust_anchors"] = trust_anchors_pem
     if allowed_pem:
         trust["allowed_list"] = allowed_pem
+    if identity_anchors_pem:
+        trust["anchors"] = [{"trust_anchors": identity_anchors_pem, "trust_kind": "cawg"}]
     settings["trust"] = trust
     if builder:
         settings["builder"] = builder
@@ -74,9 +83,33 @@ def _context(settings_json: str, pid: int) -> c2pa.Context:
     return c2pa.Context.from_dict(json.loads(settings_json))
 
 
-def error_kind(err: BaseException) -> str:
-    """The C2PA library's error class name without its prefix, e.g. 'ManifestNotFound'."""
-    return type(err).__name__.lstrip("_").removeprefix("C2pa") or "Other"
+class ErrorKind(enum.Enum):
+    """What a C2PA library error means for us."""
+
+    NO_MANIFEST = enum.auto()  # the asset carries no manifest store
+    UNSUPPORTED = enum.auto()  # a format the library cannot read
+    IO = enum.auto()  # the bytes could not be read
+    REMOTE = enum.auto()  # the manifest is stored remotely (and we never fetch it)
+    OTHER = enum.auto()  # anything else: malformed, hostile or unverifiable data
+
+
+def classify(err: c2pa.C2paError) -> ErrorKind:
+    """Classify an error by c2pa-python's public exception classes."""
+    if isinstance(err, c2pa.C2paError.ManifestNotFound):
+        return ErrorKind.NO_MANIFEST
+    if isinstance(err, c2pa.C2paError.NotSupported):
+        return ErrorKind.UNSUPPORTED
+    if isinstance(err, c2pa.C2paError.Io | c2pa.C2paError.FileNotFound):
+        return ErrorKind.IO
+    if isinstance(err, c2pa.C2paError.RemoteManifest) or _untyped_remote(err):
+        return ErrorKind.REMOTE
+    return ErrorKind.OTHER
+
+
+def _untyped_remote(err: c2pa.C2paError) -> bool:
+    # c2pa-python 0.38 has no class for the native library's "Remote" error (a manifest
+    # that must be fetched), so it raises the base class; tests/test_c2pa.py pins this.
+    return type(err) is c2pa.C2paError and str(err).startswith("Remote:")
 
 
 def error_text(err: BaseException) -> str:

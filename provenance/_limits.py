@@ -10,7 +10,7 @@ declare millions of frames, and a sparse file can claim gigabytes while using no
 - Frame fingerprints declaring over `MAX_FINGERPRINT_FRAMES` are not decoded
   (`fingerprints_within_limit`).
 - Files the C2PA library reads whole into memory are refused past `MAX_IN_MEMORY_BYTES`
-  of expected memory (`check_memory_cost`, called by `formats.detect`).
+  of expected memory (`check_memory_cost`, called by `_media.detect`).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from typing import Any
 
 from PIL import Image
 
+from ._vocab import FRAMES_LABEL
 from .errors import InputError
 
 __all__ = [
@@ -38,7 +39,7 @@ __all__ = [
     "pixels_within_limit",
 ]
 
-log = logging.getLogger("provenance")
+_log = logging.getLogger("provenance")
 
 # 50 megapixels: an 8K frame is 33 MP. Decoding at most this much costs a few hundred MB.
 # Below Pillow's own warning threshold (89 MP), so its DecompressionBombWarning never fires
@@ -66,7 +67,7 @@ def pixels_within_limit(path: Path, kind: str) -> bool:
         return True
     if size is not None and decodable(size):
         return True
-    log.warning(
+    _log.warning(
         "%s: %s is too large to analyse safely (limit %d megapixels): no frame/region "
         "fingerprints or change localization",
         path,
@@ -80,17 +81,16 @@ def pixels_within_limit(path: Path, kind: str) -> bool:
 # 600 bytes of memory a frame before its digest can be checked: a 640 KB MP4 declaring 3
 # million frames of zeros took 2 GB. A million frames is over 9 hours at 30 fps.
 MAX_FINGERPRINT_FRAMES = 1_000_000
-_FRAMES_LABEL = "org.provenance.frames"
 
 
 def fingerprints_within_limit(manifest: dict[str, Any]) -> bool:
     """Whether the manifest's frame fingerprints (if any) are small enough to decode."""
     for a in manifest.get("assertions") or []:
         data = a.get("data") if isinstance(a, dict) else None
-        if a.get("label") == _FRAMES_LABEL and isinstance(data, dict):
+        if a.get("label") == FRAMES_LABEL and isinstance(data, dict):
             n = data.get("frame_count")
             if isinstance(n, int) and n > MAX_FINGERPRINT_FRAMES:
-                log.warning(
+                _log.warning(
                     "frame fingerprints declare %d frames, over the limit of %d: no change "
                     "localization",
                     n,

@@ -13,29 +13,85 @@ lengths and offsets are `ssize_t`/`off_t`, the seek modes 0, 1, 2 are SEEK_SET/S
 SEEK_END, and a negative return is an error that the library reads back from `errno`
 (EINTR is retried there). Flush is a no-op: a descriptor has no user-space buffer.
 
-It relies on private parts of c2pa-python (`Builder._sign_internal` and the ctypes
-stream types); when any is missing, `available()` is false and callers keep to the
-ordinary Python file-object path.
+It relies on private parts of c2pa-python: `Builder._sign_internal` (its parameters, and
+that it hands the library only each stream's `_stream` pointer), the ctypes callback
+types and the `c2pa_create_stream`/`c2pa_release_stream` prototypes. `contract_mismatch`
+checks all of them when this module loads; on any difference `available()` is false and
+callers keep to the ordinary Python file-object path (tests/test_streams.py covers both).
 """
 
 from __future__ import annotations
 
 import ctypes
+import inspect
 import os
 import sys
 from typing import IO, Any
 
 import c2pa
 
-__all__ = ["available", "sign_fds"]
+__all__ = ["available", "contract_mismatch", "sign_fds"]
+
+_SIGN_PARAMETERS = ("self", "format", "source_stream", "dest_stream", "signer")
+# Each stream callback type: (return type, argument types), as c2pa-rs's C API has them.
+_BUFFER = (ctypes.c_void_p, ctypes.POINTER(ctypes.c_uint8), ctypes.c_ssize_t)
+_CALLBACKS: dict[str, tuple[Any, tuple[Any, ...]]] = {
+    "ReadCallback": (ctypes.c_ssize_t, _BUFFER),
+    "SeekCallback": (ctypes.c_ssize_t, (ctypes.c_void_p, ctypes.c_ssize_t, ctypes.c_int)),
+    "WriteCallback": (ctypes.c_ssize_t, _BUFFER),
+    "FlushCallback": (ctypes.c_ssize_t, (ctypes.c_void_p,)),
+}
+
+
+def _ctypes_layer() -> Any:
+    from c2pa import c2pa as mod  # the ctypes layer of c2pa-python
+
+    return mod
+
+
+def contract_mismatch() -> str | None:
+    """What in the installed c2pa-python differs from what descriptor streams rely on, or
+    None when everything matches."""
+    sign_internal = getattr(c2pa.Builder, "_sign_internal", None)
+    if not callable(sign_internal):
+        return "Builder._sign_internal is missing"
+    params = tuple(inspect.signature(sign_internal).parameters)
+    if params != _SIGN_PARAMETERS:
+        return f"Builder._sign_internal takes {params}, not {_SIGN_PARAMETERS}"
+    try:
+        source = inspect.getsource(sign_internal)
+    except (OSError, TypeError):
+        return "the source of Builder._sign_internal is not available to check"
+    if "source_stream._stream" not in source or "dest_stream._stream" not in source:
+        return "Builder._sign_internal no longer passes the streams' _stream pointers"
+    mod = _ctypes_layer()
+    for name, (restype, argtypes) in _CALLBACKS.items():
+        kind = getattr(mod, name, None)
+        if getattr(kind, "_restype_", None) is not restype or (
+            tuple(getattr(kind, "_argtypes_", ())) != argtypes
+        ):
+            return f"the ctypes type {name} changed"
+    lib = vars(mod).get("_lib")
+    stream = ctypes.POINTER(getattr(mod, "C2paStream", ctypes.c_void_p))
+    create = getattr(lib, "c2pa_create_stream", None)
+    context = ctypes.POINTER(getattr(mod, "StreamContext", ctypes.c_void_p))
+    expected = [context, *(getattr(mod, n) for n in _CALLBACKS)]
+    if create is None or list(create.argtypes or ()) != expected or create.restype is not stream:
+        return "c2pa_create_stream's prototype changed"
+    release = getattr(lib, "c2pa_release_stream", None)
+    if release is None or list(release.argtypes or ()) != [stream]:
+        return "c2pa_release_stream's prototype changed"
+    return None
 
 
 class _Native:
     """The library's stream constructor and libc's I/O functions as stream callbacks."""
 
     def __init__(self) -> None:
-        from c2pa import c2pa as mod  # the ctypes layer of c2pa-python
-
+        mismatch = contract_mismatch()
+        if mismatch is not None:
+            raise TypeError(mismatch)
+        mod = _ctypes_layer()
         lib: Any = vars(mod)["_lib"]
         self.create: Any = lib.c2pa_create_stream
         self.release: Any = lib.c2pa_release_stream
@@ -45,8 +101,6 @@ class _Native:
         self.seek = ctypes.cast(libc.lseek, mod.SeekCallback)
         self.write = ctypes.cast(libc.write, mod.WriteCallback)
         self.flush = mod.FlushCallback(lambda _ctx: 0)
-        if not callable(getattr(c2pa.Builder, "_sign_internal", None)):
-            raise AttributeError("c2pa.Builder._sign_internal")
 
 
 def _load() -> _Native | None:

@@ -1,3 +1,5 @@
+"""The installed version of the toolkit, stamped into every report."""
+
 from importlib.metadata import PackageNotFoundError, version
 
 try:

@@ -1,29 +1,59 @@
-"""One exception hierarchy, with messages written for the person at the terminal.
+"""One exception hierarchy, with messages written for the person at the terminal, and the
+exit codes every command reports.
 
 A verdict (tampered, invalid, unsigned, ...) is a normal result, never an exception.
 Exceptions mean "could not check" or "could not do": bad arguments, unreadable or
-unsupported input, keys that will not load, a signing failure. Each class carries
-the CLI exit code it maps to, so the mapping lives in one place.
+unsupported input, keys that will not load, a signing failure. Each class carries the
+`ExitCode` it maps to, so the mapping lives in one place.
 """
 
 from __future__ import annotations
 
+import enum
+from typing import ClassVar
+
 __all__ = [
+    "ExitCode",
     "ProvenanceError",
     "UsageError",
     "InputError",
     "UnsupportedFormatError",
+    "OutputError",
     "OutputExistsError",
     "CredentialError",
     "SigningError",
     "ManifestError",
+    "PolicyError",
 ]
 
+
+class ExitCode(enum.IntEnum):
+    """What a command's exit status means; `verify`, `check` and `history` all use these."""
+
+    OK = 0  # every file passed (or: every asset meets the policy)
+    FAILED = 1  # at least one file failed verification (or broke the policy)
+    ERROR = 2  # usage, input or I/O error: something could not be checked or done
+    INTERNAL = 3  # a bug of ours
+    INTERRUPTED = 130  # stopped with Ctrl-C
+
+    @property
+    def meaning(self) -> str:
+        """The meaning of the code, as the help text states it."""
+        return _MEANINGS[self]
+
+
+_MEANINGS = {
+    ExitCode.OK: "success (every file passed)",
+    ExitCode.FAILED: "at least one file failed verification",
+    ExitCode.ERROR: "usage, input or I/O error",
+    ExitCode.INTERNAL: "internal error (a bug: please report it)",
+    ExitCode.INTERRUPTED: "interrupted",
+}
 
 class ProvenanceError(Exception):
     """Base class: `str(err)` is a one-line message for users."""
 
-    exit_code: int = 2
+    exit_code: ClassVar[ExitCode] = ExitCode.ERROR
 
 
 class UsageError(ProvenanceError):
@@ -38,7 +68,12 @@ class UnsupportedFormatError(InputError):
     """The content is a format we cannot sign or read."""
 
 
-class OutputExistsError(ProvenanceError):
+class OutputError(ProvenanceError):
+    """An output cannot be written: its folder is missing or read-only, the disk is full,
+    or it exists and is not a regular file. The message names the output and the reason."""
+
+
+class OutputExistsError(OutputError):
     """The output path exists and overwriting was not asked for."""
 
 
@@ -52,3 +87,9 @@ class SigningError(ProvenanceError):
 
 class ManifestError(ProvenanceError):
     """A manifest or a reference manifest cannot be used for the requested check."""
+
+
+class PolicyError(ProvenanceError):
+    """A `check` policy file is missing, not TOML, or has a bad key or value.
+
+    The message names the file, the key and, where it can be found, its line."""

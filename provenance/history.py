@@ -3,168 +3,148 @@ each with its signer, actions and validation outcome — like a family tree."""
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import c2pa
-
-from . import _c2pa
-from ._manifest import (
-    HARD_BINDING_MISMATCH,
-    actions,
-    certificate_info,
-    dn,
-    generator,
-    is_trust_only,
+from . import _manifest
+from ._read import (
+    Store,
+    context,
+    find_source,
+    judge,
+    open_asset,
+    read_store,
+    unreadable_report,
+    unsigned_report,
 )
-from .formats import detect
-from .models import Action, Verdict, VerificationReport
+from ._rules import claim_signer_trusted, ingredient_status, is_trust_only, node_status
+from .models import History, HistoryNode, StatusEntry, VerificationReport
 from .trust import Trust
-from .verify import _open_reader, verify
 
-__all__ = ["HistoryNode", "History", "history"]
+__all__ = ["history"]
 
 _MAX_DEPTH = 64  # ingredient chains deeper than this are hostile, not real
 
 
-@dataclass(frozen=True)
-class HistoryNode:
-    title: str | None
-    format: str | None
-    relationship: str | None  # how this node is used by its parent: parentOf, componentOf...
-    manifest: str | None  # manifest label; None for an ingredient without credentials
-    signer: str | None
-    issuer: str | None
-    signed_at: str | None
-    claim_generator: str | None
-    actions: tuple[Action, ...]
-    status: str  # "valid", "invalid", "tampered", "unsigned", or "missing"
-    failures: tuple[str, ...]
-    ingredients: tuple[HistoryNode, ...]
+def history(path: Path | str, *, trust: Trust | Iterable[Path | str] | None = None) -> History:
+    """Build the provenance tree of `path` (raises `ProvenanceError` if it can't be read).
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "title": self.title,
-            "format": self.format,
-            "relationship": self.relationship,
-            "manifest": self.manifest,
-            "signer": self.signer,
-            "issuer": self.issuer,
-            "signed_at": self.signed_at,
-            "claim_generator": self.claim_generator,
-            "actions": [a.to_dict() for a in self.actions],
-            "status": self.status,
-            "failures": list(self.failures),
-            "ingredients": [i.to_dict() for i in self.ingredients],
-        }
+    The file is read once, through the same steps as `verify` (a sidecar beside it is
+    used, under the same safety checks); its own node carries its verdict, and every
+    other manifest's signer is judged against the same trust anchors. `History.exit_code`
+    fails the tree when any link fails."""
+    path = Path(path)
+    trust = Trust.coerce(trust)
+    asset = open_asset(path)
+    source = find_source(asset)
+    store = read_store(asset, source, context(trust))
+    if store is None:
+        report = unsigned_report(str(path), asset.media.mime, trust)
+    elif not isinstance(store, Store):
+        report = unreadable_report(str(path), asset.media.mime, source, store, trust)
+    else:
+        report = judge(str(path), asset.media.mime, source, store, trust)
+    root = None
+    if isinstance(store, Store) and report.manifest_label is not None:
+        root = _Tree(store, report, trust).root()
+    return History(str(path), report.verdict, report.message, root, trust.supplied)
 
 
-@dataclass(frozen=True)
-class History:
-    path: str
-    verdict: Verdict
-    message: str
-    root: HistoryNode | None  # None for an unsigned file
-
-    @property
-    def depth(self) -> int:
-        def d(n: HistoryNode | None) -> int:
-            return 0 if n is None else 1 + max((d(i) for i in n.ingredients), default=0)
-
-        return d(self.root)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "schema_version": 1,
-            "path": self.path,
-            "verdict": self.verdict.value,
-            "message": self.message,
-            "root": self.root.to_dict() if self.root else None,
-        }
-
-
-def _status(failures: Iterable[str]) -> tuple[str, tuple[str, ...]]:
-    codes = tuple(sorted(set(failures)))
-    blocking = [c for c in codes if not is_trust_only(c)]
-    if not blocking:
-        return "valid", codes
-    if set(blocking) <= HARD_BINDING_MISMATCH:
-        return "tampered", codes
-    return "invalid", codes
-
-
-def _delta_failures(results: dict[str, Any]) -> dict[str, list[str]]:
-    """Failures found now in each ingredient's manifest, keyed by that manifest's label
-    (the C2PA library reports them as deltas, against URLs inside the manifest)."""
-    out: dict[str, list[str]] = {}
+def _deltas(results: dict[str, Any], kind: str) -> dict[str, list[dict[str, Any]]]:
+    """Statuses found now in each ingredient's manifest (`kind`: failure or success),
+    keyed by that manifest's label (the C2PA library reports them as deltas, against
+    URLs inside the manifest)."""
+    out: dict[str, list[dict[str, Any]]] = {}
     for delta in results.get("ingredientDeltas") or []:
-        for f in (delta.get("validationDeltas") or {}).get("failure") or []:
+        for f in (delta.get("validationDeltas") or {}).get(kind) or []:
             m = re.match(r"self#jumbf=/c2pa/([^/]+)", str(f.get("url", "")))
             if m:
-                out.setdefault(m.group(1), []).append(str(f.get("code")))
+                out.setdefault(m.group(1), []).append(f)
     return out
 
 
-def history(path: Path | str, *, trust: Trust | Iterable[Path | str] | None = None) -> History:
-    """Build the provenance tree of `path` (raises `ProvenanceError` if it can't be read)."""
-    path = Path(path)
-    trust = Trust.coerce(trust)
-    report: VerificationReport = verify(path, trust=trust, localize=False)
-    if report.manifest_label is None:
-        return History(str(path), report.verdict, report.message, None)
-    ctx = _c2pa.context(trust_anchors_pem=trust.anchors_pem)
-    sidecar = (
-        Path(report.sidecar).read_bytes()
-        if report.manifest_source == "sidecar" and report.sidecar
-        else None
-    )
-    reader = _open_reader(path, detect(path), sidecar, ctx)
-    if not isinstance(reader, c2pa.Reader):
-        return History(str(path), report.verdict, report.message, None)
-    with reader:
-        store = json.loads(reader.json())
-        manifests: dict[str, Any] = store.get("manifests") or {}
-        deltas = _delta_failures(reader.get_validation_results() or {})
+class _Tree:
+    """The nodes of one store's tree; the root is the file the report judged."""
 
-        def node(label: str | None, ing: dict[str, Any] | None, depth: int) -> HistoryNode:
-            m = manifests.get(label or "") if label else None
-            if ing is None:  # the file itself: the report already judged it
-                status, failures = report.verdict.value, tuple(report.status_codes)
-            else:
-                vr = (ing.get("validation_results") or {}).get("activeManifest") or {}
-                status, failures = _status(
-                    [str(f.get("code")) for f in vr.get("failure") or []]
-                    + deltas.get(label or "", [])
+    def __init__(self, store: Store, report: VerificationReport, trust: Trust) -> None:
+        self.store = store
+        self.report = report
+        self.trust = trust
+        self.failed = _deltas(store.results, "failure")
+        self.succeeded = _deltas(store.results, "success")
+
+    def _judge(self, label: str | None, ing: dict[str, Any]) -> tuple[list[StatusEntry], bool]:
+        """An ingredient manifest's failures (recorded with it when it was added, and
+        found now) and whether its signer chains, now, to one of the anchors. Trust is the
+        verifier's to judge: what the signer's tool thought of it is left out."""
+        now = self.store.manifest_results.get(label or "") or {}
+        recorded = (ing.get("validation_results") or {}).get("activeManifest") or {}
+        found = [
+            *(f for f in recorded.get("failure") or [] if not is_trust_only(str(f.get("code")))),
+            *(now.get("failure") or []),
+            *self.failed.get(label or "", []),
+        ]
+        success = [*(now.get("success") or []), *self.succeeded.get(label or "", [])]
+        vouched = next(
+            (str(s.get("explanation", "")) for s in success
+             if s.get("code") == "signingCredential.trusted"),
+            None,
+        )  # fmt: skip
+        identity_anchors = bool(self.trust.identity_anchors)
+        trusted = self.trust.supplied and claim_signer_trusted(
+            vouched, identity_anchors=identity_anchors
+        )
+        return _manifest.status_entries(found, ingredient=True), trusted
+
+    def root(self) -> HistoryNode:
+        return self._node(self.report.manifest_label, None, 0)
+
+    def _node(self, label: str | None, ing: dict[str, Any] | None, depth: int) -> HistoryNode:
+        m = self.store.manifests.get(label) if label else None
+        if ing is None:  # the file itself: the report already judged it
+            status = node_status(self.report.verdict)
+            failures = tuple(self.report.status_codes)
+            identities = self.report.identities
+        else:
+            found, trusted = self._judge(label, ing)
+            status, failures = ingredient_status(
+                found, has_manifest=label is not None, manifest_found=m is not None,
+                trusted=trusted,
+            )  # fmt: skip
+            identities = (
+                _manifest.identities(
+                    m,
+                    self.store.results.get("activeManifest") or {},
+                    self.store.identity_certificates.get(label or "") or {},
+                    anchors_supplied=bool(self.trust.identity_anchors),
                 )
-                if label is None:
-                    status = "unsigned"
-                elif m is None:
-                    status = "missing"
-            cert = certificate_info(reader, label) if m else {}
-            sig = (m or {}).get("signature_info") or {}
-            children: tuple[HistoryNode, ...] = ()
-            if m and depth < _MAX_DEPTH:
-                children = tuple(
-                    node(i.get("active_manifest"), i, depth + 1) for i in m.get("ingredients") or []
-                )
-            return HistoryNode(
-                title=(m or ing or {}).get("title"),
-                format=(ing or {}).get("format") if ing else report.format,
-                relationship=(ing or {}).get("relationship"),
-                manifest=label if m else None,
-                signer=dn(cert.get("subject")) or sig.get("common_name"),
-                issuer=dn(cert.get("issuer")) or sig.get("issuer"),
-                signed_at=sig.get("time"),
-                claim_generator=generator(m) if m else None,
-                actions=tuple(actions(m)) if m else (),
-                status=status,
-                failures=failures,
-                ingredients=children,
+                if m
+                else ()
             )
-
-        root = node(report.manifest_label, None, 0)
-    return History(str(path), report.verdict, report.message, root)
+        cert = self.store.certificate(label) if m else {}
+        sig = (m or {}).get("signature_info") or {}
+        children: tuple[HistoryNode, ...] = ()
+        if m and depth < _MAX_DEPTH:
+            children = tuple(
+                self._node(i.get("active_manifest"), i, depth + 1)
+                for i in m.get("ingredients") or []
+            )
+        return HistoryNode(
+            title=(m or ing or {}).get("title"),
+            format=(ing or {}).get("format") if ing else self.report.format,
+            relationship=(ing or {}).get("relationship"),
+            manifest=label if m else None,
+            signer=_manifest.dn(cert.get("subject")) or sig.get("common_name"),
+            issuer=_manifest.dn(cert.get("issuer")) or sig.get("issuer"),
+            signed_at=sig.get("time"),
+            claim_generator=_manifest.generator(m) if m else None,
+            actions=tuple(_manifest.actions(m)) if m else (),
+            authors=_manifest.authors(m) if m else (),
+            identities=identities,
+            capture=_manifest.capture(m) if m else None,
+            status=status,
+            failures=failures,
+            ingredients=children,
+        )

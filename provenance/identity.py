@@ -11,6 +11,10 @@ bytes to be signed and returns the signature, computed with the algorithm named 
 - ``es256``/``es384``/``es512``: ECDSA with SHA-256/384/512, DER or raw r||s;
 - ``ps256``/``ps384``/``ps512``: RSASSA-PSS, MGF1 with the same hash, salt = hash length;
 - ``ed25519``: pure Ed25519.
+
+A `Creator` is an identity that signs as a named actor (a person or an organization,
+with a role such as `cawg.creator`): its CAWG identity assertion joins the manifest the
+claim signer signs.
 """
 
 from __future__ import annotations
@@ -18,7 +22,8 @@ from __future__ import annotations
 import logging
 import os
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography import x509
@@ -26,14 +31,18 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 
-from .errors import CredentialError
+from ._media import check_regular_file
+from ._vocab import CAWG_ROLES
+from .errors import CredentialError, InputError, UsageError
 
-__all__ = ["Identity", "ALGORITHMS", "SignCallback"]
+__all__ = ["Creator", "Identity", "PrivateKey", "SignCallback"]
 
-log = logging.getLogger("provenance")
+_log = logging.getLogger("provenance")
 
 SignCallback = Callable[[bytes], bytes]
-ALGORITHMS = ("es256", "es384", "es512", "ps256", "ps384", "ps512", "ed25519")
+"""`sign(data) -> signature`: see the module docstring for the algorithms."""
+
+_ALGORITHMS = ("es256", "es384", "es512", "ps256", "ps384", "ps512", "ed25519")
 
 _EC_ALG = {"secp256r1": "es256", "secp384r1": "es384", "secp521r1": "es512"}
 _HASH: dict[str, Callable[[], hashes.HashAlgorithm]] = {
@@ -43,6 +52,7 @@ _HASH: dict[str, Callable[[], hashes.HashAlgorithm]] = {
 }
 
 PrivateKey = ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey | ed25519.Ed25519PrivateKey
+"""The private key types an identity can sign with."""
 
 
 class Identity:
@@ -54,7 +64,7 @@ class Identity:
     __slots__ = ("alg", "chain_pem", "_sign")
 
     def __init__(self, *, alg: str, chain_pem: str, sign: SignCallback) -> None:
-        if alg not in ALGORITHMS:
+        if alg not in _ALGORITHMS:
             raise CredentialError(f"unsupported signing algorithm {alg!r}")
         self.alg = alg
         self.chain_pem = chain_pem
@@ -69,7 +79,26 @@ class Identity:
         return x509.load_pem_x509_certificates(self.chain_pem.encode())[0]
 
     def sign(self, data: bytes) -> bytes:
+        """Sign `data` with the identity's key (through its callback)."""
         return self._sign(data)
+
+    @staticmethod
+    def key_is_encrypted(key_path: Path | str) -> bool:
+        """Whether the PEM private key at `key_path` needs a passphrase to load (False for
+        a file that is not a PEM key at all: loading it will say what is wrong)."""
+        path = Path(key_path)
+        try:
+            check_regular_file(path)
+            data = path.read_bytes()
+        except (InputError, OSError):
+            return False
+        try:
+            serialization.load_pem_private_key(data, password=None)
+        except TypeError:  # "password was not given but private key is encrypted"
+            return True
+        except ValueError:
+            return False
+        return False
 
     # -- named constructors -------------------------------------------------
 
@@ -132,6 +161,56 @@ class Identity:
         return cls.from_key(key, [cert, *extra])
 
 
+@dataclass(frozen=True)
+class Creator:
+    """A named actor who signs a CAWG identity assertion into the manifest: an `Identity`
+    (key file, PKCS#12 or callback, so HSM and KMS keys work) and the roles it claims.
+
+    Roles: the CAWG ones (`cawg.creator`, `cawg.contributor`, `cawg.editor`,
+    `cawg.producer`, `cawg.publisher`, `cawg.sponsor`, `cawg.translator`), or a
+    namespaced label of your own such as `com.example.photographer`."""
+
+    identity: Identity
+    roles: tuple[str, ...] = ("cawg.creator",)
+
+    def __post_init__(self) -> None:
+        if not self.roles:
+            raise UsageError("give the creator at least one role, e.g. cawg.creator")
+        for role in self.roles:
+            if role.startswith("cawg.") and role not in CAWG_ROLES:
+                raise UsageError(
+                    f"unknown CAWG role {role!r}; choose one of {', '.join(CAWG_ROLES)}"
+                )
+            if "." not in role.strip(".") or any(c.isspace() for c in role):
+                raise UsageError(
+                    f"role {role!r} must be a CAWG role ({', '.join(CAWG_ROLES)}) or a "
+                    "namespaced label such as com.example.photographer"
+                )
+
+    @classmethod
+    def from_pem(
+        cls,
+        key_path: Path | str,
+        cert_path: Path | str,
+        *,
+        roles: Sequence[str] = ("cawg.creator",),
+        passphrase: bytes | None = None,
+    ) -> Creator:
+        """A creator whose key and certificate chain are PEM files."""
+        return cls(Identity.from_pem(key_path, cert_path, passphrase=passphrase), tuple(roles))
+
+    @classmethod
+    def from_pkcs12(
+        cls,
+        path: Path | str,
+        *,
+        roles: Sequence[str] = ("cawg.creator",),
+        passphrase: bytes | None = None,
+    ) -> Creator:
+        """A creator whose key and chain are a PKCS#12 bundle."""
+        return cls(Identity.from_pkcs12(path, passphrase=passphrase), tuple(roles))
+
+
 def _read(path: Path) -> bytes:
     try:
         return path.read_bytes()
@@ -147,7 +226,7 @@ def _read_secret(path: Path) -> bytes:
     data = _read(path)
     mode = os.stat(path).st_mode
     if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        log.warning("%s: key file is accessible by group or others; chmod 600 it", path)
+        _log.warning("%s: key file is accessible by group or others; chmod 600 it", path)
     return data
 
 

@@ -11,7 +11,6 @@ subject with CN and O, digitalSignature key usage, an allowed extended key usage
 from __future__ import annotations
 
 import datetime as dt
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,12 +19,13 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from ._atomic import atomic_output
+from ._vocab import KEY_TYPES
 from .errors import OutputExistsError, UsageError
 from .identity import Identity, PrivateKey
 
-__all__ = ["DevIdentity", "generate_dev_identity", "KEY_TYPES"]
+__all__ = ["DevIdentity", "generate_dev_creator", "generate_dev_identity", "make_dev_chain"]
 
-KEY_TYPES = ("es256", "es384", "ps256", "ed25519")
 _DOCUMENT_SIGNING = x509.ObjectIdentifier("1.3.6.1.5.5.7.3.36")
 
 
@@ -38,9 +38,11 @@ class DevIdentity:
     ca: Path  # the development root: pass it as a trust anchor to verify
 
     def load(self, passphrase: bytes | None = None) -> Identity:
+        """The signing identity these files hold."""
         return Identity.from_pem(self.key, self.cert, passphrase=passphrase)
 
     def to_dict(self) -> dict[str, str]:
+        """The three paths, for `keygen --json`."""
         return {"key": str(self.key), "cert": str(self.cert), "ca": str(self.ca)}
 
 
@@ -125,23 +127,6 @@ def make_dev_chain(
     return key, cert, root
 
 
-def _write_new(path: Path, data: bytes, *, mode: int, force: bool) -> None:
-    """Create `path` with `mode` from the start (no window where a key is world-readable)."""
-    if path.exists() and not force:
-        raise OutputExistsError(f"{path}: already exists (use --force to replace it)")
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
 def generate_dev_identity(
     out_dir: Path | str,
     *,
@@ -152,28 +137,71 @@ def generate_dev_identity(
     force: bool = False,
 ) -> DevIdentity:
     """Write a development root CA and a signer key and certificate into `out_dir`."""
+    key, cert, root = make_dev_chain(
+        org=org, common_name=common_name or f"{org} Signer", alg=_checked(alg)
+    )
+    return _write_chain(Path(out_dir), "signer", "ca", key, cert, root, passphrase, force)
+
+
+def generate_dev_creator(
+    out_dir: Path | str,
+    *,
+    name: str,
+    org: str = "Provenance Development",
+    alg: str = "es256",
+    passphrase: bytes | None = None,
+    force: bool = False,
+) -> DevIdentity:
+    """Write a development creator identity for CAWG identity assertions into `out_dir`:
+    `creator.key`, `creator.pem` (certificate for `name` at `org`, then its root) and
+    `creator-ca.pem` (the root, to trust as an identity anchor when verifying).
+
+    The certificate has the documentSigning and emailProtection extended key usages,
+    which the CAWG X.509 credential profile accepts.
+    """
+    if not name.strip():
+        raise UsageError("give the creator's name")
+    key, cert, root = make_dev_chain(org=org, common_name=name, alg=_checked(alg))
+    return _write_chain(Path(out_dir), "creator", "creator-ca", key, cert, root, passphrase, force)
+
+
+def _checked(alg: str) -> str:
     alg = alg.lower()
     if alg not in KEY_TYPES:
         raise UsageError(f"unknown key type {alg!r}; choose one of {', '.join(KEY_TYPES)}")
-    out = Path(out_dir)
+    return alg
+
+
+def _write_chain(
+    out: Path,
+    stem: str,
+    ca_stem: str,
+    key: PrivateKey,
+    cert: x509.Certificate,
+    root: x509.Certificate,
+    passphrase: bytes | None,
+    force: bool,
+) -> DevIdentity:
     out.mkdir(parents=True, exist_ok=True)
-    key, cert, root = make_dev_chain(org=org, common_name=common_name or f"{org} Signer", alg=alg)
     encryption: serialization.KeySerializationEncryption = (
         serialization.BestAvailableEncryption(passphrase)
         if passphrase
         else serialization.NoEncryption()
     )
     pem = serialization.Encoding.PEM
-    paths = DevIdentity(key=out / "signer.key", cert=out / "signer.pem", ca=out / "ca.pem")
+    paths = DevIdentity(
+        key=out / f"{stem}.key", cert=out / f"{stem}.pem", ca=out / f"{ca_stem}.pem"
+    )
     for p in (paths.key, paths.cert, paths.ca):
         if p.exists() and not force:
             raise OutputExistsError(f"{p}: already exists (use --force to replace it)")
-    _write_new(
-        paths.key,
-        key.private_bytes(pem, serialization.PrivateFormat.PKCS8, encryption),
-        mode=0o600,
-        force=force,
+    files = (
+        # Created 0600 from the start: no moment where the key is readable by others.
+        (paths.key, key.private_bytes(pem, serialization.PrivateFormat.PKCS8, encryption), 0o600),
+        (paths.cert, cert.public_bytes(pem) + root.public_bytes(pem), 0o644),
+        (paths.ca, root.public_bytes(pem), 0o644),
     )
-    _write_new(paths.cert, cert.public_bytes(pem) + root.public_bytes(pem), mode=0o644, force=force)
-    _write_new(paths.ca, root.public_bytes(pem), mode=0o644, force=force)
+    for path, data, mode in files:
+        with atomic_output(path, force=force, mode=mode) as f:
+            f.write(data)
     return paths

@@ -4,6 +4,10 @@ Nothing is trusted by default. A file is `trusted` only when the C2PA library va
 the signer's chain, at the signing time, to one of the supplied trust anchors, and, if
 an allow-list of signers is given, the signer is one of them.
 
+Creator identities (CAWG) are vouched for by anchors of their own: roots that certify
+people and organizations are not roots that certify signing software, so neither set
+stands in for the other.
+
 Accepted inputs, each a file: a PEM bundle (the C2PA trust list is published as one), a
 single DER certificate, or a c2pa settings JSON file (`trust.trust_anchors`,
 `trust.user_anchors`, `trust.allowed_list`).
@@ -19,15 +23,15 @@ from pathlib import Path
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 
-from .errors import InputError
-from .formats import check_regular_file
+from ._media import check_regular_file
+from .errors import InputError, UsageError
 
-__all__ = ["Trust", "load_certificates"]
+__all__ = ["Trust"]
 
 _MAX_BUNDLE = 64 * 1024 * 1024  # the whole C2PA trust list is a few hundred kB
 
 
-def load_certificates(path: Path, *, key: str = "trust_anchors") -> list[x509.Certificate]:
+def _load_certificates(path: Path, *, key: str = "trust_anchors") -> list[x509.Certificate]:
     """Certificates from a PEM bundle, a DER file, or a c2pa settings JSON (`trust.<key>`)."""
     st = check_regular_file(path)  # a FIFO or device named in a policy must not hang us
     if st.st_size > _MAX_BUNDLE:
@@ -64,10 +68,12 @@ def _dn(name: x509.Name) -> str:
 
 @dataclass(frozen=True)
 class Trust:
-    """Trust anchors plus an optional allow-list of signer (end-entity) certificates."""
+    """Trust anchors plus an optional allow-list of signer (end-entity) certificates, and
+    the anchors that vouch for creator identities."""
 
     anchors: tuple[x509.Certificate, ...] = ()
     allowed: tuple[x509.Certificate, ...] = ()
+    identity_anchors: tuple[x509.Certificate, ...] = ()
 
     @classmethod
     def load(
@@ -75,10 +81,20 @@ class Trust:
         anchors: Iterable[Path | str] = (),
         *,
         allowed: Iterable[Path | str] = (),
+        identity: Iterable[Path | str] = (),
     ) -> Trust:
-        a = [c for p in anchors for c in load_certificates(Path(p))]
-        e = [c for p in allowed for c in load_certificates(Path(p), key="allowed_list")]
-        return cls(anchors=tuple(a), allowed=tuple(e))
+        """Load trust anchors, an allow-list of signer certificates, and the anchors for
+        creator identities, from files. An allow-list without anchors is refused: it
+        narrows trust in a CA, never grants it."""
+        a = [c for p in anchors for c in _load_certificates(Path(p))]
+        e = [c for p in allowed for c in _load_certificates(Path(p), key="allowed_list")]
+        i = [c for p in identity for c in _load_certificates(Path(p))]
+        if e and not a:
+            raise UsageError(
+                "allowed signers narrow trust within trust anchors, never grant it: "
+                "give the anchors too (--trust)"
+            )
+        return cls(anchors=tuple(a), allowed=tuple(e), identity_anchors=tuple(i))
 
     @classmethod
     def coerce(cls, trust: Trust | Iterable[Path | str] | None) -> Trust:
@@ -89,14 +105,23 @@ class Trust:
 
     @property
     def anchors_pem(self) -> str | None:
+        """The trust anchors as one PEM bundle, or None without anchors."""
         return _pem(self.anchors) or None
 
     @property
     def allowed_pem(self) -> str | None:
+        """The allow-listed signer certificates as one PEM bundle, or None."""
         return _pem(self.allowed) or None
 
     @property
+    def identity_anchors_pem(self) -> str | None:
+        """The creator-identity anchors as one PEM bundle, or None without them."""
+        return _pem(self.identity_anchors) or None
+
+    @property
     def supplied(self) -> bool:
+        """Whether any trust in signers was supplied (without it, no signer is ever
+        trusted). Identity anchors do not count: they vouch for creators only."""
         return bool(self.anchors or self.allowed)
 
     def anchor_for(self, issuer: str) -> str | None:

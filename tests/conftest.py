@@ -6,9 +6,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from mediautil import MEDIA
+from mediautil import CORPUS, MEDIA, corpus_available, corpus_missing
 
-from provenance import DevIdentity, Identity, generate_dev_identity, samples
+from provenance import DevIdentity, Identity, generate_dev_identity
+from provenance import _demo_media as samples
 
 
 @pytest.fixture(scope="session")
@@ -51,7 +52,16 @@ def signed(
 
     def make(ext: str) -> Path:
         out = tmp_path / f"signed.{ext}"
-        sign(media(ext), out, identity=identity, author="Test Author")
+        made = "digitalCreation"  # the samples are made by software
+        sign(media(ext), out, identity=identity, author="Test Author", source_type=made)
         return out
 
     return make
+
+
+@pytest.fixture
+def corpus() -> Path:
+    """The public C2PA corpus folder: skips without it, or fails where CI requires it."""
+    if not corpus_available():
+        corpus_missing()
+    return CORPUS

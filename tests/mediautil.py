@@ -3,14 +3,52 @@
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 import struct
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, NoReturn
 
-from provenance import samples
+import pytest
+from jsonschema import Draft202012Validator
+from referencing import Registry, Resource
+from support.synth import make_audio
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-SCHEMAS = Path(__file__).resolve().parents[1] / "schemas"
+from provenance import _demo_media as samples
+
+ROOT = Path(__file__).resolve().parents[1]
+SCHEMAS = ROOT / "schemas"
+# The public C2PA test corpus (with MANIFEST.json of expected outcomes), kept outside the
+# repository in ../shared/fixtures/c2pa-public; PROVENANCE_CORPUS points elsewhere.
+CORPUS = Path(
+    os.environ.get("PROVENANCE_CORPUS") or ROOT.parent / "shared" / "fixtures" / "c2pa-public"
+)
+REQUIRE_CORPUS_ENV = "PROVENANCE_REQUIRE_CORPUS"
+
+
+def schema_validator(name: str) -> Draft202012Validator:
+    """A validator for one of our schemas, which may refer to the others' definitions."""
+    loaded = [json.loads(p.read_text()) for p in sorted(SCHEMAS.glob("*.schema.json"))]
+    registry: Registry[Any] = Registry().with_resources(
+        (s["$id"], Resource.from_contents(s)) for s in loaded
+    )
+    schema = json.loads((SCHEMAS / name).read_text())
+    return Draft202012Validator(schema, registry=registry)
+
+
+def corpus_available() -> bool:
+    """Whether the public corpus is present."""
+    return (CORPUS / "MANIFEST.json").is_file()
+
+
+def corpus_missing() -> NoReturn:
+    """Skip a test that needs the corpus, with the reason; fail instead when CI requires
+    it (`PROVENANCE_REQUIRE_CORPUS=1`, set by .ci/run)."""
+    reason = f"public C2PA corpus not found at {CORPUS} (set PROVENANCE_CORPUS to its folder)"
+    if os.environ.get(REQUIRE_CORPUS_ENV) == "1":
+        pytest.fail(f"{reason}; {REQUIRE_CORPUS_ENV}=1", pytrace=False)
+    pytest.skip(reason)
 
 # One file per format the toolkit must sign; the maker picks the container by suffix.
 MEDIA = {
@@ -21,10 +59,10 @@ MEDIA = {
     "gif": samples.make_photo,
     "mp4": samples.make_video,
     "mov": samples.make_video,
-    "wav": samples.make_audio,
-    "mp3": samples.make_audio,
-    "m4a": samples.make_audio,
-    "flac": samples.make_audio,
+    "wav": make_audio,
+    "mp3": make_audio,
+    "m4a": make_audio,
+    "flac": make_audio,
 }
 
 

@@ -64,6 +64,8 @@ def test_keygen_sign_verify_roundtrip(
             paths["cert"],
             "--author",
             "Ann",
+            "--source-type",
+            "digitalCreation",
             "--json",
         ],
     )
@@ -127,7 +129,9 @@ def test_valid_fails_when_trust_required(signed: Callable[[str], Path], tmp_path
 def test_sign_sidecar_cli(media: Callable[[str], Path], dev: provenance.DevIdentity) -> None:
     src = media("wav")
     result = runner.invoke(
-        app, ["sign", str(src), "--sidecar", "--key", str(dev.key), "--cert", str(dev.cert)]
+        app,
+        ["sign", str(src), "--sidecar", "--key", str(dev.key), "--cert", str(dev.cert),
+         "--source-type", "digitalCreation"],  # fmt: skip
     )
     assert result.exit_code == 0, result.output
     assert Path(str(src) + ".c2pa").is_file()
@@ -140,7 +144,8 @@ def test_sidecar_refused_where_the_library_rewrites_the_asset(
 ) -> None:
     src = media("mp3")
     before = src.read_bytes()
-    args = ["sign", str(src), "--sidecar", "--key", str(dev.key), "--cert", str(dev.cert)]
+    args = ["sign", str(src), "--sidecar", "--key", str(dev.key), "--cert", str(dev.cert),
+            "--source-type", "digitalCreation"]  # fmt: skip
     result = runner.invoke(app, args)
     assert result.exit_code == 2 and "embedded instead" in result.output
     assert not Path(str(src) + ".c2pa").exists() and src.read_bytes() == before
@@ -149,6 +154,12 @@ def test_sidecar_refused_where_the_library_rewrites_the_asset(
 def test_demo_runs_end_to_end(tmp_path: Path) -> None:
     result = runner.invoke(app, ["demo", "--workdir", str(tmp_path), "--json"])
     assert result.exit_code == 0, result.output
+    # Point 17: the folder it names is kept, and the case checked with --reference says so.
+    assert f"demo files kept in {tmp_path}" in result.stderr
+    assert (tmp_path / "clip.swapped.mp4").is_file() and (tmp_path / "keys" / "ca.pem").is_file()
+    references = {c["case"]: c["reference"] for c in json.loads(result.stdout)}
+    assert references.pop("face swap, frames 20-39, manifest stripped") == "clip.signed.mp4"
+    assert set(references.values()) == {None}
     verdicts = {c["case"]: c["verdict"] for c in json.loads(result.stdout)}
     assert verdicts == {
         "unsigned photo": "unsigned",
@@ -162,3 +173,69 @@ def test_demo_runs_end_to_end(tmp_path: Path) -> None:
     swap = json.loads(result.stdout)[-1]["frames"]
     edited = [s for s in swap["segments"] if s["status"] == "edited"]
     assert [s["signed_range"] for s in edited] == [[20, 39]]
+
+
+def test_demo_without_a_folder_keeps_the_one_it_names(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Point 17: it printed a temporary folder, then deleted it."""
+    import re
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    result = runner.invoke(app, ["demo"], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    (where,) = re.findall(r"demo files kept in (\S+)", result.stderr)
+    assert Path(where).parent == tmp_path and (Path(where) / "photo.signed.jpg").is_file()
+    assert "manifest stripped: checked with --reference clip.signed.mp4\n" in result.stdout
+
+
+def test_version_and_shell_completion() -> None:
+    """Point 15."""
+    from provenance._c2pa import SDK_VERSION
+
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0
+    version = f"provenance-toolkit {provenance.__version__} (C2PA library c2pa-rs {SDK_VERSION})"
+    assert result.stdout == version + "\n"
+    assert runner.invoke(app, ["-V"]).stdout == result.stdout
+    help_text = runner.invoke(app, ["--help"]).stdout
+    assert "--install-completion" in help_text and "--show-completion" in help_text
+
+    def complete(words: str) -> str:
+        """What the shell's completion function gets back for the words typed so far
+        (the protocol the installed bash script speaks)."""
+        env = {"_PROVENANCE_COMPLETE": "complete_bash", "COMP_WORDS": words,
+               "COMP_CWORD": str(len(words.split()) - 1)}  # fmt: skip
+        result = runner.invoke(app, [], prog_name="provenance", env=env)
+        assert result.exit_code == 0, result.output
+        return result.stdout
+
+    assert complete("provenance ver") == "verify\n"
+    assert complete("provenance verify --no") == "--no-frames\n"
+
+
+@pytest.mark.parametrize("command", ["check", "demo", "history", "keygen", "sign", "verify"])
+def test_help_reads_like_other_command_line_tools(command: str) -> None:
+    """Point 15: `--no-frames`, not `--no-no-frames`; no `<bool>`, `<path>` or
+    `<list[Path]>` labels; `FILE...`, not `{files}`; paragraphs reflowed."""
+    text = runner.invoke(app, [command, "--help"], terminal_width=100).stdout
+    assert "--no-no-" not in text and "{" not in text.split("Options")[0]
+    for label in ("<bool>", "<path>", "<list[", "<str>", "<int>"):
+        assert label not in text, (command, label)
+    usage = {
+        "check": "[OPTIONS] [PATH...]", "demo": "[OPTIONS]", "history": "[OPTIONS] FILE",
+        "keygen": "[OPTIONS]", "sign": "[OPTIONS] FILE", "verify": "[OPTIONS] FILE...",
+    }[command]  # fmt: skip
+    assert f"Usage: provenance {command} {usage}" in text
+    root = runner.invoke(app, ["--help"], terminal_width=100).stdout
+    assert "<bool>" not in root
+    assert "Run the whole flow on generated media: make a development" in root
+
+
+def test_flags_are_single_words() -> None:
+    text = runner.invoke(app, ["verify", "--help"], terminal_width=100).stdout
+    assert "--no-frames " in text
+    sign = runner.invoke(app, ["sign", "--help"], terminal_width=100).stdout
+    assert all(f in sign for f in ("--sidecar ", "--no-fingerprints ", "--force "))
+    assert "--no-sidecar" not in sign and "--no-force" not in sign

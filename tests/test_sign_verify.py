@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import shutil
+import struct
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,6 +13,7 @@ from mediautil import MEDIA, flip_media_byte, sha256
 
 import provenance
 from provenance import DevIdentity, Identity, Verdict, generate_dev_identity, sign, verify
+from provenance._rules import HARD_BINDING_MISMATCH
 from provenance.errors import OutputExistsError, UnsupportedFormatError, UsageError
 
 FORMATS = sorted(MEDIA)
@@ -23,7 +26,8 @@ def test_every_format_signs_and_verifies_trusted(
     src = media(ext)
     before = sha256(src)
     out = tmp_path / f"out.{ext}"
-    result = sign(src, out, identity=identity, title="T", author="A. Author")
+    made = "digitalCreation"
+    result = sign(src, out, identity=identity, title="T", author="A. Author", source_type=made)
     assert sha256(src) == before, "the input must never change"
     assert result.output == str(out) and result.manifest_bytes > 0
 
@@ -35,7 +39,7 @@ def test_every_format_signs_and_verifies_trusted(
     assert report.signer is not None and "CN=Test Org Signer" in report.signer.subject
     assert report.actions[0].action == "c2pa.created"
     assert report.actions[0].digital_source_type is not None
-    assert report.actions[0].digital_source_type.endswith("/digitalCapture")
+    assert report.actions[0].digital_source_type.endswith("/digitalCreation")
 
     untrusted = verify(out)
     assert untrusted.verdict is Verdict.VALID
@@ -48,14 +52,14 @@ def test_one_changed_media_byte_is_tampered(
 ) -> None:
     src = media(ext)
     out = tmp_path / f"out.{ext}"
-    sign(src, out, identity=identity)
+    sign(src, out, identity=identity, source_type="digitalCreation")
     copy = tmp_path / f"copy.{ext}"
     shutil.copyfile(out, copy)
     assert verify(copy).verdict is Verdict.VALID, "a plain copy keeps verifying"
     flip_media_byte(copy, src)
     report = verify(copy, localize=False)
     assert report.verdict is Verdict.TAMPERED, report.to_dict()
-    assert set(report.status_codes) & provenance.verify.__globals__["HARD_BINDING_MISMATCH"]
+    assert set(report.status_codes) & HARD_BINDING_MISMATCH
 
 
 def test_images_carry_a_thumbnail_and_author(signed: Callable[[str], Path]) -> None:
@@ -118,7 +122,7 @@ def test_sidecar_leaves_asset_untouched_and_is_found(
 ) -> None:
     src = media("png")
     before = sha256(src)
-    result = sign(src, identity=identity, sidecar=True)
+    result = sign(src, identity=identity, sidecar=True, source_type="digitalCreation")
     assert sha256(src) == before
     assert result.output == str(src) + ".c2pa"
     report = verify(src, trust=[dev.ca])
@@ -128,7 +132,7 @@ def test_sidecar_leaves_asset_untouched_and_is_found(
 
 def test_sidecar_detects_change(media: Callable[[str], Path], identity: Identity) -> None:
     src = media("wav")
-    sign(src, identity=identity, sidecar=True)
+    sign(src, identity=identity, sidecar=True, source_type="digitalCreation")
     data = bytearray(src.read_bytes())
     data[len(data) // 2] ^= 0x55
     src.write_bytes(bytes(data))
@@ -141,9 +145,9 @@ def test_refuses_to_overwrite_without_force(
     out = signed("jpg")
     before = sha256(out)
     with pytest.raises(OutputExistsError):
-        sign(media("jpg"), out, identity=identity)
+        sign(media("jpg"), out, identity=identity, source_type="digitalCreation")
     assert sha256(out) == before
-    sign(media("jpg"), out, identity=identity, force=True)
+    sign(media("jpg"), out, identity=identity, force=True, source_type="digitalCreation")
     assert verify(out).verdict is Verdict.VALID
 
 
@@ -162,7 +166,7 @@ def test_failed_sign_leaves_nothing(
     ident = Identity.from_callback(broken, alg="es256", chain_pem=dev.cert.read_text())
     out = tmp_path / "never.jpg"
     with pytest.raises(provenance.SigningError):
-        sign(media("jpg"), out, identity=ident)
+        sign(media("jpg"), out, identity=ident, source_type="digitalCreation")
     assert not out.exists()
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
@@ -174,7 +178,8 @@ def test_content_detection_ignores_extension(
     disguised = tmp_path / "photo.jpg"
     src.rename(disguised)
     out = tmp_path / "signed.bin"
-    assert sign(disguised, out, identity=identity).format == "image/png"
+    result = sign(disguised, out, identity=identity, source_type="digitalCreation")
+    assert result.format == "image/png"
     assert verify(out).verdict is Verdict.VALID
 
 
@@ -182,7 +187,7 @@ def test_unsupported_content_is_refused(tmp_path: Path, identity: Identity) -> N
     text = tmp_path / "notes.jpg"
     text.write_text("just some text\n")
     with pytest.raises(UnsupportedFormatError):
-        sign(text, tmp_path / "o.jpg", identity=identity)
+        sign(text, tmp_path / "o.jpg", identity=identity, source_type="digitalCreation")
 
 
 @pytest.mark.parametrize("source_type", ["trainedAlgorithmicMedia", "digitalCreation"])
@@ -220,3 +225,76 @@ def test_verify_in_a_forked_worker(signed: Callable[[str], Path]) -> None:
 
 def _verdict_of(path: str) -> str:
     return verify(path).verdict.value
+
+
+def test_the_author_is_shown_by_verify_and_history(
+    signed: Callable[[str], Path], dev: DevIdentity
+) -> None:
+    """Point 4: `--author` is signed, and shown, in text and JSON, by verify and history."""
+    from typer.testing import CliRunner
+
+    from provenance import history
+    from provenance.cli import app
+
+    out = signed("jpg")  # signed with author="Test Author"
+    assert verify(out).authors == ("Test Author",)
+    runner = CliRunner()
+    text = runner.invoke(app, ["verify", str(out)]).output
+    assert "  author      Test Author" in text
+    doc = runner.invoke(app, ["verify", str(out), "--json"]).stdout
+    assert json.loads(doc)["reports"][0]["authors"] == ["Test Author"]
+    h = history(out)
+    assert h.root is not None and h.root.authors == ("Test Author",)
+    assert "author: Test Author" in runner.invoke(app, ["history", str(out)]).output
+    assert json.loads(runner.invoke(app, ["history", str(out), "--json"]).stdout)["root"][
+        "authors"
+    ] == ["Test Author"]
+
+
+def _riff_chunks(data: bytes) -> list[tuple[bytes, int, int]]:
+    """(id, offset, declared length) of each top-level RIFF chunk."""
+    out, i = [], 12
+    while i + 8 <= len(data):
+        cid, size = struct.unpack("<4sI", data[i : i + 8])
+        out.append((cid, i, size))
+        i += 8 + size + (size & 1)
+    return out
+
+
+def test_a_moved_exclusion_is_invalid_a_changed_byte_is_tampered(
+    media: Callable[[str], Path], identity: Identity, tmp_path: Path
+) -> None:
+    """Point 7: both sides of the hard-binding split, on files made here.
+
+    A WAV's C2PA chunk is excluded from the data hash. Declaring that chunk one byte
+    longer (its pad byte becomes part of it) changes no hashed byte, but the exclusion no
+    longer matches where the manifest sits: structural, `invalid`, with the library's
+    reason. Changing one sample in the data chunk is a content change: `tampered`."""
+    src = media("wav")
+    for n in range(16):  # the manifest's length varies; an odd one has a pad byte
+        out = tmp_path / f"signed-{n}.wav"
+        sign(src, out, identity=identity, title="t" * (n + 1), source_type="digitalCreation",
+             fingerprints=False)  # fmt: skip
+        data = bytearray(out.read_bytes())
+        (_, at, size) = next(c for c in _riff_chunks(bytes(data)) if c[0] == b"C2PA")
+        if size % 2:
+            break
+    else:
+        raise AssertionError("no odd-length manifest chunk in 16 tries")
+    moved = tmp_path / "exclusion-moved.wav"
+    struct.pack_into("<I", data, at + 4, size + 1)
+    moved.write_bytes(bytes(data))
+    report = verify(moved)
+    assert report.verdict is Verdict.INVALID, report.to_dict()
+    assert report.status_codes == ["assertion.dataHash.mismatch", "signingCredential.untrusted"]
+    assert "does not match the manifest location" in report.message
+    assert "changed after it was signed" not in report.message
+
+    changed = tmp_path / "content-changed.wav"
+    data = bytearray(out.read_bytes())
+    (_, start, _) = next(c for c in _riff_chunks(bytes(data)) if c[0] == b"data")
+    data[start + 8 + 1000] ^= 0x55
+    changed.write_bytes(bytes(data))
+    tampered = verify(changed)
+    assert tampered.verdict is Verdict.TAMPERED, tampered.to_dict()
+    assert "assertion.dataHash.mismatch" in tampered.status_codes

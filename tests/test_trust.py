@@ -28,8 +28,10 @@ from support.certs import (
     utcnow,
 )
 from support.tsa import TimestampServer
+from typer.testing import CliRunner
 
-from provenance import Identity, SigningError, Trust, Verdict, sign, verify
+from provenance import Clock, DevIdentity, Identity, SigningError, Trust, Verdict, sign, verify
+from provenance.cli import app
 
 _IPTC = "http://cv.iptc.org/newscodes/digitalsourcetype/"
 
@@ -55,7 +57,8 @@ def _pem_file(tmp: Path, name: str, *certs: Issued) -> Path:
 
 
 def _sign_with(leaf: Issued, src: Path, out: Path, tsa_url: str | None = None) -> Path:
-    sign(src, out, identity=Identity.from_key(leaf.key, leaf.chain), tsa_url=tsa_url)
+    ident = Identity.from_key(leaf.key, leaf.chain)
+    sign(src, out, identity=ident, tsa_url=tsa_url, source_type="digitalCreation")
     return out
 
 
@@ -142,21 +145,31 @@ def test_expired_certificate_and_rescue_by_trusted_timestamp(
     tsa_root = tmp_path / "tsa.pem"
     tsa_root.write_text(tsa.root_pem)
 
+    # Point 5: the message says which clock judged the certificate, with its dates.
     expired = verify(plain, trust=[anchors, tsa_root])
     assert expired.verdict is Verdict.INVALID
     assert "signingCredential.expired" in expired.status_codes
-    assert "expired or not yet valid" in expired.message
+    assert expired.message.startswith(
+        f"the signer's certificate expired on {not_after:%Y-%m-%d}; no trusted timestamp "
+        "proves it was signed before that, so it is judged at the current time"
+    )
+    assert expired.validity is not None and expired.validity.clock is Clock.CURRENT_TIME
+    assert expired.trust is not None and "no trusted timestamp" in expired.trust.reason
 
     rescued = verify(stamped, trust=[anchors, tsa_root])
     assert rescued.verdict is Verdict.TRUSTED, rescued.to_dict()
     assert rescued.timestamp is not None
     assert rescued.timestamp.trusted and rescued.timestamp.validated
     assert rescued.timestamp.time is not None
+    assert rescued.validity is not None and rescued.validity.clock is Clock.TIMESTAMP
+    assert rescued.validity.valid and rescued.validity.at == rescued.timestamp.time
 
     # Without the timestamp authority among the anchors the time proves nothing.
     unproven = verify(stamped, trust=[anchors])
     assert unproven.verdict is Verdict.INVALID
     assert unproven.timestamp is not None and not unproven.timestamp.trusted
+    assert unproven.timestamp.validated  # verified, but its authority is not trusted
+    assert "judged at the current time" in unproven.message
 
 
 def test_timestamp_reported_trusted_only_with_tsa_anchor(
@@ -173,6 +186,28 @@ def test_timestamp_reported_trusted_only_with_tsa_anchor(
     assert without.verdict is Verdict.TRUSTED  # the signer itself is trusted
     assert without.timestamp is not None
     assert without.timestamp.validated and not without.timestamp.trusted
+    assert "does not chain to any of your trust anchors" in without.timestamp.explanation
+
+
+def test_an_old_timestamp_is_verified_but_never_trusted_unchecked(
+    corpus: Path, dev: DevIdentity
+) -> None:
+    """Point 6: C.jpg's version 1 manifest has a timestamp the C2PA library calls trusted
+    without checking its authority; with no anchors, or unrelated ones, it is verified,
+    not trusted, and the text output says so."""
+    photo = corpus / "c2pa-rs" / "C.jpg"
+    for anchors in ([], [dev.ca]):
+        report = verify(photo, trust=anchors)
+        assert report.timestamp is not None
+        assert report.timestamp.validated and not report.timestamp.trusted
+        assert report.timestamp.authority == "DigiCert Timestamp 2023"
+        assert report.timestamp.explanation.startswith(
+            "timestamp by DigiCert Timestamp 2023: verified; its authority"
+        )
+        args = ["verify", str(photo), *(a for ca in anchors for a in ("--trust", str(ca)))]
+        text = CliRunner().invoke(app, args, terminal_width=200).output
+        assert "trusted timestamp" not in text and "timestamp   timestamp by DigiCert" in text
+    assert "not checked against your trust anchors" in report.timestamp.explanation
 
 
 def test_allow_list_narrows_trust(photo: Path, tmp_path: Path) -> None:
@@ -219,7 +254,10 @@ def test_pkcs12_and_callback_identities(photo: Path, tmp_path: Path) -> None:
     root = _pem_file(tmp_path, "root.pem", ch.root)
     ident = Identity.from_pkcs12(p12, passphrase=b"pw")
     assert (
-        verify(sign(photo, tmp_path / "a.jpg", identity=ident).output, trust=[root]).verdict
+        verify(
+            sign(photo, tmp_path / "a.jpg", identity=ident, source_type="digitalCreation").output,
+            trust=[root],
+        ).verdict
         is Verdict.TRUSTED
     )
 
@@ -236,7 +274,7 @@ def test_pkcs12_and_callback_identities(photo: Path, tmp_path: Path) -> None:
     device = Device(ch.leaf.key)
     hsm = Identity.from_callback(device.sign, alg="es256", chain_pem=ch.chain_pem)
     assert "PRIVATE" not in repr(hsm)
-    out = sign(photo, tmp_path / "b.jpg", identity=hsm).output
+    out = sign(photo, tmp_path / "b.jpg", identity=hsm, source_type="digitalCreation").output
     assert verify(out, trust=[root]).verdict is Verdict.TRUSTED
 
 

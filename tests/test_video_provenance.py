@@ -11,11 +11,11 @@ import jsonschema
 import numpy as np
 import pytest
 from mediautil import SCHEMAS, transplant_manifest
+from support.synth import Scene, iou, read_frames, replace_rect, write_video
 from typer.testing import CliRunner
 
 from provenance import Identity, Verdict, sign, verify
 from provenance.cli import app
-from provenance.frames.synth import Scene, iou, read_frames, replace_rect, write_video
 
 W, H, N = 320, 240, 90
 RECT = (80, 60, 80, 60)  # a face-sized 1/16 of the frame
@@ -35,7 +35,7 @@ def signed_clip(
     raw = folder / "camera.mp4"
     write_video(raw, scene_frames, options={"crf": "16", "preset": "veryfast", "threads": "1"})
     out = folder / "signed.mp4"
-    result = sign(raw, out, identity=identity)
+    result = sign(raw, out, identity=identity, source_type="digitalCreation")
     assert result.frames_signed == N
     return out
 
@@ -71,16 +71,16 @@ def test_face_swap_on_frames_30_to_59_with_embedded_manifest(
     report = verify(edited)
     assert report.verdict is Verdict.TAMPERED
     assert report.frames is not None
-    assert report.frames["summary"]["edited"] == 30
+    assert report.frames.summary["edited"] == 30
     assert _segments(report.to_dict()) == [
         ("reencoded", [0, 29], [0, 29]),
         ("edited", [30, 59], [30, 59]),
         ("reencoded", [60, 89], [60, 89]),
     ]
-    edited_seg = report.frames["segments"][1]
-    assert edited_seg["start_time"] == pytest.approx(1.0, abs=0.04)
-    best = max(iou(tuple(r), RECT) for r in edited_seg["regions"])
-    assert best > 0.5, edited_seg["regions"]
+    edited_seg = report.frames.segments[1]
+    assert edited_seg.start_time == pytest.approx(1.0, abs=0.04)
+    best = max(iou(r, RECT) for r in edited_seg.regions)
+    assert best > 0.5, edited_seg.regions
     assert "frames changed: 30 edited" in report.message
 
 
@@ -107,7 +107,7 @@ def test_twenty_foreign_frames_inserted(signed_clip: Path, tmp_path: Path) -> No
         signed_clip, tmp_path / "inserted.mp4", lambda fr: iter(fr[:45] + foreign + fr[45:])
     )
     report = verify(edited, reference=signed_clip)
-    assert report.frames is not None and report.frames["summary"]["inserted"] == 20
+    assert report.frames is not None and report.frames.summary["inserted"] == 20
     assert ("inserted", [45, 64], None) in _segments(report.to_dict())
 
 
@@ -117,7 +117,7 @@ def test_whole_file_reencode_is_not_an_edit(signed_clip: Path, tmp_path: Path) -
     report = verify(edited)
     assert report.verdict is Verdict.TAMPERED
     assert report.frames is not None
-    assert report.frames["summary"] == {
+    assert report.frames.summary == {
         "intact": 0,
         "reencoded": N,
         "edited": 0,
@@ -179,10 +179,10 @@ def test_reference_must_itself_verify(signed_clip: Path, tmp_path: Path) -> None
 
 
 def test_tampered_photo_regions_are_located(identity: Identity, tmp_path: Path) -> None:
-    from provenance import samples
+    from provenance import _demo_media as samples
 
     photo = samples.make_photo(tmp_path / "portrait.png", size=(640, 480))
-    sign(photo, identity=identity, sidecar=True)
+    sign(photo, identity=identity, sidecar=True, source_type="digitalCreation")
     from PIL import Image as PILImage
     from PIL import ImageDraw
 

@@ -73,6 +73,7 @@ class HttpRegistry(Registry):
             raise RegistryError(f"{self.base}: cannot reach the registry ({reason})") from None
 
     def search(self, query: Query, *, max_results: int = 10) -> list[Match]:
+        """The server's matches for the query (`POST /matches/byBinding`), best first."""
         doc = {"alg": ALG, "value": base64.b64encode(query.encode()).decode("ascii")}
         status, body = self._request(
             "POST",
@@ -101,6 +102,7 @@ class HttpRegistry(Registry):
         return rank(query, candidates, scan_votes(query, candidates), max_results)
 
     def manifest_store(self, manifest_id: str) -> bytes | None:
+        """The store the server holds under this id (`GET /manifests/{id}`), or None."""
         if manifest_id in self._stores:
             return self._stores[manifest_id]
         quoted = urllib.parse.quote(manifest_id, safe=":")

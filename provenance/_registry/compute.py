@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..frames.features import compute_features
+from ..frames import fingerprint_image
+from ..frames.features import FINE_SIZE, compute_features
 from .decode import image_analysis, video_frames, video_info
 from .fingerprint import Block, BlockAccumulator, describe
 from .softbinding import SoftBinding
@@ -22,7 +23,7 @@ def video_binding(path: Path | str) -> SoftBinding:
     """One block per whole second of the first video stream."""
     path = Path(path)
     acc = BlockAccumulator()
-    for pts_us, gray in video_frames(path):
+    for pts_us, gray in video_frames(path, size=FINE_SIZE):
         acc.add(pts_us, gray, compute_features(gray)[0])
     return SoftBinding(tuple(acc.finish(video_info(path).duration_ms)))
 
@@ -30,5 +31,5 @@ def video_binding(path: Path | str) -> SoftBinding:
 def image_binding(path: Path | str) -> SoftBinding:
     """One block for a still image."""
     gray, _ = image_analysis(Path(path))
-    value = describe(gray.astype("float32"), compute_features(gray)[0])
+    value = describe(gray.astype("float32"), fingerprint_image(path).dct)
     return SoftBinding((Block(None, None, value),))

@@ -28,6 +28,8 @@ Gray = npt.NDArray[np.uint8]
 
 @dataclass(frozen=True)
 class VideoInfo:
+    """A video's picture size and duration, from its headers."""
+
     width: int
     height: int
     duration_ms: int
@@ -61,11 +63,11 @@ def video_info(path: Path) -> VideoInfo:
 
 
 def video_frames(
-    path: Path, *, start_ms: int = 0, max_ms: int | None = None
+    path: Path, *, start_ms: int = 0, max_ms: int | None = None, size: int = SIZE
 ) -> Iterator[tuple[int, Gray]]:
     """(presentation time in microseconds, analysis image) of each frame, in presentation
     order: all of them, or from the key frame at or before `start_ms` for `max_ms` of
-    presentation time."""
+    presentation time. `size`: the side of the square grayscale reduction."""
     with _open_video(path) as container:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
@@ -86,8 +88,8 @@ def video_frames(
                 break
             small = reformatter.reformat(
                 frame,
-                width=SIZE,
-                height=SIZE,
+                width=size,
+                height=size,
                 format="gray",
                 interpolation=Interpolation.AREA,
                 threads=1,

@@ -40,6 +40,7 @@ __all__ = [
     "KEY_BITS",
     "SIZE",
     "BlockAccumulator",
+    "analysis",
     "BlockValue",
     "COARSE",
     "Hypothesis",
@@ -177,6 +178,7 @@ class BlockValue:
 
     @classmethod
     def unpack(cls, data: bytes) -> BlockValue:
+        """Read back `pack()` output; raises `SoftBindingError` when it is not one."""
         if len(data) != cls.SIZE:
             raise SoftBindingError(f"soft-binding value of {len(data)} bytes, expected {cls.SIZE}")
         flags, x0, y0, x1, y1 = data[:5]
@@ -192,6 +194,18 @@ def describe(img: Mean, table: int) -> BlockValue:
     box = content_box(img)
     core, _, spread = signature(img, core_rect(box))
     return BlockValue(core, table, box, flat=spread < _FLAT_STD)
+
+
+def analysis(gray: Gray) -> Mean:
+    """The SIZE x SIZE analysis image of a square grayscale reduction whose side is a
+    multiple of SIZE (block means: what an AREA scaler to SIZE gives)."""
+    k = gray.shape[0] // SIZE
+    if gray.shape != (SIZE * k, SIZE * k) or k < 1:
+        raise ValueError(f"analysis image of shape {gray.shape}, expected a multiple of {SIZE}")
+    if k == 1:
+        return gray.astype(np.float32)
+    small: Mean = gray.reshape(SIZE, k, SIZE, k).mean(axis=(1, 3), dtype=np.float32)
+    return small
 
 
 def majority(hashes: npt.NDArray[np.uint64]) -> int:
@@ -234,12 +248,13 @@ class BlockAccumulator:
         self._last_us = 0
 
     def add(self, pts_us: int, gray: Gray, dct: int) -> None:
-        """One frame: its presentation time, analysis image and frame-table DCT hash."""
+        """One frame: its presentation time, grayscale reduction (SIZE square, or a
+        multiple of it: the frame fingerprints' FINE_SIZE) and frame-table DCT hash."""
         k = block_index(pts_us)
         if self._index is not None and k != self._index:
             self._close(self._index * BLOCK_MS + BLOCK_MS)
         self._index = k
-        self._sum += gray
+        self._sum += analysis(gray)
         self._hashes.append(dct)
         self._last_us = max(self._last_us, pts_us)
 

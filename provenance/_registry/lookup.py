@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .._limits import pixels_within_limit
-from ..formats import detect
+from .._media import detect
 from .decode import image_analysis, video_frames, video_info
 from .errors import SoftBindingError, UnsupportedMediaError
 from .fingerprint import COARSE, HYPOTHESES, IDENTITY, Hypothesis
@@ -45,9 +45,11 @@ class LookupResult:
 
     @property
     def found(self) -> bool:
+        """Whether a signed original was found."""
         return bool(self.matches)
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON form (the report's `lookup` block)."""
         return {
             "registry": self.registry,
             "matches": [m.to_dict() for m in self.matches],
@@ -61,6 +63,7 @@ class Deadline:
         self.at = None if seconds is None else time.monotonic() + seconds
 
     def check(self) -> None:
+        """Raise `TimeoutError` once the time is up."""
         if self.at is not None and time.monotonic() > self.at:
             raise TimeoutError("the lookup ran out of time")
 

@@ -81,6 +81,7 @@ class BlockTable:
 
     @classmethod
     def of(cls, binding: SoftBinding) -> BlockTable:
+        """The table of a soft binding."""
         rows = np.zeros(len(binding.blocks), dtype=_ROW)
         for i, b in enumerate(binding.blocks):
             length = (b.end_ms or 0) - (b.start_ms or 0)
@@ -90,19 +91,23 @@ class BlockTable:
         return cls((x0, y0, x1, y1), rows)
 
     def pack(self) -> bytes:
+        """The bytes the registry stores."""
         return bytes(self.box) + self.rows.tobytes()
 
     @classmethod
     def unpack(cls, data: bytes) -> BlockTable:
+        """Read back `pack()` output."""
         x0, y0, x1, y1 = data[:4]
         return cls((x0, y0, x1, y1), np.frombuffer(data[4:], dtype=_ROW))
 
     @property
     def end_ms(self) -> int:
+        """Where the last block ends, in milliseconds."""
         return int((self.rows["start"].astype(np.int64) + self.rows["length"]).max())
 
 
 def key_of(core: int) -> int:
+    """The index key of a core hash: its lowest `KEY_BITS` bits."""
     return core & _KEY_MASK
 
 
@@ -128,6 +133,7 @@ class Probes:
     probe: npt.NDArray[np.int64]
 
     def unique(self) -> list[int]:
+        """The distinct keys, to ask the index once each."""
         return [int(k) for k in np.unique(self.key)]
 
 
@@ -197,6 +203,7 @@ class Geometry:
         return (x0, y0, max(1, x1 - x0), max(1, y1 - y0))
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON form."""
         return {
             "zoom": self.hypothesis.zoom,
             "shift": [self.hypothesis.dx, self.hypothesis.dy],
@@ -221,6 +228,8 @@ class Match:
     registered: int = 0
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON form (one entry of the report's `lookup.matches`)."""
+
         def rng(r: tuple[float, float] | None) -> list[float] | None:
             return [round(r[0], 3), round(r[1], 3)] if r else None
 
@@ -255,6 +264,7 @@ class Votes:
         hyp: npt.NDArray[np.int64],
         second: npt.NDArray[np.int64],
     ) -> Votes:
+        """Count distinct signed seconds per (manifest, offset, hypothesis)."""
         if pk.size == 0:
             empty = np.zeros(0, dtype=np.int64)
             return cls(empty, empty, empty, empty)

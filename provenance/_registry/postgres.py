@@ -83,6 +83,7 @@ class PostgresRegistry(SqlRegistry):
             raise RegistryError(f"{self.location}: cannot set up the registry ({why})") from None
 
     def register(self, registrations: Sequence[Registration]) -> list[RegisterResult]:
+        """See `Registry.register`."""
         conn = self._conn()
         results = []
         try:
@@ -142,6 +143,7 @@ class PostgresRegistry(SqlRegistry):
         ]
 
     def manifest_store(self, manifest_id: str) -> bytes | None:
+        """See `Registry.manifest_store`."""
         rows = self._query(
             "SELECT s.data FROM manifests m JOIN manifest_stores s ON s.manifest = m.id "
             "WHERE m.manifest_id = %s",
@@ -150,6 +152,7 @@ class PostgresRegistry(SqlRegistry):
         return bytes(rows[0][0]) if rows else None
 
     def count(self) -> int:
+        """See `SqlRegistry.count`."""
         return int(self._query("SELECT count(*) FROM manifests", ())[0][0])
 
     def _query(self, sql: str, params: tuple[object, ...]) -> list[tuple[Any, ...]]:
@@ -161,6 +164,7 @@ class PostgresRegistry(SqlRegistry):
             raise RegistryError(f"{self.location}: lookup failed ({_first(e)})") from None
 
     def close(self) -> None:
+        """Close the connection pool."""
         with self._lock:
             for conn in self._all:
                 conn.close()

@@ -70,6 +70,7 @@ class Query:
     flips: int = 2  # how many of a window's weak key bits the registry may flip (0-2)
 
     def hypotheses(self) -> set[int]:
+        """How many crop hypotheses the query's windows were computed under."""
         return {p.hyp for p in self.probes}
 
     def encode(self) -> bytes:

@@ -26,6 +26,8 @@ __all__ = ["MIGRATIONS", "Migration", "SCHEMA_VERSION"]
 
 @dataclass(frozen=True)
 class Migration:
+    """One versioned schema step, per database dialect."""
+
     version: int
     description: str
     sqlite: tuple[str, ...]

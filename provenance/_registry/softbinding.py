@@ -63,6 +63,7 @@ class SoftBinding:
 
     @property
     def duration_ms(self) -> int:
+        """Where the last block ends, in milliseconds (0 for a still)."""
         return max((b.end_ms or 0) for b in self.blocks) if self.blocks else 0
 
     def assertion(self) -> dict[str, Any]:

@@ -103,6 +103,7 @@ class SqliteRegistry(SqlRegistry):
             raise RegistryError(f"{self.path}: not a usable registry ({e})") from None
 
     def register(self, registrations: Sequence[Registration]) -> list[RegisterResult]:
+        """See `Registry.register`."""
         conn = self._conn()
         results = []
         try:
@@ -140,6 +141,7 @@ class SqliteRegistry(SqlRegistry):
         ]
 
     def manifest_store(self, manifest_id: str) -> bytes | None:
+        """See `Registry.manifest_store`."""
         rows = self._query(
             "SELECT s.data FROM manifests m JOIN manifest_stores s ON s.manifest = m.id "
             "WHERE m.manifest_id = ?",
@@ -148,6 +150,7 @@ class SqliteRegistry(SqlRegistry):
         return bytes(rows[0][0]) if rows else None
 
     def count(self) -> int:
+        """See `SqlRegistry.count`."""
         return int(self._query("SELECT count(*) FROM manifests", ())[0][0])
 
     def _query(self, sql: str, params: tuple[object, ...]) -> list[tuple[Any, ...]]:
@@ -157,6 +160,7 @@ class SqliteRegistry(SqlRegistry):
             raise RegistryError(f"{self.path}: lookup failed ({e})") from None
 
     def close(self) -> None:
+        """Close this thread's connection."""
         with self._lock:
             for conn in self._all:
                 conn.close()

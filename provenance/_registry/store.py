@@ -54,6 +54,7 @@ class Registration:
 
     @property
     def store_sha256(self) -> bytes:
+        """SHA-256 of the store: how a repeated registration is recognized."""
         return hashlib.sha256(self.store).digest()
 
     def row(self) -> dict[str, Any]:
@@ -78,6 +79,8 @@ class Registration:
 
 
 class RegisterStatus(enum.StrEnum):
+    """What registering one manifest did."""
+
     ADDED = "added"
     UNCHANGED = "unchanged"  # the same store was already registered: nothing to do
     CONFLICT = "conflict"  # a different store is registered under this manifest id
@@ -85,10 +88,13 @@ class RegisterStatus(enum.StrEnum):
 
 @dataclass(frozen=True)
 class RegisterResult:
+    """The outcome of registering one manifest."""
+
     manifest_id: str
     status: RegisterStatus
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON form."""
         return {"manifest_id": self.manifest_id, "status": self.status.value}
 
 
@@ -111,6 +117,7 @@ class Registry(abc.ABC):
         """The registered manifest store, or None."""
 
     def algorithms(self) -> list[str]:
+        """The soft-binding algorithms this registry indexes."""
         return [ALG]
 
     def close(self) -> None:  # noqa: B027 - backends without resources keep the default
@@ -132,6 +139,7 @@ class SqlRegistry(Registry):
     """The lookup the database backends share: probe, vote, align (see `match`)."""
 
     def search(self, query: Query, *, max_results: int = 10) -> list[Match]:
+        """See `Registry.search`."""
         probes = probe_keys(query, flips=query.flips)
         votes = vote(query, probes, self._hits(probes.unique()))
         # a still's alignment is one comparison: afford more of them

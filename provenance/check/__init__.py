@@ -2,28 +2,27 @@
 
 >>> from provenance.check import CheckOptions, run_check
 >>> report = run_check(CheckOptions(paths=(Path("assets"),), jobs=4))
->>> report.exit_code  # 0 all assets meet the policy, 1 violations, 2 unreadable
+>>> report.exit_code  # ExitCode.OK: every asset meets the policy
+
+Internals: `_walk` finds the assets, `_cache` keeps reports by content, `_run` verifies
+them (through `provenance.verify`) in worker processes, `_policy` loads and applies the
+policy, `_render` turns the report into text, JSON, JUnit, SARIF or GitHub annotations.
 """
 
-from .errors import PolicyError
-from .formats import FORMATS, render
-from .policy import RULES, Policy, Rules, Violation, discover_policy, load_policy
-from .run import AssetResult, CheckOptions, CheckReport, check_paths, default_jobs, run_check
+from ._policy import Policy, Violation, load_policy
+from ._render import ReportFormat, check_report_output, render_check_report, write_check_report
+from ._run import AssetResult, CheckOptions, CheckReport, run_check
 
 __all__ = [
-    "FORMATS",
-    "RULES",
     "AssetResult",
     "CheckOptions",
     "CheckReport",
     "Policy",
-    "PolicyError",
-    "Rules",
+    "ReportFormat",
     "Violation",
-    "check_paths",
-    "default_jobs",
-    "discover_policy",
+    "check_report_output",
     "load_policy",
-    "render",
+    "render_check_report",
     "run_check",
+    "write_check_report",
 ]

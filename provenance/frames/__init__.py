@@ -3,25 +3,28 @@ alignment/classification of a checked video against the signed frames, stills an
 sequences, and a visual report."""
 
 from provenance.frames import assertion
-from provenance.frames.compare import FrameReport, Segment, compare_fingerprints, compare_video
+from provenance.frames.compare import compare_fingerprints, compare_video
 from provenance.frames.errors import FramesDataError
-from provenance.frames.fingerprint import ProgressCallback, VideoFingerprint, fingerprint_video
+from provenance.frames.fingerprint import ProgressCallback, fingerprint_video
 from provenance.frames.image import (
     ImageFingerprint,
     SequenceFingerprint,
-    SequenceReport,
     compare_image,
     compare_sequence,
     fingerprint_image,
     fingerprint_sequence,
 )
+from provenance.frames.table import VideoFingerprint
 from provenance.frames.visual import write_visual_report
+from provenance.models import FrameRegions, FrameReport, Retimed, Segment, SequenceReport
 
 __all__ = [
+    "FrameRegions",
     "FrameReport",
     "FramesDataError",
     "ImageFingerprint",
     "ProgressCallback",
+    "Retimed",
     "Segment",
     "SequenceFingerprint",
     "SequenceReport",

@@ -1,4 +1,4 @@
-"""The ``org.provenance.frames`` C2PA assertion (version 1).
+"""The ``org.provenance.frames`` C2PA assertion (version 2).
 
 The assertion goes through c2pa-python's Builder JSON definition, so it must be plain JSON::
 
@@ -6,41 +6,51 @@ The assertion goes through c2pa-python's Builder JSON definition, so it must be 
 
 ``data`` fields:
 
-==============  ==========================================================================
-version         1
-frame_count     number of decoded frames N
-frame_rate      "numerator/denominator" (average frame rate of the stream)
-width, height   coded picture size in pixels
-duration        stream duration in seconds
-grid            "8x8": regional cells (columns x rows)
-analysis_size   128: the grayscale image the perceptual features are computed on
-hash            "blake3-128": exact hash of the decoded planes, truncated to 16 bytes
-record_size     160
-encoding        "columnar-delta+zlib+base64"
-table           the frame table, encoded as below
-digest          hex BLAKE3-256 of the logical frame table (pins the whole frame list)
-==============  ==========================================================================
+=================  =======================================================================
+version            2
+frame_count        number of decoded frames N
+frame_rate         "numerator/denominator" (average frame rate of the stream)
+width, height      coded picture size in pixels
+duration           stream duration in seconds
+grid               "8x8": coarse regional cells per frame (columns x rows)
+fine_grid          "64x32": fine cells per group of frames (columns x rows)
+group              32: frames per group; G = ceil(N / group) groups
+analysis_size      256: the square grayscale reduction (area average) every feature is
+                   computed on; the coarse features use its 2x2 means (128x128)
+hash               "blake3-128": exact hash of the decoded planes, truncated to 16 bytes
+record_size        160: bytes per frame record
+group_record_size  2048: bytes per group record
+encoding           "columnar-delta+zlib+base64"
+table              the frame and group tables, encoded as below
+digest             hex BLAKE3-256 of the logical tables (pins the whole frame list)
+=================  =======================================================================
 
-Logical frame table: N fixed-size records of 160 bytes, little-endian, in presentation order::
+Logical frame table: N records of 160 bytes, little-endian, in presentation order::
 
     offset  size  field
          0     8  pts_us   int64, presentation time in microseconds
          8    16  exact    BLAKE3 of the visible bytes of the decoded planes, first 16 bytes
-        24     8  dct      uint64 DCT hash (bit i = low-frequency coefficient i > median)
-        32    64  luma     mean luminance per cell, row-major 8x8
-        96    64  detail   round(28 * log2(1 + mean |gradient|)) per cell, row-major 8x8
+        24     8  dct      uint64 DCT hash (bit i = low-frequency coefficient i > median
+                           of a 32x32 reduction, coefficients row-major over the low 8x8)
+        32    64  luma     mean luminance per coarse cell, row-major 8x8
+        96    64  detail   round(28 * log2(1 + mean |gradient|)) per coarse cell
 
-Stored form (``table``): the table is split into columns, because columns compress far
-better than interleaved records, and neighbouring frames are delta-coded::
+Logical group table, right after it: G records of 2048 bytes; record g holds, row-major
+64 columns x 32 rows, the mean luminance of each fine cell (4x8 pixels of the analysis
+image) averaged over frames g*32 .. min(N, g*32+32)-1, rounded to 0-255.
+
+Stored form (``table``): the tables are split into columns, because columns compress far
+better than interleaved records, and neighbouring frames and groups are delta-coded::
 
     pts delta    N x int64  (pts[0], pts[1]-pts[0], ...)
     exact        N x 16 bytes
     dct          N x uint64
     luma delta   N x 64 bytes (row i minus row i-1, modulo 256; row 0 as is)
     detail delta N x 64 bytes (same)
+    fine delta   G x 2048 bytes (record g minus record g-1, modulo 256; record 0 as is)
 
-concatenated, zlib-compressed, then standard base64. This lands well under 160 bytes per
-frame of JSON for natural video (see ``benchmarks/frames_speed.py``).
+concatenated, zlib-compressed, then standard base64. For natural 1080p video this is about
+160 bytes of JSON per frame, whatever the resolution (``benchmarks/frames_speed.py``).
 """
 
 from __future__ import annotations
@@ -57,36 +67,22 @@ import blake3
 import numpy as np
 import numpy.typing as npt
 
+from provenance._vocab import FRAMES_LABEL as LABEL
 from provenance.frames.errors import FramesDataError
-from provenance.frames.features import ANALYSIS_SIZE, CELLS, GRID
-from provenance.frames.fingerprint import EXACT_HASH_BYTES, HASH_ALGORITHM, VideoFingerprint
-
-LABEL = "org.provenance.frames"
-VERSION = 1
-RECORD_SIZE = 8 + EXACT_HASH_BYTES + 8 + CELLS + CELLS
-ENCODING = "columnar-delta+zlib+base64"
-
-_RECORD_DTYPE = np.dtype(
-    [
-        ("pts_us", "<i8"),
-        ("exact", "u1", (EXACT_HASH_BYTES,)),
-        ("dct", "<u8"),
-        ("luma", "u1", (CELLS,)),
-        ("detail", "u1", (CELLS,)),
-    ]
+from provenance.frames.features import CELLS, FINE_COLS, FINE_ROWS, FINE_SIZE, GRID
+from provenance.frames.table import (
+    EXACT_HASH_BYTES,
+    GROUP,
+    GROUP_RECORD_SIZE,
+    HASH_ALGORITHM,
+    RECORD_SIZE,
+    VideoFingerprint,
+    group_count,
+    pack_tables,
 )
-assert _RECORD_DTYPE.itemsize == RECORD_SIZE
 
-
-def pack_table(fp: VideoFingerprint) -> bytes:
-    """The logical fixed-size record table (what ``digest`` is computed over)."""
-    rec = np.empty(fp.frame_count, dtype=_RECORD_DTYPE)
-    rec["pts_us"] = fp.pts_us
-    rec["exact"] = fp.exact
-    rec["dct"] = fp.dct
-    rec["luma"] = fp.luma
-    rec["detail"] = fp.detail
-    return rec.tobytes()
+VERSION = 2
+ENCODING = "columnar-delta+zlib+base64"
 
 
 def _delta_rows(a: npt.NDArray[np.uint8]) -> npt.NDArray[np.uint8]:
@@ -111,6 +107,7 @@ def encode(fp: VideoFingerprint) -> dict[str, Any]:
             fp.dct.astype("<u8").tobytes(),
             _delta_rows(fp.luma).tobytes(),
             _delta_rows(fp.detail).tobytes(),
+            _delta_rows(fp.fine.reshape(-1, GROUP_RECORD_SIZE)).tobytes(),
         ]
     )
     return {
@@ -123,9 +120,12 @@ def encode(fp: VideoFingerprint) -> dict[str, Any]:
         "height": fp.height,
         "duration": fp.duration,
         "grid": f"{GRID}x{GRID}",
-        "analysis_size": ANALYSIS_SIZE,
+        "fine_grid": f"{FINE_COLS}x{FINE_ROWS}",
+        "group": GROUP,
+        "analysis_size": FINE_SIZE,
         "hash": HASH_ALGORITHM,
         "record_size": RECORD_SIZE,
+        "group_record_size": GROUP_RECORD_SIZE,
         "encoding": ENCODING,
         "table": base64.b64encode(zlib.compress(columns, 9)).decode("ascii"),
         "digest": fp.digest,
@@ -163,9 +163,12 @@ def decode(data: dict[str, Any]) -> VideoFingerprint:
         raise FramesDataError(f"frames assertion: unsupported version {version}")
     for key, expected in (
         ("grid", f"{GRID}x{GRID}"),
-        ("analysis_size", ANALYSIS_SIZE),
+        ("fine_grid", f"{FINE_COLS}x{FINE_ROWS}"),
+        ("group", GROUP),
+        ("analysis_size", FINE_SIZE),
         ("hash", HASH_ALGORITHM),
         ("record_size", RECORD_SIZE),
+        ("group_record_size", GROUP_RECORD_SIZE),
         ("encoding", ENCODING),
     ):
         _expect(data, key, expected)
@@ -189,7 +192,8 @@ def decode(data: dict[str, Any]) -> VideoFingerprint:
         compressed = base64.b64decode(table.encode("ascii"), validate=True)
     except (binascii.Error, UnicodeEncodeError) as exc:
         raise FramesDataError("frames assertion: table is not valid base64") from exc
-    expected_len = n * RECORD_SIZE
+    groups = group_count(n)
+    expected_len = n * RECORD_SIZE + groups * GROUP_RECORD_SIZE
     try:
         # bounded output: a hostile table cannot inflate beyond what frame_count allows
         inflater = zlib.decompressobj()
@@ -217,6 +221,8 @@ def decode(data: dict[str, Any]) -> VideoFingerprint:
     dct = np.frombuffer(take(8 * n), dtype="<u8").astype(np.uint64)
     luma = _undelta_rows(np.frombuffer(take(CELLS * n), dtype=np.uint8).reshape(n, CELLS))
     detail = _undelta_rows(np.frombuffer(take(CELLS * n), dtype=np.uint8).reshape(n, CELLS))
+    fine_rows = np.frombuffer(take(GROUP_RECORD_SIZE * groups), dtype=np.uint8)
+    fine = _undelta_rows(fine_rows.reshape(groups, GROUP_RECORD_SIZE))
     fp = VideoFingerprint(
         frame_count=n,
         frame_rate=Fraction(rate[0], rate[1]),
@@ -228,10 +234,11 @@ def decode(data: dict[str, Any]) -> VideoFingerprint:
         dct=dct,
         luma=luma,
         detail=detail,
+        fine=fine.reshape(groups, FINE_ROWS, FINE_COLS),
     )
-    if blake3.blake3(pack_table(fp)).hexdigest() != digest.lower():
+    if blake3.blake3(pack_tables(fp)).hexdigest() != digest.lower():
         raise FramesDataError("frames assertion: digest does not match the frame table")
     return fp
 
 
-__all__ = ["ENCODING", "LABEL", "RECORD_SIZE", "VERSION", "assertion", "decode", "encode"]
+__all__ = ["ENCODING", "LABEL", "VERSION", "assertion", "decode", "encode"]

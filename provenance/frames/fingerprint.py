@@ -9,7 +9,10 @@ For every decoded frame we keep:
   the GIL);
 * a 64-bit DCT hash of a 32x32 grayscale reduction (robust to re-encoding and rescaling);
 * an 8x8 grid of regional signatures: mean luminance and a log-scaled gradient energy
-  ("detail") per cell, so that both replaced and blurred regions are visible.
+  ("detail") per cell, so that both replaced and blurred regions are visible;
+
+and for every group of ``table.GROUP`` frames the fine 64x32 grid of mean luminance,
+averaged over the group (the table layout is in ``table``).
 
 The grayscale analysis image comes from ONE reused ``VideoReformatter``: ``frame.reformat()``
 rebuilds the swscale context per call, which costs more than the rest of the fingerprint.
@@ -19,11 +22,8 @@ from __future__ import annotations
 
 import collections
 import concurrent.futures
-from collections.abc import Callable
-from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
 
 import av
 import blake3
@@ -32,65 +32,21 @@ import numpy.typing as npt
 from av.video.frame import VideoFrame
 from av.video.reformatter import Interpolation, VideoReformatter
 
-from provenance.frames.features import ANALYSIS_SIZE, CELLS, GRID, compute_features
+from provenance._vocab import Progress as ProgressCallback
+from provenance.frames.errors import FramesDataError
+from provenance.frames.features import (
+    CELLS,
+    FINE_COLS,
+    FINE_ROWS,
+    FINE_SIZE,
+    compute_features,
+    fine_cells,
+)
+from provenance.frames.table import EXACT_HASH_BYTES, GROUP, VideoFingerprint
 
-ProgressCallback = Callable[[int, int | None], None]
-
-EXACT_HASH_BYTES = 16
-HASH_ALGORITHM = "blake3-128"
 _PROGRESS_EVERY = 8
 # frames in flight to the hashing thread; bounds memory independent of duration
 _MAX_PENDING = 8
-
-
-@dataclass
-class VideoFingerprint:
-    """Stream facts plus per-frame arrays (row i = decoded frame i, presentation order)."""
-
-    frame_count: int
-    frame_rate: Fraction
-    width: int
-    height: int
-    duration: float
-    pts_us: npt.NDArray[np.int64]
-    exact: npt.NDArray[np.uint8]  # (N, 16)
-    dct: npt.NDArray[np.uint64]  # (N,)
-    luma: npt.NDArray[np.uint8]  # (N, 64)
-    detail: npt.NDArray[np.uint8]  # (N, 64)
-
-    def __post_init__(self) -> None:
-        n = self.frame_count
-        if (
-            self.pts_us.shape != (n,)
-            or self.exact.shape != (n, EXACT_HASH_BYTES)
-            or self.dct.shape != (n,)
-            or self.luma.shape != (n, CELLS)
-            or self.detail.shape != (n, CELLS)
-        ):
-            from provenance.frames.errors import FramesDataError
-
-            raise FramesDataError(f"per-frame arrays do not match frame_count={n}")
-
-    @property
-    def digest(self) -> str:
-        """BLAKE3 over the packed frame table: one value that pins the whole frame list."""
-        from provenance.frames.assertion import pack_table
-
-        return blake3.blake3(pack_table(self)).hexdigest()
-
-    def timestamps(self) -> npt.NDArray[np.float64]:
-        return self.pts_us.astype(np.float64) / 1e6
-
-    def to_dict(self) -> dict[str, Any]:
-        """Stream facts only; the per-frame table is serialised by ``assertion.encode``."""
-        return {
-            "frame_count": self.frame_count,
-            "frame_rate": [self.frame_rate.numerator, self.frame_rate.denominator],
-            "width": self.width,
-            "height": self.height,
-            "duration": self.duration,
-            "digest": self.digest,
-        }
 
 
 def _hash_planes(frame: VideoFrame) -> bytes:
@@ -121,12 +77,15 @@ def _visible_row_bytes(frame: VideoFrame, plane_width: int) -> int:
 class _Accumulator:
     """Growable per-frame columns kept as bytearrays (a few hundred bytes per frame)."""
 
-    def __init__(self) -> None:
+    def __init__(self, keep_frame_fine: bool) -> None:
+        self.frame_fine: bytearray | None = bytearray() if keep_frame_fine else None
         self.pts = bytearray()
         self.exact = bytearray()
         self.dct = bytearray()
         self.luma = bytearray()
         self.detail = bytearray()
+        self.fine = bytearray()
+        self._group_sum = np.zeros((FINE_ROWS, FINE_COLS), dtype=np.float64)
         self.count = 0
 
     def add_features(self, pts_us: int, gray: npt.NDArray[np.uint8]) -> None:
@@ -135,7 +94,22 @@ class _Accumulator:
         self.dct += dct.to_bytes(8, "little")
         self.luma += luma
         self.detail += detail
+        fine = fine_cells(gray)
+        self._group_sum += fine
+        if self.frame_fine is not None:
+            self.frame_fine += np.clip(np.rint(fine), 0, 255).astype(np.uint8).tobytes()
         self.count += 1
+        if self.count % GROUP == 0:
+            self._close_group(GROUP)
+
+    def _close_group(self, frames: int) -> None:
+        mean = np.clip(np.rint(self._group_sum / frames), 0, 255).astype(np.uint8)
+        self.fine += mean.tobytes()
+        self._group_sum[:] = 0.0
+
+    def finish(self) -> None:
+        if self.count % GROUP:
+            self._close_group(self.count % GROUP)
 
 
 def _frame_pts_us(frame: VideoFrame, index: int, rate: Fraction) -> int:
@@ -145,13 +119,15 @@ def _frame_pts_us(frame: VideoFrame, index: int, rate: Fraction) -> int:
 
 
 def fingerprint_video(
-    path: str | Path, progress: ProgressCallback | None = None
+    path: str | Path, progress: ProgressCallback | None = None, *, keep_frame_fine: bool = False
 ) -> VideoFingerprint:
-    """Decode every frame of the first video stream and fingerprint it (streaming)."""
+    """Decode every frame of the first video stream and fingerprint it (streaming).
+
+    keep_frame_fine: also keep every frame's fine grid (2 KB a frame, in memory), which the
+    comparison needs on the checked side.
+    """
     with av.open(str(path)) as container:
         if not container.streams.video:
-            from provenance.frames.errors import FramesDataError
-
             raise FramesDataError(f"{path}: no video stream")
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
@@ -159,7 +135,7 @@ def fingerprint_video(
         rate = Fraction(rate)
         total: int | None = stream.frames or None
         reformatter = VideoReformatter()
-        acc = _Accumulator()
+        acc = _Accumulator(keep_frame_fine)
         pending: collections.deque[concurrent.futures.Future[bytes]] = collections.deque()
         width = stream.codec_context.width
         height = stream.codec_context.height
@@ -171,8 +147,8 @@ def fingerprint_video(
                 width, height = frame.width, frame.height
                 small = reformatter.reformat(
                     frame,
-                    width=ANALYSIS_SIZE,
-                    height=ANALYSIS_SIZE,
+                    width=FINE_SIZE,
+                    height=FINE_SIZE,
                     format="gray",
                     interpolation=Interpolation.AREA,
                     threads=1,
@@ -183,6 +159,7 @@ def fingerprint_video(
                     progress(acc.count, total)
             while pending:
                 acc.exact += pending.popleft().result()
+        acc.finish()
         if progress is not None:
             progress(acc.count, acc.count)
         duration = _duration(stream, container, acc, rate)
@@ -220,14 +197,15 @@ def _build(
         dct=np.frombuffer(bytes(acc.dct), dtype="<u8").astype(np.uint64),
         luma=np.frombuffer(bytes(acc.luma), dtype=np.uint8).reshape(n, CELLS),
         detail=np.frombuffer(bytes(acc.detail), dtype=np.uint8).reshape(n, CELLS),
+        fine=np.frombuffer(bytes(acc.fine), dtype=np.uint8).reshape(-1, FINE_ROWS, FINE_COLS),
+        frame_fine=(
+            None
+            if acc.frame_fine is None
+            else np.frombuffer(bytes(acc.frame_fine), dtype=np.uint8).reshape(
+                n, FINE_ROWS, FINE_COLS
+            )
+        ),
     )
 
 
-__all__ = [
-    "EXACT_HASH_BYTES",
-    "GRID",
-    "HASH_ALGORITHM",
-    "ProgressCallback",
-    "VideoFingerprint",
-    "fingerprint_video",
-]
+__all__ = ["ProgressCallback", "VideoFingerprint", "fingerprint_video"]

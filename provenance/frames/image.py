@@ -9,29 +9,44 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Callable
-from dataclasses import dataclass, field
+import zlib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import blake3
 import numpy as np
+import numpy.typing as npt
 from PIL import Image, ImageOps
 
-from provenance.frames import compare
+from provenance._vocab import Progress as ProgressCallback
+from provenance.frames import grid
 from provenance.frames.errors import FramesDataError
-from provenance.frames.features import ANALYSIS_SIZE, CELLS, compute_features
+from provenance.frames.features import CELLS, FINE_SIZE, GRID, compute_features
+from provenance.models import ChangedFile, SequenceReport
 
 Rect = tuple[int, int, int, int]
-ProgressCallback = Callable[[int, int | None], None]
+FINE_BYTES = 64 * 64  # STILL_FINE squared
 
 IMAGE_SENSITIVITY = 2.5
 """Stills are scored at 2.5x the video sensitivity (cell luma > 3.2, detail > 8): a still has
 no motion or inter-frame coding, so JPEG re-saves (q95-q50) and 0.75/0.5 rescales peaked at
 0.3 of the video threshold while 1/16-area edits scored >= 1.0 (benchmarks/
 frames_calibration.py, stills section); 2.5 keeps re-saves below 0.75."""
+STILL_DOWNSCALED = 3.3
+"""Stills use the video's fine thresholds, times this for a copy downscaled by more than
+20%: one picture has no frames to average the ringing of a resampling filter over (unedited
+0.5x Lanczos copies peaked at 3.1 times the threshold, JPEG re-saves at full size at 0.34
+times; benchmarks/frames_calibration.py, stills)."""
+STILL_MOVED = 0.25
+"""A coarse texture change counts only where some fine cell inside moved by a quarter of its
+threshold: identical pixels score 0."""
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".tif", ".tiff", ".bmp", ".webp"})
-SEQUENCE_VERSION = 1
+REGIONS_VERSION = 2
+SEQUENCE_VERSION = 2
+STILL_FINE = 64
+"""Stills keep a 64x64 fine grid (4x4 pixels of the 256x256 analysis image): one picture
+costs 4 KB before compression, and a face of 0.25% of the picture covers ten cells."""
 
 
 @dataclass
@@ -44,19 +59,29 @@ class ImageFingerprint:
     dct: int
     luma: bytes  # 64 cell means, row-major 8x8
     detail: bytes  # 64 cell detail bytes
+    fine: bytes  # 64x64 fine cell means, row-major
 
     def to_dict(self) -> dict[str, Any]:
+        """The ``org.provenance.regions`` assertion data (also one entry of a sequence)."""
         return {
+            "version": REGIONS_VERSION,
             "width": self.width,
             "height": self.height,
             "exact": self.exact,
             "dct": f"{self.dct:016x}",
             "luma": base64.b64encode(self.luma).decode("ascii"),
             "detail": base64.b64encode(self.detail).decode("ascii"),
+            "fine_grid": f"{STILL_FINE}x{STILL_FINE}",
+            "fine": base64.b64encode(zlib.compress(self.fine, 9)).decode("ascii"),
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ImageFingerprint:
+        """Read back `to_dict()` output; raises FramesDataError when it is not one."""
+        if not isinstance(data, dict) or data.get("version") != REGIONS_VERSION:
+            raise FramesDataError("image fingerprint: unsupported or missing version")
+        if data.get("fine_grid") != f"{STILL_FINE}x{STILL_FINE}":
+            raise FramesDataError("image fingerprint: unsupported fine grid")
         try:
             width, height = data["width"], data["height"]
             if (
@@ -70,13 +95,18 @@ class ImageFingerprint:
             dct = int(str(data["dct"]), 16)
             luma = base64.b64decode(data["luma"], validate=True)
             detail = base64.b64decode(data["detail"], validate=True)
-        except (KeyError, TypeError, ValueError, binascii.Error) as exc:
+            inflater = zlib.decompressobj()
+            packed = base64.b64decode(data["fine"], validate=True)
+            fine = inflater.decompress(packed, FINE_BYTES + 1)
+        except (KeyError, TypeError, ValueError, binascii.Error, zlib.error) as exc:
             if isinstance(exc, FramesDataError):
                 raise
             raise FramesDataError(f"image fingerprint: malformed data ({exc})") from exc
         if len(luma) != CELLS or len(detail) != CELLS or not 0 <= dct < 2**64:
             raise FramesDataError("image fingerprint: wrong luma/detail/dct size")
-        return cls(width, height, exact, dct, luma, detail)
+        if len(fine) != FINE_BYTES or not inflater.eof or inflater.unused_data:
+            raise FramesDataError("image fingerprint: wrong fine grid size")
+        return cls(width, height, exact, dct, luma, detail, fine)
 
 
 def _open(path: str | Path) -> Image.Image:
@@ -91,25 +121,54 @@ def fingerprint_image(path: str | Path) -> ImageFingerprint:
     img.load()
     h = blake3.blake3(f"{img.mode}:{img.width}x{img.height}:".encode())
     h.update(img.tobytes())
-    gray = img.convert("L").resize((ANALYSIS_SIZE, ANALYSIS_SIZE), Image.Resampling.BOX)
-    dct, luma, detail = compute_features(np.asarray(gray, dtype=np.uint8))
-    return ImageFingerprint(img.width, img.height, h.hexdigest(length=16), dct, luma, detail)
+    gray = img.convert("L").resize((FINE_SIZE, FINE_SIZE), Image.Resampling.BOX)
+    pixels = np.asarray(gray, dtype=np.uint8)
+    dct, luma, detail = compute_features(pixels)
+    return ImageFingerprint(
+        img.width, img.height, h.hexdigest(length=16), dct, luma, detail, _still_fine(pixels)
+    )
+
+
+def _still_fine(gray: npt.NDArray[np.uint8]) -> bytes:
+    k = FINE_SIZE // STILL_FINE
+    means = gray.reshape(STILL_FINE, k, STILL_FINE, k).mean(axis=(1, 3))
+    return bytes(np.clip(np.rint(means), 0, 255).astype(np.uint8).tobytes())
 
 
 def _changed_regions(signed: ImageFingerprint, checked: ImageFingerprint) -> list[Rect]:
+    """Changed rectangles: fine cells whose luminance moved (small regions, such as a face
+    of 0.25% of the picture), and coarse cells whose texture changed (a blur keeps the
+    means) where some fine cell inside moved too: pixels that did not change never get a
+    region, whatever the rest of the picture does to the coarse fits."""
     if signed.exact == checked.exact:
         return []
+    size = (STILL_FINE, STILL_FINE)
+    s_fine = np.frombuffer(signed.fine, dtype=np.uint8).reshape(size)
+    c_fine = np.frombuffer(checked.fine, dtype=np.uint8).reshape(size).astype(np.float64)
+    fine = grid.fine_scores(s_fine, c_fine)
+    if checked.width * checked.height < 0.8 * signed.width * signed.height:
+        fine /= STILL_DOWNSCALED  # resampling filters ring at edges
+    fine_rects = grid.cells_to_rects(
+        grid.spatial_support(fine, STILL_FINE, STILL_FINE), checked.width, checked.height,
+        STILL_FINE, STILL_FINE,
+    )  # fmt: skip
 
     def arr(b: bytes) -> np.ndarray[Any, np.dtype[np.uint8]]:
         return np.frombuffer(b, dtype=np.uint8)[None, :]
 
-    score, global_change = compare.cell_scores(
+    score, global_change = grid.cell_scores(
         arr(signed.luma), arr(signed.detail), arr(checked.luma), arr(checked.detail)
     )
-    score = compare._spatial_support(score * IMAGE_SENSITIVITY)[0]
-    rects = compare._cells_to_rects(score, checked.width, checked.height)
+    score = grid.spatial_support(score * IMAGE_SENSITIVITY)[0]
+    # coarse cell (r, c) covers fine cells [r*8, r*8+8) x [c*8, c*8+8)
+    k = STILL_FINE // GRID
+    moved = (fine >= STILL_MOVED).reshape(GRID, k, GRID, k).any(axis=(1, 3)).ravel()
+    coarse_rects = grid.cells_to_rects(np.where(moved, score, 0.0), checked.width, checked.height)
+    rects = fine_rects + [
+        r for r in coarse_rects if not any(grid.overlap(r, f) for f in fine_rects)
+    ]
     ham = bin(signed.dct ^ checked.dct).count("1")
-    if not rects and (ham > compare.DCT_HAMMING_THRESHOLD or bool(global_change[0])):
+    if not rects and moved.any() and (ham > grid.DCT_HAMMING_THRESHOLD or bool(global_change[0])):
         return [(0, 0, checked.width, checked.height)]
     return rects
 
@@ -129,6 +188,7 @@ class SequenceFingerprint:
     files: dict[str, ImageFingerprint]
 
     def to_dict(self) -> dict[str, Any]:
+        """The fingerprints of the ``org.provenance.sequence`` assertion: every file's, by name."""
         return {
             "version": SEQUENCE_VERSION,
             "files": [{"name": n, **fp.to_dict()} for n, fp in sorted(self.files.items())],
@@ -136,6 +196,7 @@ class SequenceFingerprint:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> SequenceFingerprint:
+        """Read back `to_dict()` output; raises FramesDataError when it is not one."""
         if not isinstance(data, dict) or data.get("version") != SEQUENCE_VERSION:
             raise FramesDataError("sequence fingerprint: unsupported or missing version")
         entries = data.get("files")
@@ -149,37 +210,6 @@ class SequenceFingerprint:
                 raise FramesDataError(f"sequence fingerprint: duplicate name {entry['name']!r}")
             files[entry["name"]] = ImageFingerprint.from_dict(entry)
         return cls(files)
-
-
-@dataclass
-class ChangedFile:
-    name: str
-    regions: list[Rect]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "regions": [list(r) for r in self.regions]}
-
-
-@dataclass
-class SequenceReport:
-    """Per-file outcome of checking an image sequence folder against its fingerprint."""
-
-    unchanged: list[str] = field(default_factory=list)  # exact or re-encoded only
-    changed: list[ChangedFile] = field(default_factory=list)
-    added: list[str] = field(default_factory=list)
-    missing: list[str] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not (self.changed or self.added or self.missing)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "unchanged": list(self.unchanged),
-            "changed": [c.to_dict() for c in self.changed],
-            "added": list(self.added),
-            "missing": list(self.missing),
-        }
 
 
 def _image_files(folder: str | Path) -> list[Path]:

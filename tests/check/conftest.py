@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from provenance import generate_dev_identity, sign
-from provenance.samples import make_photo
+from provenance._demo_media import make_photo
 
 POLICY = """\
 # provenance check policy for the test repository
@@ -62,10 +62,10 @@ def check_media(tmp_path_factory: pytest.TempPathFactory) -> Path:
     ours = generate_dev_identity(d / "ours", org="Check Org").load()
     theirs = generate_dev_identity(d / "theirs", org="Stranger Org").load()
     raw = [make_photo(d / f"raw{i}.jpg", size=(48, 32), seed=100 + i) for i in range(6)]
-    sign(raw[0], d / "signed.jpg", identity=ours)
-    sign(raw[1], d / "untrusted.jpg", identity=theirs)
+    sign(raw[0], d / "signed.jpg", identity=ours, source_type="digitalCreation")
+    sign(raw[1], d / "untrusted.jpg", identity=theirs, source_type="digitalCreation")
     sign(raw[2], d / "ai.jpg", identity=ours, source_type="trainedAlgorithmicMedia")
-    sign(raw[4], d / "sidecar.jpg.c2pa", identity=ours, sidecar=True)
+    sign(raw[4], d / "sidecar.jpg.c2pa", identity=ours, sidecar=True, source_type="digitalCreation")
     shutil.copy(raw[4], d / "sidecar.jpg")
     shutil.copy(raw[3], d / "unsigned.jpg")
     data = bytearray((d / "signed.jpg").read_bytes())

@@ -228,7 +228,7 @@ def test_sidecar_is_part_of_the_key(repo: Path, check_media: Path) -> None:
     opts = CheckOptions(paths=(repo / "side",), jobs=1)
     first = run_check(opts)
     assert [(r.path, r.verdict) for r in first.results] == [("side/pic.jpg", "trusted")]
-    assert first.results[0].report["sidecar"] == "side/pic.jpg.c2pa"
+    assert first.results[0].report.sidecar == "side/pic.jpg.c2pa"
     assert [s.path for s in first.skipped] == ["side/pic.jpg.c2pa"]
     (repo / "side" / "pic.jpg.c2pa").unlink()
     second = run_check(opts)
@@ -237,7 +237,7 @@ def test_sidecar_is_part_of_the_key(repo: Path, check_media: Path) -> None:
 
 
 def test_jobs_1_and_2_give_identical_reports(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("provenance.check.run._MIN_POOL", 0)  # use a pool even for 7 files
+    monkeypatch.setattr("provenance.check._run._MIN_POOL", 0)  # use a pool even for 7 files
     one = run(repo, "--format", "json", "--jobs", "1", "--no-cache")
     two = run(repo, "--format", "json", "--jobs", "2", "--no-cache")
     assert one == two
@@ -320,9 +320,10 @@ def test_bad_policy_is_a_one_line_error(repo: Path, tmp_path: Path) -> None:
     assert proc.stdout == ""
     assert proc.stderr.splitlines() == [
         f"error: {bad}:3: rules.frobnicate: unknown key (expected one of allow_reencoded, "
-        "allow_unsigned, allowed_signers, allowed_source_types, forbid_tampered, "
-        "forbidden_source_types, frames, max_age, require_manifest, require_source_type_declared, "
-        "require_timestamp, require_trusted)"
+        "allow_unsigned, allowed_identities, allowed_signers, allowed_source_types, "
+        "forbid_location, forbid_tampered, forbidden_source_types, frames, max_age, "
+        "require_capture_time, require_identity, require_manifest, "
+        "require_source_type_declared, require_timestamp, require_trusted)"
     ]
 
 
@@ -354,8 +355,8 @@ def test_documented_examples_use_real_options() -> None:
 def test_unreadable_asset_exits_2_and_is_not_cached(
     repo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import provenance.check.run as run_module
-    from provenance.check.formats import to_junit
+    import provenance.check._run as run_module
+    from provenance.check._render import to_junit
     from provenance.errors import InputError
 
     real = run_module.verify
@@ -379,6 +380,40 @@ def test_unreadable_asset_exits_2_and_is_not_cached(
     assert second.cache_hits == len(second.results) - 1  # the error was not cached
 
 
+def test_a_bug_while_checking_one_asset_exits_3_and_reports_the_asset(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import provenance.check._run as run_module
+
+    real = run_module.verify
+
+    def buggy(path: Any, **kwargs: Any) -> Any:
+        if str(path).endswith("/photos/signed.jpg"):
+            raise ZeroDivisionError("division by zero")
+        return real(path, **kwargs)
+
+    monkeypatch.setattr(run_module, "verify", buggy)
+    code, out, err = run(repo, "--format", "json", "--jobs", "1", "--no-cache")
+    assert code == 3 and "Traceback" not in out + err
+    doc = json.loads(out)
+    report_validator().validate(doc)
+    assert doc["exit_code"] == 3 and doc["summary"]["errors"] == 1
+    by_path = {r["path"]: r for r in doc["results"]}
+    bad = by_path["photos/signed.jpg"]
+    assert (bad["status"], bad["verdict"]) == ("internal", "error")
+    (violation,) = bad["violations"]
+    assert violation["rule"] == "internal-error"
+    assert violation["message"] == (
+        "photos/signed.jpg: internal error: ZeroDivisionError: division by zero"
+    )
+    assert by_path["photos/unsigned.jpg"]["status"] == "fail"  # the others are still checked
+
+    # PROVENANCE_DEBUG=1: the bug propagates with its traceback instead.
+    monkeypatch.setenv("PROVENANCE_DEBUG", "1")
+    with pytest.raises(ZeroDivisionError):
+        run_check(CheckOptions(paths=(repo,), jobs=1, cache=False))
+
+
 def test_concurrent_runs_share_the_cache_safely(repo: Path) -> None:
     cmd = [sys.executable, "-m", "provenance", "check", "--format", "json", "--jobs", "1"]
     env = {**os.environ, "CI": "true"}
@@ -400,7 +435,8 @@ def test_concurrent_runs_share_the_cache_safely(repo: Path) -> None:
 
 
 def test_frame_violations_fit_the_schema() -> None:
-    from provenance.check.policy import Rules, evaluate
+    from provenance.check._policy import Rules, evaluate
+    from provenance.models import FrameReport, Verdict, VerificationReport
 
     frames = {
         "summary": {"intact": 5, "reencoded": 0, "edited": 3, "inserted": 0, "missing": 0},
@@ -409,7 +445,10 @@ def test_frame_violations_fit_the_schema() -> None:
              "start_time": 0.2, "end_time": 0.3, "regions": [[0, 0, 8, 8]]},
         ],
     }  # fmt: skip
-    report = {"verdict": "trusted", "frames": frames, "actions": [], "status_codes": []}
+    report = VerificationReport(
+        "v.mp4", Verdict.TRUSTED, "ok", frames=FrameReport.from_dict({
+            "signed_frame_count": 8, "checked_frame_count": 8, **frames})
+    )
     (v,) = evaluate(Rules(), "v.mp4", report, trusted_possible=False)
     validator = report_validator()
     sub = validator.evolve(schema={"$ref": "check-report.schema.json#/$defs/violation"})
@@ -430,3 +469,25 @@ def test_changed_sidecar_rechecks_its_asset(run_git: Any, repo: Path, check_medi
     assert doc["results"][0]["verdict"] == "invalid"
     assert [s["path"] for s in doc["skipped"]] == ["side/pic.jpg.c2pa"]
     assert code == 1
+
+
+def test_a_folder_without_media_says_so_and_the_policy_decides(tmp_path: Path) -> None:
+    """Point 14: `check` on a folder with no media exited 0 having checked nothing, and
+    said nothing. Now it says so; `[files] require_assets = true` makes that fail."""
+    folder = tmp_path / "docs"
+    folder.mkdir()
+    (folder / "notes.md").write_text("no media here\n")
+    code, out, _ = run(folder)
+    assert code == 0
+    assert "nothing checked: no media assets were found" in out
+    code, _, err = run(folder, "--format", "json")
+    assert code == 0 and "warning: nothing checked" in err
+
+    (folder / "provenance.toml").write_text("[files]\nrequire_assets = true\n")
+    code, out, _ = run(folder)
+    assert code == 1 and "the policy requires some" in out
+    code, out, _ = run(folder, "--format", "github")
+    assert code == 1 and out.startswith("::error title=provenance: no assets::nothing checked")
+    (folder / "provenance.toml").write_text("[files]\nrequire_assets = 'yes'\n")
+    code, _, err = run(folder)
+    assert code == 2 and "files.require_assets: must be true or false" in err

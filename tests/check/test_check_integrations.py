@@ -38,8 +38,27 @@ def test_action_runs_the_check_with_its_inputs() -> None:
     for name in ("paths", "policy", "format", "python-version", "changed-since", "jobs"):
         assert re.search(rf"^  {re.escape(name)}:$", text, flags=re.M), name
     assert "actions/setup-python@v5" in text
-    assert "pip install" in text and '"$PACKAGE"' in text
+    # Point 16: the package is not on PyPI; the action installs its own checkout.
+    install = 'python -m pip install --disable-pip-version-check "$GITHUB_ACTION_PATH"'
+    assert _value(text, "run") == install
+    assert "PACKAGE" not in text and "package:" not in text
     assert 'provenance "${args[@]}" -- "${paths[@]}"' in text
     help_text = CliRunner().invoke(app, ["check", "--help"], terminal_width=200).output
     for option in set(re.findall(r"args\+?=\(.*?(--[a-z-]+)", text)):
         assert option in help_text, option
+
+
+def test_the_ci_docs_copy_paste_examples_are_real() -> None:
+    """Point 16: no placeholder repository names, and installs that work: the toolkit is
+    installed from a copy kept in the repository, which its `uses:` names too."""
+    text = (ROOT / "docs" / "check.md").read_text()
+    assert "example/" not in text and "pip install provenance-toolkit" not in text
+    assert "github.com/" not in text
+    blocks = re.findall(r"```(?:yaml|sh|console)\n(.*?)```", text, flags=re.S)
+    installs = [line.strip().removeprefix("- ").removeprefix("run: ").strip()
+                for b in blocks for line in b.splitlines() if "pip install" in line]  # fmt: skip
+    assert installs and all(i == "pip install ./tools/provenance-toolkit" for i in installs)
+    lines = [line for b in blocks for line in b.splitlines()]
+    uses = [line.split("uses:")[1].split("#")[0].strip()
+            for line in lines if "uses:" in line and "toolkit" in line]  # fmt: skip
+    assert uses == ["./tools/provenance-toolkit"]

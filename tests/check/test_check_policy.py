@@ -1,4 +1,4 @@
-"""Policy loading, validation messages and rule evaluation (on report dicts), plus the
+"""Policy loading, validation messages and rule evaluation (on typed reports), plus the
 glob syntax; and the policy schema against the documented examples."""
 
 from __future__ import annotations
@@ -15,17 +15,19 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from jsonschema import Draft202012Validator
 
-from provenance.check import CheckOptions, PolicyError, load_policy, run_check
-from provenance.check.globs import match
-from provenance.check.policy import Policy, Rules, evaluate, parse_duration
+from provenance import CheckOptions, PolicyError, load_policy, run_check
+from provenance.check._globs import match
+from provenance.check._policy import Policy, Rules, evaluate, parse_duration
 from provenance.keygen import make_dev_chain
+from provenance.models import VerificationReport
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = dt.datetime(2026, 6, 1, tzinfo=dt.UTC)
 IPTC = "http://cv.iptc.org/newscodes/digitalsourcetype/"
 
 
-def report(**kw: Any) -> dict[str, Any]:
+def report(**kw: Any) -> VerificationReport:
+    """A report from the fields a rule looks at (in their JSON spelling)."""
     base: dict[str, Any] = {
         "path": "x.jpg",
         "verdict": "trusted",
@@ -45,7 +47,19 @@ def report(**kw: Any) -> dict[str, Any]:
         "frames": None,
     }
     base.update(kw)
-    return base
+    base["failures"] = [
+        {"code": c, "explanation": "", "url": "", "ingredient": False}
+        for c in base.pop("status_codes")
+    ]
+    base["timestamp"] = {"time": None, "source": "none", "trusted": False, "validated": False,
+                         **base["timestamp"]}  # fmt: skip
+    if base["trust"]:
+        base["trust"] = {"reason": "", **base["trust"]}
+    if base["frames"]:
+        segments = [{"start_time": 0, "end_time": 0, **s} for s in base["frames"]["segments"]]
+        base["frames"] = {"signed_frame_count": 0, "checked_frame_count": 0,
+                          **base["frames"], "segments": segments}  # fmt: skip
+    return VerificationReport.from_dict(base)
 
 
 def rules_of(r: list[Any]) -> list[str]:
@@ -190,9 +204,9 @@ def test_frames_rule_names_the_frame_ranges() -> None:
     (v,) = evaluate(Rules(), "v.mp4", r, trusted_possible=False)
     assert v.rule == "frames-changed"
     assert "edited frames 60-64" in v.message and "(signed 65-66)" in v.message
-    assert [f["status"] for f in v.frames] == ["edited", "missing"]
+    assert [f.status for f in v.frames] == ["edited", "missing"]
     (strict,) = evaluate(Rules(allow_reencoded=False), "v.mp4", r, trusted_possible=False)
-    assert [f["status"] for f in strict.frames] == ["reencoded", "edited", "missing"]
+    assert [f.status for f in strict.frames] == ["reencoded", "edited", "missing"]
     assert evaluate(Rules(frames=False), "v.mp4", r, trusted_possible=False) == []
     clean = {"summary": {"intact": 10, "reencoded": 3}, "segments": []}
     assert evaluate(Rules(), "v.mp4", report(frames=clean), trusted_possible=False) == []
@@ -280,7 +294,7 @@ def test_documented_policies_load_and_match_the_schema(
     blocks = _toml_blocks((ROOT / "docs" / "check.md").read_text())
     assert blocks, "docs/check.md shows no policy"
     (tmp_path / "certs").mkdir()
-    for name in ("newsroom-ca.pem", "agency-signer.pem"):
+    for name in ("newsroom-ca.pem", "agency-signer.pem", "staff-ca.pem"):
         (tmp_path / "certs" / name).write_text(doc_cert[0])
     for text in blocks:
         if "[tool.provenance" in text:
@@ -323,4 +337,99 @@ def test_allow_listed_signer_by_fingerprint(repo: Path, check_media: Path) -> No
     assert got["ai/gen.jpg"] == ("fail", ["signer-not-allowed"])
     assert got["photos/untrusted.jpg"] == ("fail", ["untrusted-signer", "signer-not-allowed"])
     by_path = {r.path: r for r in result.results}
-    assert by_path["photos/signed.jpg"].report["trust"]["allowed_signer"] == fp
+    assert by_path["photos/signed.jpg"].report.trust.allowed_signer == fp
+
+
+# ------------------------------------------------------------ who made it, and how
+
+
+def _who(status: str, name: str = "Jane Doe", sha: str = "ab" * 32) -> dict[str, Any]:
+    return {
+        "label": "cawg.identity", "sig_type": "cawg.x509.cose", "status": status,
+        "explanation": "", "name": name, "certificate_sha256": sha,
+        "failures": ["cawg.x509.signature.mismatch"] if status == "invalid" else [],
+    }  # fmt: skip
+
+
+def test_require_identity_needs_one_that_validates() -> None:
+    rules = Rules(require_identity=True)
+    for identities, ok in (
+        ([], False),
+        ([_who("unverified")], False),
+        ([_who("valid")], True),
+        ([_who("trusted")], True),
+    ):
+        r = report(identities=identities)
+        got = rules_of(evaluate(rules, "a.jpg", r, trusted_possible=False))
+        assert got == ([] if ok else ["identity-missing"]), identities
+    # With identity anchors, only a trusted identity counts.
+    valid = report(identities=[_who("valid")])
+    (v,) = evaluate(rules, "a.jpg", valid, trusted_possible=False, identity_anchors=True)
+    assert v.rule == "identity-missing" and "no creator identity trusted" in v.message
+    # An unsigned file that may be unsigned needs no identity.
+    unsigned = report(verdict="unsigned", signer=None, actions=[])
+    assert evaluate(Rules(require_manifest=False, require_identity=True), "a.jpg", unsigned,
+                    trusted_possible=False) == []  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("entry", "identity", "ok"),
+    [
+        ("Jane Doe", _who("valid"), True),
+        ("John Roe", _who("valid"), False),
+        ("Jane Doe", _who("unverified"), False),  # an unproven name proves nothing
+        ("sha256:" + "AB:" * 31 + "AB", _who("valid"), True),
+        ("sha256:" + "cd" * 32, _who("trusted"), False),
+    ],
+)
+def test_allowed_identities_by_name_or_fingerprint(
+    entry: str, identity: dict[str, Any], ok: bool
+) -> None:
+    r = report(identities=[identity])
+    got = rules_of(evaluate(Rules(allowed_identities=(entry,)), "a.jpg", r, trusted_possible=False))
+    assert got == ([] if ok else ["identity-not-allowed"])
+
+
+def test_capture_time_and_location_rules() -> None:
+    when = {"captured_at": "2024-05-01T14:34:56+02:00"}
+    where = {"position": {"latitude": 48.85, "longitude": 2.29, "altitude": None}}
+    rules = Rules(require_capture_time=True, forbid_location=True)
+
+    def violations(**kw: Any) -> list[Any]:
+        return evaluate(rules, "a.jpg", report(**kw), trusted_possible=False)
+
+    assert violations(capture=when) == []
+    (missing,) = violations(capture=None)
+    assert (missing.rule, missing.message) == (
+        "capture-time-missing", "the manifest records no capture time",
+    )  # fmt: skip
+    (redacted,) = violations(capture={"redacted": ["time"]})
+    assert redacted.message == "the capture time was redacted"
+    (gps,) = violations(capture={**when, **where})
+    assert gps.rule == "location-published" and "manifest records a GPS position" in gps.message
+    (exif,) = violations(capture=when, metadata_location=True)
+    assert "file's own metadata" in exif.message
+    # The file's own metadata publishes its location whether or not it is signed.
+    unsigned = report(verdict="unsigned", signer=None, actions=[], metadata_location=True)
+    got = evaluate(Rules(require_manifest=False, forbid_location=True), "a.jpg", unsigned,
+                   trusted_possible=False)  # fmt: skip
+    assert rules_of(got) == ["location-published"]
+
+
+def test_identity_anchors_in_the_policy(tmp_path: Path) -> None:
+    _, cert, root = make_dev_chain(org="Staff", common_name="Staff", alg="es256")
+    (tmp_path / "staff-ca.pem").write_bytes(root.public_bytes(serialization.Encoding.PEM))
+    (tmp_path / "provenance.toml").write_text(
+        '[trust]\nidentity_anchors = ["staff-ca.pem"]\n[rules]\nrequire_identity = true\n'
+    )
+    policy = load_policy(tmp_path / "provenance.toml")
+    assert policy.trust is not None and policy.trust.identity_anchors == (root,)
+    assert not policy.trust.supplied  # they vouch for no signer
+    assert policy.trust_hash != Policy().trust_hash
+    r = report(identities=[_who("valid")], verdict="valid", trust_anchors_supplied=False)
+    assert rules_of(policy.evaluate("a.jpg", r)) == ["identity-missing"]
+    (tmp_path / "provenance.toml").write_text(
+        '[trust]\nidentity_anchors = ["staff-ca.pem"]\n[rules]\nrequire_trusted = true\n'
+    )
+    with pytest.raises(PolicyError, match="require_trusted"):
+        load_policy(tmp_path / "provenance.toml")

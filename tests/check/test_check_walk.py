@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from provenance.check.walk import Asset, Skipped, candidates, classify, find_root
+from provenance._read import find_sidecar
+from provenance.check._walk import Asset, Skipped, SkipReason, candidates, classify, find_root
 from provenance.errors import UsageError
-from provenance.verify import find_sidecar
 
 
 @pytest.mark.parametrize(
@@ -40,9 +40,9 @@ def test_classify(tmp_path: Path, check_media: Path) -> None:
     (tmp_path / "a.jpg.c2pa").write_bytes((check_media / "sidecar.jpg.c2pa").read_bytes())
     got = {n: classify(tmp_path, n) for n in ("a.jpg", "named.jpg", "empty.png", "link.jpg")}
     assert isinstance(got["a.jpg"], Asset) and got["a.jpg"].sidecar == tmp_path / "a.jpg.c2pa"
-    assert got["named.jpg"] == Skipped("named.jpg", "not a supported media format")
-    assert got["empty.png"] == Skipped("empty.png", "file is empty")
-    assert got["link.jpg"] == Skipped("link.jpg", "symbolic link")
+    assert got["named.jpg"] == Skipped("named.jpg", SkipReason.UNSUPPORTED)
+    assert got["empty.png"] == Skipped("empty.png", SkipReason.EMPTY)
+    assert got["link.jpg"] == Skipped("link.jpg", SkipReason.SYMLINK)
     manifest = classify(tmp_path, "a.jpg.c2pa")
     assert isinstance(manifest, Skipped) and manifest.reason.startswith("not media")
 

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import pytest
-
-from provenance.frames.synth import ClipSet
+from support.synth import ClipSet
 
 
 @pytest.fixture(scope="session")

@@ -6,9 +6,17 @@ from typing import Any
 
 import jsonschema  # type: ignore[import-untyped, unused-ignore]
 import numpy as np
+import pytest
+from support import synth
+from support.synth import ClipSet as Clips
 
-from provenance.frames import FrameReport, assertion, compare_fingerprints, compare_video, synth
-from provenance.frames.synth import ClipSet as Clips
+from provenance.frames import (
+    FrameReport,
+    assertion,
+    compare_fingerprints,
+    compare_video,
+    fingerprint_video,
+)
 
 SCHEMA = json.loads(
     (Path(__file__).resolve().parents[2] / "schemas" / "frames-report.schema.json").read_text()
@@ -202,3 +210,43 @@ def test_retimed_frames_stay_intact(clips: Clips) -> None:
     d = _check(clips, path)
     assert _segments(d) == [("intact", [0, 89], [0, 89])]
     assert abs(d["segments"][0]["end_time"] - 90 / 25) < 0.01
+    # slowed down, not converted: the frames keep neither their times nor a retimed note
+    assert d["retimed"] is None
+
+
+@pytest.mark.parametrize(("fps_in", "fps_out"), [(60, 30), (25, 30)])
+def test_frame_rate_conversion_is_not_a_cut(tmp_path: Path, fps_in: int, fps_out: int) -> None:
+    # 60 to 30 fps drops every other frame; 25 to 30 shows every fifth frame twice
+    n = 2 * fps_in
+    master = tmp_path / "master.mp4"
+    options = {"crf": "16", "preset": "veryfast", "threads": "1"}
+    synth.write_video(master, synth.Scene(320, 240, seed=4).frames(n), fps=fps_in, options=options)
+    converted = tmp_path / "converted.mp4"
+    shown = synth.retime(master, converted, fps_out)
+    d = compare_video(fingerprint_video(master), converted).to_dict()
+    jsonschema.validate(d, SCHEMA, cls=jsonschema.Draft202012Validator)
+    assert d["retimed"] == {
+        "from_fps": float(fps_in),
+        "to_fps": float(fps_out),
+        "dropped": n - len(set(shown)),
+        "duplicated": len(shown) - len(set(shown)),
+    }
+    assert (d["summary"]["missing"], d["summary"]["inserted"]) == (0, 0)
+    assert d["summary"]["edited"] == 0
+    assert _segments(d) == [("reencoded", [0, len(shown) - 1], [min(shown), max(shown)])]
+
+
+def test_small_region_found_per_group_with_frame_regions(clips: Clips) -> None:
+    # a 24x24 patch (0.75% of the frame), below the coarse grid's reach, on frames 40-79:
+    # found on the fine grid, with per-frame rectangles in the report
+    rect = (150, 100, 24, 24)
+
+    def make(frames: list[np.ndarray]) -> list[np.ndarray]:
+        return [synth.paste_object(f, rect) if 40 <= i <= 79 else f for i, f in enumerate(frames)]
+
+    d = _check(clips, clips.lossless("small", make))
+    assert ("edited", [40, 79], [40, 79]) in _segments(d)
+    seg = next(s for s in d["segments"] if s["status"] == "edited")
+    covered = [j for r in seg["frame_regions"] for j in range(r["frames"][0], r["frames"][1] + 1)]
+    assert covered == list(range(40, 80))
+    assert max(synth.iou(tuple(r), rect) for r in seg["regions"]) > 0.3

@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 import numpy as np
+from support import synth
+from support.synth import ClipSet as Clips
 
-from provenance.frames import fingerprint_video, synth
-from provenance.frames.synth import ClipSet as Clips
+from provenance.frames import fingerprint_video
 
 
 def test_stream_facts_and_shapes(clips: Clips) -> None:

@@ -8,8 +8,9 @@ from typing import Any
 import numpy as np
 import pytest
 from PIL import Image
+from support import synth
 
-from provenance.frames import FramesDataError, synth
+from provenance.frames import FramesDataError
 from provenance.frames.image import (
     ImageFingerprint,
     SequenceFingerprint,
@@ -113,3 +114,27 @@ def test_sequence_from_dict_rejects_garbage() -> None:
     for bad in ({}, {"version": 1}, {"version": 1, "files": [{"width": 1}]}, {"version": 9}):
         with pytest.raises(FramesDataError):
             SequenceFingerprint.from_dict(bad)
+
+
+def test_small_face_in_a_photo_is_located(tmp_path: Path, picture: np.ndarray) -> None:
+    # 0.5% of the picture, a quarter of one coarse cell: found on the fine grid, through a
+    # JPEG re-save
+    rect = (402, 190, 39, 39)
+    signed = fingerprint_image(_save(picture, tmp_path / "a.png"))
+    edited = synth.paste_object(picture, rect, shade=(90, 60, 50))
+    rects = compare_image(signed, _save(edited, tmp_path / "face.jpg", quality=80))
+    assert rects and max(synth.iou(r, rect) for r in rects) > 0.3, rects
+    assert compare_image(signed, _save(picture, tmp_path / "same.jpg", quality=80)) == []
+
+
+def test_regions_version_and_fine_grid_are_checked(tmp_path: Path, picture: np.ndarray) -> None:
+    data = fingerprint_image(_save(picture, tmp_path / "a.png")).to_dict()
+    assert data["version"] == 2 and data["fine_grid"] == "64x64"
+    for bad in (
+        dict(data, version=1),
+        dict(data, fine_grid="8x8"),
+        dict(data, fine="AAAA"),
+        {k: v for k, v in data.items() if k != "fine"},
+    ):
+        with pytest.raises(FramesDataError):
+            ImageFingerprint.from_dict(bad)

@@ -3,8 +3,9 @@ from __future__ import annotations
 import resource
 
 import pytest
+from support import synth
 
-from provenance.frames import compare_fingerprints, synth
+from provenance.frames import compare_fingerprints
 
 
 @pytest.mark.slow

@@ -4,10 +4,20 @@ from pathlib import Path
 
 import numpy as np
 from PIL import Image
+from support import synth
+from support.synth import ClipSet as Clips
 
-from provenance.frames import compare_fingerprints, synth
-from provenance.frames.synth import ClipSet as Clips
-from provenance.frames.visual import COLORS, write_visual_report
+from provenance.frames import compare_fingerprints
+from provenance.frames.visual import (
+    AXIS_HEIGHT,
+    COLORS,
+    LABEL_WIDTH,
+    OUTLINES,
+    ROW_HEIGHT,
+    STRIP_FRAMES,
+    TITLE_HEIGHT,
+    write_visual_report,
+)
 
 
 def test_visual_report(clips: Clips, tmp_path: Path) -> None:
@@ -20,23 +30,44 @@ def test_visual_report(clips: Clips, tmp_path: Path) -> None:
         ][:80],
     )
     report = compare_fingerprints(clips.fingerprint(clips.original), clips.fingerprint(path))
-    paths = write_visual_report(report, path, tmp_path / "out")
+    paths = write_visual_report(report, path, tmp_path / "out", title="visual_edit.mkv: tampered")
     assert [p.name for p in paths] == ["timeline.png", "edited_30-59.png"]
 
     timeline = np.asarray(Image.open(paths[0]).convert("RGB"))
+    rows = timeline[TITLE_HEIGHT : TITLE_HEIGHT + 5 * ROW_HEIGHT, LABEL_WIDTH:]
     for status in ("intact", "edited", "missing"):
-        assert (timeline == COLORS[status]).all(axis=-1).any(), status
-    assert not (timeline == COLORS["inserted"]).all(axis=-1).any()
+        assert (rows == COLORS[status]).all(axis=-1).any(), status
+    assert not (rows == COLORS["inserted"]).all(axis=-1).any()
+    # title, axis ticks and legend are drawn (dark text) above and below the strips
+    assert (timeline[:TITLE_HEIGHT] < 100).all(axis=-1).any()
+    axis = timeline[TITLE_HEIGHT + 5 * ROW_HEIGHT : TITLE_HEIGHT + 5 * ROW_HEIGHT + AXIS_HEIGHT]
+    assert (axis < 100).all(axis=-1).sum() > 200
+    legend = timeline[TITLE_HEIGHT + 5 * ROW_HEIGHT + AXIS_HEIGHT :]
+    for status, color in COLORS.items():
+        assert (legend == color).all(axis=-1).any(), status
 
-    thumb = np.asarray(Image.open(paths[1]).convert("RGB"))
-    assert thumb.shape[:2] == (clips.H, clips.W)
-    red = (thumb == COLORS["edited"]).all(axis=-1)
-    ys, xs = np.nonzero(red)
+    strip = np.asarray(Image.open(paths[1]).convert("RGB"))
+    assert strip.shape[:2] == (clips.H, STRIP_FRAMES * clips.W + 4 * (STRIP_FRAMES - 1))
+    first = strip[:, : clips.W]
+    outline = np.zeros(first.shape[:2], dtype=bool)
+    for color in OUTLINES:
+        outline |= (first == color).all(axis=-1)
+    ys, xs = np.nonzero(outline)
     # the outline sits on the edited rectangle
-    assert red.sum() > 100
+    assert outline.sum() > 100
     x, y, w, h = rect
     assert abs(xs.min() - x) <= 12 and abs(xs.max() - (x + w)) <= 12
     assert abs(ys.min() - y) <= 12 and abs(ys.max() - (y + h)) <= 12
+
+
+def test_outline_contrasts_with_what_is_under_it(tmp_path: Path, clips: Clips) -> None:
+    from provenance.frames.visual import _outlined
+
+    for fill in ((255, 255, 255), (0, 0, 0), (255, 40, 40)):
+        picture = Image.new("RGB", (200, 100), fill)
+        out = np.asarray(_outlined(picture, [(50, 20, 100, 60)]))
+        color = out[20, 100]
+        assert np.abs(color.astype(int) - fill).sum() > 300, (fill, color)
 
 
 def test_visual_report_without_edits(clips: Clips, tmp_path: Path) -> None:

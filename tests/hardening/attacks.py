@@ -30,7 +30,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
 
-from provenance import DevIdentity, Identity, generate_dev_identity, samples, sign
+from provenance import DevIdentity, Identity, generate_dev_identity, sign
+from provenance import _demo_media as samples
 from provenance.keygen import make_dev_chain
 
 TESTS = Path(__file__).resolve().parents[1]
@@ -43,6 +44,7 @@ from mediautil import Span, bmff_boxes  # noqa: E402
 
 ROOT = TESTS.parent
 VERIFY_TIMEOUT = 30.0  # seconds per file, in a child process
+MADE = "digitalCreation"  # how the samples were made (by software), as signing must say
 
 # --------------------------------------------------------------------------------------
 # Container parsers: (offset, length) of the pieces that matter.
@@ -361,7 +363,7 @@ def verify_outcome(
 
 def _serve() -> int:
     """Child side of `VerifyServer`: verify one file per request line, as the CLI does."""
-    from provenance.verify import batch_exit_code, batch_to_dict, verify_many
+    from provenance import verify_many
 
     selftest = os.environ.get("PROVENANCE_FUZZ_SELFTEST", "")
     for line in sys.stdin:
@@ -372,11 +374,11 @@ def _serve() -> int:
         if selftest == "hang" and req["path"].endswith("hang-me"):
             time.sleep(3600)
         try:
-            reports = verify_many([req["path"]], trust=[req["trust"]] if req["trust"] else None)
-            (doc,) = json.loads(json.dumps(batch_to_dict(reports)))["reports"]
+            batch = verify_many([req["path"]], trust=[req["trust"]] if req["trust"] else None)
+            (doc,) = json.loads(json.dumps(batch.to_dict()))["reports"]
             reply = {
                 "verdict": doc["verdict"],
-                "exit_code": batch_exit_code(reports),
+                "exit_code": int(batch.exit_code),
                 "message": doc["message"],
                 "codes": doc["status_codes"],
             }
@@ -544,7 +546,7 @@ class Workbench:
         if not store.exists():
             folder.mkdir(exist_ok=True)
             shutil.copyfile(self.original("jpg"), folder / "photo.jpg")
-            sign(folder / "photo.jpg", store, identity=self.a, sidecar=True)
+            sign(folder / "photo.jpg", store, identity=self.a, sidecar=True, source_type=MADE)
         return store
 
     def fuzz_base(self, fmt: str) -> Path:
@@ -560,6 +562,7 @@ class Workbench:
                 identity=ident,
                 author="Alice Reporter",
                 title=f"attack sample {variant}",
+                source_type=MADE,
             )
         return path
 
@@ -1095,7 +1098,8 @@ def dimension_attacks(wb: Workbench, out: Path) -> list[AttackCase]:
         src = _write(out / f"src-{name}", data)
         dst = out / name
         dst.unlink(missing_ok=True)
-        sign(src, dst, identity=wb.a)  # the thumbnail is skipped; signing succeeds
+        # The thumbnail is skipped; signing succeeds.
+        sign(src, dst, identity=wb.a, source_type=MADE)
         add(
             name,
             "valid",
@@ -1160,7 +1164,7 @@ def sidecar_attacks(wb: Workbench, out: Path) -> list[AttackCase]:
     asset = inside / "photo.jpg"
     shutil.copyfile(wb.original("jpg"), asset)
     real = outside / "photo.jpg.c2pa"
-    sign(asset, real, identity=wb.a, sidecar=True)
+    sign(asset, real, identity=wb.a, sidecar=True, source_type=MADE)
     (inside / "photo.jpg.c2pa").symlink_to(real)
     cases.append(
         AttackCase(
@@ -1202,7 +1206,7 @@ def sidecar_attacks(wb: Workbench, out: Path) -> list[AttackCase]:
     # different file name ('..photo.jpg.c2pa'), still in the folder: check it stays there.
     asset4 = inside / "..dots.jpg"
     shutil.copyfile(wb.original("jpg"), asset4)
-    sign(asset4, inside / "..dots.jpg.c2pa", identity=wb.a, sidecar=True)
+    sign(asset4, inside / "..dots.jpg.c2pa", identity=wb.a, sidecar=True, source_type=MADE)
     cases.append(
         AttackCase(
             "sidecar-dotted-name.jpg",
@@ -1216,7 +1220,7 @@ def sidecar_attacks(wb: Workbench, out: Path) -> list[AttackCase]:
     # A symlinked sidecar inside the same folder (relative link): also refused, by rule.
     asset5 = inside / "same.jpg"
     shutil.copyfile(wb.original("jpg"), asset5)
-    sign(asset5, inside / "same-real.c2pa", identity=wb.a, sidecar=True)
+    sign(asset5, inside / "same-real.c2pa", identity=wb.a, sidecar=True, source_type=MADE)
     (inside / "same.jpg.c2pa").symlink_to("same-real.c2pa")
     cases.append(
         AttackCase(
@@ -1238,9 +1242,11 @@ def frames_table_bomb(wb: Workbench, path: Path, frames: int = 2_000_000) -> Pat
     from unittest import mock
 
     from provenance.frames import assertion as frames_assertion
+    from provenance.frames import table
 
     comp = zlib.compressobj(6)
-    left, block, parts = frames * frames_assertion.RECORD_SIZE, bytes(1 << 20), []
+    size = frames * table.RECORD_SIZE + table.group_count(frames) * table.GROUP_RECORD_SIZE
+    left, block, parts = size, bytes(1 << 20), []
     while left > 0:
         parts.append(comp.compress(block[: min(left, len(block))]))
         left -= len(block)
@@ -1253,9 +1259,12 @@ def frames_table_bomb(wb: Workbench, path: Path, frames: int = 2_000_000) -> Pat
         "height": 120,
         "duration": frames / 30,
         "grid": "8x8",
-        "analysis_size": 128,
-        "hash": "blake3-128",
-        "record_size": frames_assertion.RECORD_SIZE,
+        "fine_grid": "64x32",
+        "group": table.GROUP,
+        "analysis_size": 256,
+        "hash": table.HASH_ALGORITHM,
+        "record_size": table.RECORD_SIZE,
+        "group_record_size": table.GROUP_RECORD_SIZE,
         "encoding": frames_assertion.ENCODING,
         "table": base64.b64encode(b"".join(parts)).decode("ascii"),
         "digest": "00" * 32,
@@ -1264,9 +1273,9 @@ def frames_table_bomb(wb: Workbench, path: Path, frames: int = 2_000_000) -> Pat
     signed = path.with_name("src-" + path.name)
     signed.unlink(missing_ok=True)
     with mock.patch.object(
-        sys.modules["provenance.sign"], "assertions_for", return_value=(hostile, frames)
+        sys.modules["provenance._fingerprints"], "assertions_for", return_value=(hostile, frames)
     ):
-        sign(wb.original("mp4"), signed, identity=wb.b)
+        sign(wb.original("mp4"), signed, identity=wb.b, source_type=MADE)
     raw = signed.read_bytes()
     mdat = next(b for b in bmff_boxes(raw) if b.kind == "mdat")
     return _write(path, _flip(raw, mdat.start + 200, 0xFF))
@@ -1276,7 +1285,7 @@ def video_attacks(wb: Workbench, out: Path) -> list[AttackCase]:
     src = many_frames_mp4(out / "many-frames-src.mp4")
     signed = out / "many-frames-5000.mp4"
     signed.unlink(missing_ok=True)
-    sign(src, signed, identity=wb.a)
+    sign(src, signed, identity=wb.a, source_type=MADE)
     bomb = frames_table_bomb(wb, out / "frames-table-bomb.mp4")
     return [
         AttackCase(

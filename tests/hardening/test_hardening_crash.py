@@ -28,7 +28,7 @@ SEED = 20261122
 def _sign_cmd(wb: Workbench, src: Path, dst: Path, *extra: str) -> list[str]:
     key, cert = str(wb.dev_a.key), str(wb.dev_a.cert)
     return [sys.executable, "-m", "provenance", "sign", str(src), "-o", str(dst),
-            "--key", key, "--cert", cert, *extra]  # fmt: skip
+            "--key", key, "--cert", cert, "--source-type", "digitalCreation", *extra]  # fmt: skip
 
 
 def _partials(dst: Path) -> list[Path]:

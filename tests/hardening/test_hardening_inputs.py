@@ -45,7 +45,8 @@ from provenance._limits import (
 
 def _sign_args(wb: Workbench, src: Path, dst: Path, *extra: str) -> list[str]:
     key, cert = wb.dev_a.key, wb.dev_a.cert
-    return ["sign", str(src), "-o", str(dst), "--key", str(key), "--cert", str(cert), *extra]
+    return ["sign", str(src), "-o", str(dst), "--key", str(key), "--cert", str(cert),
+            "--source-type", "digitalCreation", *extra]  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -66,11 +67,11 @@ def test_library_sign_refuses_device(workbench: Workbench, tmp_path: Path) -> No
     link = tmp_path / "zero.png"
     link.symlink_to("/dev/zero")
     with pytest.raises(InputError, match="not a regular file"):
-        sign(link, tmp_path / "out.png", identity=workbench.a)
+        sign(link, tmp_path / "out.png", identity=workbench.a, source_type="digitalCreation")
 
 
 def _thumbnail(path: Path) -> bytes | None:
-    from provenance.sign import _thumbnail as make
+    from provenance._write import thumbnail as make
 
     return make(path)
 
@@ -104,7 +105,7 @@ from provenance import sign, verify
 from provenance.identity import Identity
 if sys.argv[1] == "sign":
     ident = Identity.from_pem(sys.argv[4], sys.argv[5])
-    sign(Path(sys.argv[2]), Path(sys.argv[3]), identity=ident)
+    sign(Path(sys.argv[2]), Path(sys.argv[3]), identity=ident, source_type="digitalCreation")
     verdict = None
 else:
     verdict = verify(Path(sys.argv[2])).verdict.value
@@ -211,7 +212,8 @@ def test_symlinked_sidecar_needs_reference(
 def test_regular_sidecar_still_found(workbench: Workbench, tmp_path: Path) -> None:
     asset = tmp_path / "photo.jpg"
     asset.write_bytes(workbench.original("jpg").read_bytes())
-    sign(asset, tmp_path / "photo.jpg.c2pa", identity=workbench.a, sidecar=True)
+    sign(asset, tmp_path / "photo.jpg.c2pa", identity=workbench.a, sidecar=True,
+         source_type="digitalCreation")  # fmt: skip
     report = verify(asset)
     assert report.verdict is Verdict.VALID and report.manifest_source == "sidecar"
 

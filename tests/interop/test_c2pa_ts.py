@@ -31,7 +31,7 @@ from PIL import Image
 
 import provenance
 from provenance import Identity
-from provenance.formats import detect
+from provenance._media import detect
 
 Verdict = dict[str, Any]
 Validator = Callable[..., list[Verdict]]
@@ -183,7 +183,7 @@ def _sign(src: Path, dst: Path, fmt: str, alg: str = "ES256") -> None:
     """Sign ``src`` (format ``fmt``: jpeg/png/mp4) into ``dst`` with the toolkit itself."""
     cred = _dev_credential(alg)
     identity = Identity.from_callback(cred.sign, alg=alg.lower(), chain_pem=cred.chain_pem)
-    provenance.sign(src, dst, identity=identity, title=dst.name)
+    provenance.sign(src, dst, identity=identity, title=dst.name, source_type="digitalCreation")
     assert detect(dst).mime == MIME[fmt]
 
 
@@ -498,3 +498,51 @@ def test_c2pa_ts_has_no_trust_list(
     with sample.signed.open("rb") as f, c2pa.Reader("image/jpeg", f) as reader:
         codes = [s["code"] for s in json.loads(reader.json()).get("validation_status", [])]
     assert "signingCredential.untrusted" in codes
+
+
+@pytest.mark.parametrize("fmt", ("jpeg", "png"))
+def test_resigned_media_validates_with_its_parent(
+    fmt: str, c2pa_ts: Validator, corpus: dict[tuple[str, str], Sample], tmp_path: Path
+) -> None:
+    """A signed file signed again keeps its first manifest as the parent ingredient (an
+    edit, `c2pa.opened`): c2pa-ts, an independent implementation, reads both claims and
+    validates the new signature, its hard binding and the ingredient link."""
+    first = corpus[fmt, "ES256"].signed
+    resigned = tmp_path / f"resigned.{EXT[fmt]}"
+    cred = _dev_credential("PS256")
+    identity = Identity.from_callback(cred.sign, alg="ps256", chain_pem=cred.chain_pem)
+    result = provenance.sign(first, resigned, identity=identity, title=resigned.name)
+    assert result.action == "c2pa.opened" and result.parent is not None
+    assert _c2pa_rs_failures(resigned, fmt) == [], "our own stack must accept it first"
+    (v,) = c2pa_ts([resigned])
+    assert v["has_manifest"] and v["error"] is None, _why(v)
+    assert v["signature_valid"] is True and v["hash_valid"] is True, _why(v)
+    assert v["valid"] is True, _why(v)
+    report = provenance.verify(resigned)
+    assert [a.action for a in report.actions] == ["c2pa.opened"]
+    assert report.ingredients[0].manifest is not None
+
+
+def test_creator_identity_and_capture_metadata_validate(c2pa_ts: Validator, tmp_path: Path) -> None:
+    """A photo signed with a creator's CAWG identity assertion, its capture metadata and a
+    redaction: c2pa-ts, which does not read identity assertions, still validates the claim
+    signature, every assertion's hash (the identity's too) and the hard binding over the
+    stripped bytes."""
+    from captureutil import make_exif_photo
+
+    src = make_exif_photo(tmp_path / "photo.jpg")
+    out = tmp_path / "by-creator.jpg"
+    cred = _dev_credential("ES256")
+    identity = Identity.from_callback(cred.sign, alg="es256", chain_pem=cred.chain_pem)
+    jane = provenance.generate_dev_creator(tmp_path / "jane", name="Jane Doe")
+    result = provenance.sign(
+        src, out, identity=identity, source_type="digitalCapture", redact=["location"],
+        creator=provenance.Creator(jane.load()),
+    )  # fmt: skip
+    assert result.redacted == (provenance.Redaction.LOCATION,)
+    report = provenance.verify(out)
+    assert report.verdict is provenance.Verdict.VALID and report.identities
+    (v,) = c2pa_ts([out])
+    assert v["has_manifest"] and v["error"] is None, _why(v)
+    assert v["signature_valid"] is True and v["hash_valid"] is True, _why(v)
+    assert v["valid"] is True, _why(v)

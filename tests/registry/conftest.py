@@ -25,9 +25,9 @@ from support.postgres import Cluster, find_bindir
 from support.registrations import sign_with_binding
 
 from provenance import Identity
+from provenance._demo_media import Scene, read_frames, write_video
 from provenance._registry.sqlite import SqliteRegistry
 from provenance._registry.store import Registry
-from provenance.frames.synth import Scene, read_frames, write_video
 
 REQUIRE_ENV = "PROVENANCE_REQUIRE_POSTGRES"
 W, H, FPS, SECONDS = 320, 180, 30, 8

@@ -14,9 +14,9 @@ from mediautil import SCHEMAS
 from support.registrations import sign_with_binding, synthetic
 
 from provenance import Identity
+from provenance._demo_media import Scene, read_frames, write_video
 from provenance._registry import UnsupportedMediaError, lookup_file, read_store
 from provenance._registry.store import Registry
-from provenance.frames.synth import Scene, read_frames, write_video
 
 
 @pytest.fixture
@@ -73,9 +73,9 @@ def test_unrelated_media_finds_nothing(filled: Registry, media: Any) -> None:
 
 
 def test_audio_and_documents_cannot_be_looked_up(filled: Registry, tmp_path: Any) -> None:
-    from provenance import samples
+    from support.synth import make_audio
 
-    audio = samples.make_audio(tmp_path / "tone.wav")
+    audio = make_audio(tmp_path / "tone.wav")
     with pytest.raises(UnsupportedMediaError, match="cannot be looked up"):
         lookup_file(filled, audio)
 

@@ -9,11 +9,11 @@ import c2pa
 import numpy as np
 
 from provenance import Identity, _c2pa, frames
+from provenance._media import detect
 from provenance._registry.compute import image_binding, video_binding
 from provenance._registry.fingerprint import BLOCK_MS, Block, BlockValue
 from provenance._registry.softbinding import SoftBinding
 from provenance._registry.store import Registration
-from provenance.formats import detect
 
 __all__ = ["sign_with_binding", "synthetic"]
 

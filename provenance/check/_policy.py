@@ -5,6 +5,7 @@ described by `schemas/policy.schema.json`:
 
     [trust]
     anchors = ["certs/newsroom-ca.pem"]      # PEM bundles, relative to the policy file
+    identity_anchors = ["certs/staff-ca.pem"]  # roots that vouch for creator identities
 
     [files]
     exclude = ["vendor/**"]                  # never checked
@@ -20,15 +21,19 @@ described by `schemas/policy.schema.json`:
     forbidden_source_types = ["trainedAlgorithmicMedia"]
     require_timestamp = false
     max_age = "365d"
+    require_identity = true                  # a creator identity (CAWG) that validates
+    allowed_identities = ["Jane Doe", "sha256:3a:fc:..."]  # names or certificate fingerprints
+    require_capture_time = true
+    forbid_location = true                   # no GPS position in the manifest or the file
 
     [[overrides]]                            # later overrides win, key by key
     paths = ["ai/**"]
     forbidden_source_types = []
     require_source_type_declared = true
 
-Evaluation works on a verification report's `to_dict()` form, so cached reports are
-judged exactly like fresh ones, and a policy change needs no re-verification unless
-it changes the trust anchors.
+Evaluation works on a typed `VerificationReport`, whether fresh or read back from the
+cache, with one small function per rule id; a policy change needs no re-verification
+unless it changes the trust anchors.
 """
 
 from __future__ import annotations
@@ -38,19 +43,26 @@ import fnmatch
 import hashlib
 import re
 import tomllib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives import hashes
 
-from provenance.errors import InputError
-from provenance.sign import SOURCE_TYPES
-from provenance.trust import Trust
-
-from . import globs
-from .errors import PolicyError
+from .._rules import blocking, is_trust_only
+from .._vocab import IPTC_SOURCE_TYPE, SOURCE_TYPES, short_source_type
+from ..errors import InputError, PolicyError
+from ..models import (
+    CreatorIdentity,
+    IdentityStatus,
+    Redaction,
+    Segment,
+    Verdict,
+    VerificationReport,
+)
+from ..trust import Trust
+from . import _globs as globs
 
 __all__ = [
     "RULES",
@@ -58,18 +70,22 @@ __all__ = [
     "Override",
     "Policy",
     "Violation",
+    "evaluate",
     "load_policy",
     "discover_policy",
     "parse_duration",
 ]
-
-_IPTC = "http://cv.iptc.org/newscodes/digitalsourcetype/"
 
 # Every rule a violation can name: id -> (short description, help). SARIF lists them.
 RULES: dict[str, tuple[str, str]] = {
     "unreadable": (
         "Asset could not be checked",
         "The file is recognized as media but could not be read or verified at all.",
+    ),
+    "internal-error": (
+        "Checking the asset hit a bug",
+        "Verifying the asset failed with an internal error of the toolkit (please report "
+        "it); the run exits with code 3.",
     ),
     "require-manifest": (
         "Asset has no content credentials",
@@ -117,6 +133,27 @@ RULES: dict[str, tuple[str, str]] = {
         "rules.max_age: the signing time (timestamp, else the created action's time) is "
         "older than allowed, or unknown.",
     ),
+    "identity-missing": (
+        "No creator identity that validates",
+        "rules.require_identity: the manifest needs a creator identity (CAWG identity "
+        "assertion) that validates, and that is trusted when the policy has [trust] "
+        "identity_anchors.",
+    ),
+    "identity-not-allowed": (
+        "Creator is not on the allowed list",
+        "rules.allowed_identities: no creator identity that validates matches an entry by "
+        "name or by its certificate's SHA-256 fingerprint.",
+    ),
+    "capture-time-missing": (
+        "No capture time",
+        "rules.require_capture_time: the manifest's capture metadata must say when it was "
+        "captured (a redacted time does not).",
+    ),
+    "location-published": (
+        "Asset publishes a location",
+        "rules.forbid_location: a GPS position is recorded in the manifest, or the file's "
+        "own metadata (EXIF, XMP, IPTC, container tags) still gives away where it was made.",
+    ),
     "frames-changed": (
         "Video frames changed after signing",
         "rules.frames: frame-level verification found edited, inserted or missing frames "
@@ -132,14 +169,20 @@ class Violation:
     rule: str
     message: str
     status_codes: tuple[str, ...] = ()
-    frames: tuple[dict[str, Any], ...] = ()
+    frames: tuple[Segment, ...] = ()  # for frames-changed: the offending segments
+
+    def frames_to_dict(self) -> list[dict[str, Any]]:
+        """The offending segments, as check reports show them (no regions)."""
+        keys = ("status", "checked_range", "signed_range", "start_time", "end_time")
+        return [{k: s.to_dict()[k] for k in keys} for s in self.frames]
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON form (check-report schema, `violation`)."""
         return {
             "rule": self.rule,
             "message": self.message,
             "status_codes": list(self.status_codes),
-            "frames": [dict(f) for f in self.frames],
+            "frames": self.frames_to_dict(),
         }
 
 
@@ -159,6 +202,10 @@ class Rules:
     require_source_type_declared: bool = False
     require_timestamp: bool = False
     max_age: str | None = None
+    require_identity: bool = False
+    allowed_identities: tuple[str, ...] = ()
+    require_capture_time: bool = False
+    forbid_location: bool = False
 
 
 _RULE_TYPES: dict[str, str] = {
@@ -174,12 +221,18 @@ _RULE_TYPES: dict[str, str] = {
     "require_source_type_declared": "bool",
     "require_timestamp": "bool",
     "max_age": "duration",
+    "require_identity": "bool",
+    "allowed_identities": "strings",
+    "require_capture_time": "bool",
+    "forbid_location": "bool",
 }
 assert set(_RULE_TYPES) == {f.name for f in fields(Rules)}
 
 
 @dataclass(frozen=True)
 class Override:
+    """Rule values that apply to the paths matching some globs."""
+
     paths: tuple[str, ...]
     values: Mapping[str, Any]
 
@@ -193,8 +246,10 @@ class Policy:
     trust: Trust | None = None
     trust_files: tuple[str, ...] = ()
     allowed_files: tuple[str, ...] = ()
+    identity_files: tuple[str, ...] = ()
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
+    require_assets: bool = False  # a check that finds no media at all fails
     rules: Rules = field(default_factory=Rules)
     overrides: tuple[Override, ...] = ()
 
@@ -204,9 +259,12 @@ class Policy:
         if self.trust is None:
             return ""
         text = f"{self.trust.anchors_pem or ''}\n--allowed--\n{self.trust.allowed_pem or ''}"
+        if self.trust.identity_anchors:  # policies without them keep their cache keys
+            text += f"\n--identity--\n{self.trust.identity_anchors_pem}"
         return hashlib.sha256(text.encode()).hexdigest()
 
     def rules_for(self, path: str) -> Rules:
+        """The rules for one asset: the defaults with every matching override applied."""
         rules = self.rules
         for o in self.overrides:
             if globs.match_any(path, o.paths):
@@ -214,30 +272,46 @@ class Policy:
         return rules
 
     def evaluate(
-        self, path: str, report: Mapping[str, Any], *, now: dt.datetime | None = None
+        self, path: str, report: VerificationReport, *, now: dt.datetime | None = None
     ) -> list[Violation]:
-        """The policy violations of one asset's verification report (`to_dict()` form)."""
+        """The policy violations of one asset's verification report."""
+        trust = self.trust
         return evaluate(
-            self.rules_for(path), path, report, trusted_possible=self.trust is not None, now=now
+            self.rules_for(path),
+            path,
+            report,
+            trusted_possible=trust is not None and trust.supplied,
+            identity_anchors=trust is not None and bool(trust.identity_anchors),
+            now=now,
         )
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON form (check-report schema, `policy`)."""
         return {"source": self.source, "sha256": self.sha256}
 
 
 # ---------------------------------------------------------------------------- evaluation
 
 
-def _short_source_type(url: str) -> str:
-    return url.removeprefix(_IPTC).rsplit("/", 1)[-1]
+@dataclass(frozen=True)
+class _Asset:
+    """What every rule looks at: one asset's report and the rules that apply to it."""
+
+    path: str
+    report: VerificationReport
+    rules: Rules
+    trusted_possible: bool  # the policy has trust anchors
+    now: dt.datetime
+    identity_anchors: bool = False  # the policy has identity anchors
+
+    @property
+    def declared(self) -> list[str]:
+        """The digital source types the manifest declares (IPTC names), sorted."""
+        types = {a.digital_source_type for a in self.report.actions if a.digital_source_type}
+        return sorted({short_source_type(t) for t in types})
 
 
-def _codes(report: Mapping[str, Any], *, suffix: str | None = None) -> tuple[str, ...]:
-    codes = sorted(str(c) for c in report.get("status_codes") or [])
-    if suffix is not None:
-        codes = [c for c in codes if c.endswith(suffix)]
-    return tuple(codes)
-
+_Rule = Callable[[_Asset], Violation | None]
 
 _FINGERPRINT = re.compile(r"^(?:sha256:)?((?:[0-9a-fA-F]{2}:?){31}[0-9a-fA-F]{2})$")
 
@@ -261,172 +335,240 @@ def _signer_matches(subject: str, pinned: str | None, entry: str) -> bool:
     return False
 
 
-def _signing_time(report: Mapping[str, Any]) -> dt.datetime | None:
-    stamp = (report.get("timestamp") or {}).get("time")
-    candidates = [stamp] if stamp else []
-    actions = report.get("actions") or []
-    candidates += [a.get("when") for a in actions if a.get("action") == "c2pa.created"]
-    candidates += [a.get("when") for a in actions]
+def _unreadable(a: _Asset) -> Violation | None:
+    return Violation("unreadable", a.report.message or "could not be checked")
+
+
+def _require_manifest(a: _Asset) -> Violation | None:
+    if a.rules.require_manifest and not globs.match_any(a.path, a.rules.allow_unsigned):
+        return Violation("require-manifest", "no content credentials found")
+    return None
+
+
+def _invalid_manifest(a: _Asset) -> Violation | None:
+    message = a.report.message or "content credentials do not validate"
+    return Violation("invalid-manifest", message, tuple(a.report.status_codes))
+
+
+def _source_type_undeclared(a: _Asset) -> Violation | None:
+    if a.rules.require_source_type_declared and not a.declared:
+        return Violation("source-type-undeclared", "no digital source type is declared")
+    return None
+
+
+def _tampered(a: _Asset) -> Violation | None:
+    if a.report.verdict is Verdict.TAMPERED and a.rules.forbid_tampered:
+        codes = blocking(a.report.status_codes)
+        return Violation("tampered", "the asset was changed after it was signed", codes)
+    return None
+
+
+def _untrusted_signer(a: _Asset) -> Violation | None:
+    required = a.trusted_possible if a.rules.require_trusted is None else a.rules.require_trusted
+    report = a.report
+    if not required or report.verdict is Verdict.TRUSTED:
+        return None
+    untrusted = tuple(c for c in report.status_codes if is_trust_only(c))
+    # A tampered file whose signer did chain to an anchor breaks `tampered`, not this.
+    if report.verdict is Verdict.VALID or untrusted or not report.trust_anchors_supplied:
+        subject = (report.signer.subject if report.signer else "") or "unknown signer"
+        reason = (report.trust.reason if report.trust else "") or "not trusted by the policy"
+        return Violation(
+            "untrusted-signer",
+            f"signer {subject!r} is not trusted: {reason}",
+            untrusted or ("signingCredential.untrusted",),
+        )
+    return None
+
+
+def _signer_not_allowed(a: _Asset) -> Violation | None:
+    if not a.rules.allowed_signers:
+        return None
+    subject = a.report.signer.subject if a.report.signer else ""
+    pinned = a.report.trust.allowed_signer if a.report.trust else None
+    if any(_signer_matches(subject, pinned, e) for e in a.rules.allowed_signers):
+        return None
+    return Violation("signer-not-allowed", f"signer {subject or '(none)'!r} is not allowed")
+
+
+def _source_type_forbidden(a: _Asset) -> Violation | None:
+    bad = [t for t in a.declared if t in a.rules.forbidden_source_types]
+    if bad:
+        what = "declares forbidden source type " + ", ".join(bad)
+        return Violation("source-type-forbidden", what)
+    return None
+
+
+def _source_type_not_allowed(a: _Asset) -> Violation | None:
+    allowed = a.rules.allowed_source_types
+    outside = [t for t in a.declared if t not in allowed] if allowed else []
+    if outside:
+        return Violation(
+            "source-type-not-allowed",
+            f"declares source type {', '.join(outside)} (allowed: {', '.join(allowed)})",
+        )
+    return None
+
+
+def _timestamp_missing(a: _Asset) -> Violation | None:
+    stamp = a.report.timestamp
+    if a.rules.require_timestamp and not (stamp and stamp.validated):
+        return Violation("timestamp-missing", "the signature has no validated timestamp")
+    return None
+
+
+def _signing_time(report: VerificationReport) -> dt.datetime | None:
+    """The validated timestamp's time, else the created action's, else any action's."""
+    stamp = report.timestamp.time if report.timestamp else None
+    candidates: list[str | None] = [stamp]
+    candidates += [a.when for a in report.actions if a.action == "c2pa.created"]
+    candidates += [a.when for a in report.actions]
     for c in candidates:
         if not c:
             continue
         try:
-            t = dt.datetime.fromisoformat(str(c).replace("Z", "+00:00"))
+            t = dt.datetime.fromisoformat(c.replace("Z", "+00:00"))
         except ValueError:
             continue
         return t if t.tzinfo else t.replace(tzinfo=dt.UTC)
     return None
 
 
-def _frame_segments(frames: Mapping[str, Any], statuses: set[str]) -> tuple[dict[str, Any], ...]:
-    out = []
-    for s in frames.get("segments") or []:
-        if s.get("status") in statuses:
-            seg = {
-                "status": s.get("status"),
-                "checked_range": s.get("checked_range"),
-                "signed_range": s.get("signed_range"),
-            }
-            for k in ("start_time", "end_time"):
-                if s.get(k) is not None:
-                    seg[k] = s[k]
-            out.append(seg)
-    return tuple(out)
+def _signature_too_old(a: _Asset) -> Violation | None:
+    if a.rules.max_age is None:
+        return None
+    signed = _signing_time(a.report)
+    if signed is None:
+        return Violation("signature-too-old", "no signing time to check max_age against")
+    if a.now - signed > parse_duration(a.rules.max_age):
+        what = f"signed {signed.isoformat()}, older than max_age {a.rules.max_age}"
+        return Violation("signature-too-old", what)
+    return None
 
 
-def _rng(v: object) -> str:
-    return f"{v[0]}-{v[1]}" if isinstance(v, list | tuple) and len(v) == 2 else "?"
+def _credible(a: _Asset) -> list[CreatorIdentity]:
+    """The creator identities that validate (trusted ones, when the policy has identity
+    anchors): an invalid or unverified identity's name proves nothing."""
+    ok = {IdentityStatus.TRUSTED}
+    if not a.identity_anchors:
+        ok.add(IdentityStatus.VALID)
+    return [i for i in a.report.identities if i.status in ok]
+
+
+def _identity_missing(a: _Asset) -> Violation | None:
+    if not a.rules.require_identity or _credible(a):
+        return None
+    need = "trusted" if a.identity_anchors else "that validates"
+    found = ", ".join(f"{i.name or i.label} ({i.status.value})" for i in a.report.identities)
+    return Violation(
+        "identity-missing",
+        f"no creator identity {need}" + (f": {found}" if found else " in the manifest"),
+        tuple(sorted({c for i in a.report.identities for c in i.failures})),
+    )
+
+
+def _identity_matches(i: CreatorIdentity, entry: str) -> bool:
+    fp = _fingerprint(entry)
+    if fp is not None:
+        return i.certificate_sha256 is not None and i.certificate_sha256.lower() == fp
+    return entry == i.name
+
+
+def _identity_not_allowed(a: _Asset) -> Violation | None:
+    allowed = a.rules.allowed_identities
+    if not allowed or any(_identity_matches(i, e) for i in _credible(a) for e in allowed):
+        return None
+    names = ", ".join(repr(i.name or i.label) for i in a.report.identities) or "none"
+    return Violation("identity-not-allowed", f"no allowed creator identity (found: {names})")
+
+
+def _capture_time_missing(a: _Asset) -> Violation | None:
+    capture = a.report.capture
+    if not a.rules.require_capture_time or (capture and capture.captured_at):
+        return None
+    if capture and Redaction.TIME in capture.redacted:
+        return Violation("capture-time-missing", "the capture time was redacted")
+    return Violation("capture-time-missing", "the manifest records no capture time")
+
+
+def _location_published(a: _Asset) -> Violation | None:
+    if not a.rules.forbid_location:
+        return None
+    where = []
+    if a.report.capture and a.report.capture.position:
+        where.append("the manifest records a GPS position")
+    if a.report.metadata_location:
+        where.append("the file's own metadata gives away where it was made")
+    if not where:
+        return None
+    return Violation("location-published", "; ".join(where) + " (sign with --redact location)")
+
+
+def _rng(r: tuple[int, int] | None) -> str:
+    return f"{r[0]}-{r[1]}" if r is not None else "?"
+
+
+def _frames_changed(a: _Asset) -> Violation | None:
+    frames = a.report.frames
+    if not a.rules.frames or frames is None:
+        return None
+    statuses = {"edited", "inserted", "missing"}
+    if not a.rules.allow_reencoded:
+        statuses.add("reencoded")
+    counts = {s: int(frames.summary.get(s) or 0) for s in sorted(statuses)}
+    if not any(counts.values()):
+        return None
+    segs = tuple(s for s in frames.segments if s.status in statuses)
+    where = "; ".join(
+        f"{s.status} frames {_rng(s.checked_range)}"
+        + (f" (signed {_rng(s.signed_range)})" if s.signed_range else "")
+        for s in segs
+    )
+    what = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
+    return Violation(
+        "frames-changed", f"frames changed: {what}" + (f": {where}" if where else ""), frames=segs
+    )
+
+
+# Which rules apply, in reporting order, by verdict: nothing else in an unreadable or
+# invalid manifest can be believed, and an unsigned file has nothing else to check.
+_APPLICABLE: dict[Verdict, tuple[_Rule, ...]] = {
+    Verdict.ERROR: (_unreadable,),
+    Verdict.UNSIGNED: (_require_manifest, _source_type_undeclared, _location_published),
+    Verdict.INVALID: (_invalid_manifest, _source_type_undeclared, _location_published),
+}
+_SIGNED: tuple[_Rule, ...] = (
+    _source_type_undeclared,
+    _tampered,
+    _untrusted_signer,
+    _signer_not_allowed,
+    _source_type_forbidden,
+    _source_type_not_allowed,
+    _timestamp_missing,
+    _signature_too_old,
+    _identity_missing,
+    _identity_not_allowed,
+    _capture_time_missing,
+    _location_published,
+    _frames_changed,
+)
 
 
 def evaluate(
     rules: Rules,
     path: str,
-    report: Mapping[str, Any],
+    report: VerificationReport,
     *,
     trusted_possible: bool,
+    identity_anchors: bool = False,
     now: dt.datetime | None = None,
 ) -> list[Violation]:
-    verdict = str(report.get("verdict"))
-    out: list[Violation] = []
-    if verdict == "error":
-        return [Violation("unreadable", str(report.get("message") or "could not be checked"))]
-
-    declared = sorted(
-        {
-            _short_source_type(str(a["digital_source_type"]))
-            for a in report.get("actions") or []
-            if a.get("digital_source_type")
-        }
+    """The violations of `rules` by one asset's report, in a stable order."""
+    asset = _Asset(
+        path, report, rules, trusted_possible, now or dt.datetime.now(dt.UTC), identity_anchors
     )
-    if rules.require_source_type_declared and not declared:
-        out.append(Violation("source-type-undeclared", "no digital source type is declared"))
-
-    if verdict == "unsigned":
-        if rules.require_manifest and not globs.match_any(path, rules.allow_unsigned):
-            out.insert(0, Violation("require-manifest", "no content credentials found"))
-        return out
-
-    if verdict == "invalid":
-        out.insert(
-            0,
-            Violation(
-                "invalid-manifest",
-                str(report.get("message") or "content credentials do not validate"),
-                _codes(report),
-            ),
-        )
-        return out  # nothing else in an invalid manifest can be believed
-
-    if verdict == "tampered" and rules.forbid_tampered:
-        out.append(
-            Violation(
-                "tampered",
-                "the asset was changed after it was signed",
-                tuple(c for c in _codes(report) if not c.endswith(".untrusted")),
-            )
-        )
-
-    require_trusted = trusted_possible if rules.require_trusted is None else rules.require_trusted
-    if require_trusted and verdict != "trusted":
-        untrusted = _codes(report, suffix=".untrusted")
-        if verdict == "valid" or untrusted or not report.get("trust_anchors_supplied"):
-            subject = (report.get("signer") or {}).get("subject") or "unknown signer"
-            reason = (report.get("trust") or {}).get("reason") or "not trusted by the policy"
-            out.append(
-                Violation(
-                    "untrusted-signer",
-                    f"signer {subject!r} is not trusted: {reason}",
-                    untrusted or ("signingCredential.untrusted",),
-                )
-            )
-
-    if rules.allowed_signers:
-        subject = str((report.get("signer") or {}).get("subject") or "")
-        pinned = (report.get("trust") or {}).get("allowed_signer")
-        if not any(_signer_matches(subject, pinned, e) for e in rules.allowed_signers):
-            out.append(
-                Violation("signer-not-allowed", f"signer {subject or '(none)'!r} is not allowed")
-            )
-
-    bad = [t for t in declared if t in rules.forbidden_source_types]
-    if bad:
-        out.append(
-            Violation("source-type-forbidden", "declares forbidden source type " + ", ".join(bad))
-        )
-    if rules.allowed_source_types:
-        outside = [t for t in declared if t not in rules.allowed_source_types]
-        if outside:
-            out.append(
-                Violation(
-                    "source-type-not-allowed",
-                    "declares source type "
-                    + ", ".join(outside)
-                    + " (allowed: "
-                    + ", ".join(rules.allowed_source_types)
-                    + ")",
-                )
-            )
-
-    if rules.require_timestamp and not (report.get("timestamp") or {}).get("validated"):
-        out.append(Violation("timestamp-missing", "the signature has no validated timestamp"))
-
-    if rules.max_age is not None:
-        limit = parse_duration(rules.max_age)
-        signed = _signing_time(report)
-        current = now or dt.datetime.now(dt.UTC)
-        if signed is None:
-            out.append(Violation("signature-too-old", "no signing time to check max_age against"))
-        elif current - signed > limit:
-            out.append(
-                Violation(
-                    "signature-too-old",
-                    f"signed {signed.isoformat()}, older than max_age {rules.max_age}",
-                )
-            )
-
-    frames = report.get("frames")
-    if rules.frames and isinstance(frames, Mapping):
-        summary = frames.get("summary") or {}
-        statuses = {"edited", "inserted", "missing"}
-        if not rules.allow_reencoded:
-            statuses.add("reencoded")
-        counts = {s: int(summary.get(s) or 0) for s in sorted(statuses)}
-        if any(counts.values()):
-            segs = _frame_segments(frames, statuses)
-            where = "; ".join(
-                f"{s['status']} frames {_rng(s['checked_range'])}"
-                + (f" (signed {_rng(s['signed_range'])})" if s.get("signed_range") else "")
-                for s in segs
-            )
-            what = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
-            out.append(
-                Violation(
-                    "frames-changed",
-                    f"frames changed: {what}" + (f": {where}" if where else ""),
-                    frames=segs,
-                )
-            )
-    return out
+    checks = _APPLICABLE.get(report.verdict, _SIGNED)
+    return [v for check in checks if (v := check(asset)) is not None]
 
 
 # ------------------------------------------------------------------------------ loading
@@ -444,11 +586,13 @@ def parse_duration(text: str) -> dt.timedelta:
 
 
 _TOP_KEYS = {"version", "trust", "files", "rules", "overrides"}
-_TRUST_KEYS = {"anchors", "allowed_certificates"}
-_FILES_KEYS = {"include", "exclude"}
+_TRUST_KEYS = {"anchors", "allowed_certificates", "identity_anchors"}
+_FILES_KEYS = {"include", "exclude", "require_assets"}
 
 
 class _Loader:
+    """Validates a policy document, naming the file, key and line of what is wrong."""
+
     def __init__(self, path: Path, text: str, prefix: tuple[str, ...]) -> None:
         self.path = path
         self.lines = text.splitlines()
@@ -522,7 +666,7 @@ class _Loader:
             elif kind == "source_types":
                 names = []
                 for v in self.strings(value, at):
-                    name = _short_source_type(v) if v.startswith(_IPTC) else v
+                    name = short_source_type(v) if v.startswith(IPTC_SOURCE_TYPE) else v
                     if name not in SOURCE_TYPES:
                         raise self.fail(
                             at,
@@ -551,12 +695,16 @@ def _load_doc(loader: _Loader, doc: Mapping[str, Any]) -> Policy:
     trust = None
     trust_files: tuple[str, ...] = ()
     allowed_files: tuple[str, ...] = ()
+    identity_files: tuple[str, ...] = ()
     if "trust" in doc:
         t = loader.table(doc["trust"], ["trust"])
         loader.unknown(t, _TRUST_KEYS, ["trust"])
         trust_files = loader.strings(t.get("anchors", []), ["trust", "anchors"])
         allowed_files = loader.strings(
             t.get("allowed_certificates", []), ["trust", "allowed_certificates"]
+        )
+        identity_files = loader.strings(
+            t.get("identity_anchors", []), ["trust", "identity_anchors"]
         )
         if allowed_files and not trust_files:
             raise loader.fail(
@@ -566,22 +714,33 @@ def _load_doc(loader: _Loader, doc: Mapping[str, Any]) -> Policy:
         if trust_files:
             base = loader.path.parent
             try:
-                anchors = Trust.load(base / f for f in trust_files)
+                Trust.load(base / f for f in trust_files)
             except InputError as e:
                 raise loader.fail(["trust", "anchors"], str(e)) from None
-            try:
-                allowed = Trust.load((), allowed=[base / f for f in allowed_files])
+            try:  # the anchors load: an error now is the allow-list's
+                trust = Trust.load(
+                    (base / f for f in trust_files), allowed=[base / f for f in allowed_files]
+                )
             except InputError as e:
                 raise loader.fail(["trust", "allowed_certificates"], str(e)) from None
-            trust = Trust(anchors=anchors.anchors, allowed=allowed.allowed)
+        if identity_files:
+            try:
+                people = Trust.load(identity=[loader.path.parent / f for f in identity_files])
+            except InputError as e:
+                raise loader.fail(["trust", "identity_anchors"], str(e)) from None
+            trust = replace(trust or Trust(), identity_anchors=people.identity_anchors)
 
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
+    require_assets = False
     if "files" in doc:
         f = loader.table(doc["files"], ["files"])
         loader.unknown(f, _FILES_KEYS, ["files"])
         include = loader.strings(f.get("include", []), ["files", "include"])
         exclude = loader.strings(f.get("exclude", []), ["files", "exclude"])
+        require_assets = f.get("require_assets", False)
+        if not isinstance(require_assets, bool):
+            raise loader.fail(["files", "require_assets"], "must be true or false")
 
     rules = Rules()
     if "rules" in doc:
@@ -611,7 +770,7 @@ def _load_doc(loader: _Loader, doc: Mapping[str, Any]) -> Policy:
     tables += [(["overrides", i], ov.values) for i, ov in enumerate(overrides)]
     pinned = {c.fingerprint(hashes.SHA256()).hex() for c in trust.allowed} if trust else set()
     for at, table_values in tables:
-        if trust is None and table_values.get("require_trusted"):
+        if (trust is None or not trust.supplied) and table_values.get("require_trusted"):
             raise loader.fail(
                 [*at, "require_trusted"],
                 "is true but [trust] anchors names no trust anchors: nothing can be trusted",
@@ -632,8 +791,10 @@ def _load_doc(loader: _Loader, doc: Mapping[str, Any]) -> Policy:
         trust=trust,
         trust_files=trust_files,
         allowed_files=allowed_files,
+        identity_files=identity_files,
         include=include,
         exclude=exclude,
+        require_assets=require_assets,
         rules=rules,
         overrides=tuple(overrides),
     )

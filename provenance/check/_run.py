@@ -9,7 +9,7 @@ import multiprocessing
 import os
 import sys
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from multiprocessing.context import BaseContext
@@ -18,18 +18,29 @@ from typing import Any
 
 from cryptography import x509
 
-from provenance import _c2pa
-from provenance.errors import ProvenanceError, UsageError
-from provenance.trust import Trust
-from provenance.verify import error_report, verify
-
-from .cache import ReportCache
-from .policy import Policy, Violation, discover_policy, load_policy
-from .walk import Asset, Skipped, candidates, changed_files, classify, filter_globs, find_root
+from .. import _c2pa, _debug
+from .._read import error_report
+from .._rules import AssetStatus, asset_status, check_exit_code
+from .._vocab import Progress
+from ..errors import ExitCode, ProvenanceError, UsageError
+from ..models import SourceKind, Verdict, VerificationReport
+from ..trust import Trust
+from ..verify import verify
+from ._cache import ReportCache
+from ._policy import Policy, Violation, discover_policy, load_policy
+from ._walk import (
+    Asset,
+    Skipped,
+    SkipReason,
+    candidates,
+    changed_files,
+    classify,
+    filter_globs,
+    find_root,
+    sequence_of,
+)
 
 __all__ = ["CheckOptions", "AssetResult", "CheckReport", "run_check", "default_jobs"]
-
-Progress = Callable[[int, int | None], None]
 
 _MAX_CHUNK = 64
 # Below this many files to verify, starting worker processes costs more than it saves.
@@ -37,6 +48,7 @@ _MIN_POOL = 24
 
 
 def default_jobs() -> int:
+    """One worker per core this process may run on."""
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not on Linux
@@ -45,6 +57,8 @@ def default_jobs() -> int:
 
 @dataclass(frozen=True)
 class CheckOptions:
+    """What to check and how (the `provenance check` options)."""
+
     paths: tuple[Path, ...] = ()
     policy: Path | None = None  # None: discover in the root, else the defaults
     jobs: int | None = None  # None: one per core
@@ -58,24 +72,33 @@ class CheckOptions:
 
 @dataclass(frozen=True)
 class AssetResult:
+    """One checked asset: its outcome, the rules it breaks, and its verification report."""
+
     path: str
-    status: str  # "pass", "fail" or "error" (could not be checked)
-    verdict: str
+    status: AssetStatus
     violations: tuple[Violation, ...]
-    report: dict[str, Any]
+    report: VerificationReport
+
+    @property
+    def verdict(self) -> Verdict:
+        """The verification verdict."""
+        return self.report.verdict
 
     def to_dict(self) -> dict[str, Any]:
+        """JSON form (check-report schema, `result`)."""
         return {
             "path": self.path,
-            "status": self.status,
-            "verdict": self.verdict,
+            "status": self.status.value,
+            "verdict": self.verdict.value,
             "violations": [v.to_dict() for v in self.violations],
-            "report": self.report,
+            "report": self.report.to_dict(),
         }
 
 
 @dataclass(frozen=True)
 class CheckReport:
+    """The outcome of a check, in sorted path order."""
+
     root: Path
     policy: Policy
     results: tuple[AssetResult, ...]
@@ -84,22 +107,37 @@ class CheckReport:
     cache_misses: int = field(default=0, compare=False)
 
     @property
-    def exit_code(self) -> int:
-        """0 every asset meets the policy, 1 some violation, 2 some asset unreadable."""
-        if any(r.status == "error" for r in self.results):
-            return 2
-        return 1 if any(r.status == "fail" for r in self.results) else 0
+    def exit_code(self) -> ExitCode:
+        """OK every asset meets the policy, FAILED some violation (or no media at all, when
+        the policy requires some), ERROR some asset could not be checked, INTERNAL
+        checking some asset hit a bug."""
+        if self.empty and self.policy.require_assets:
+            return ExitCode.FAILED
+        return check_exit_code(r.status for r in self.results)
+
+    @property
+    def empty(self) -> bool:
+        """No media was found to check."""
+        return not self.results
+
+    @property
+    def lfs_pointers(self) -> int:
+        """How many skipped files are Git LFS pointers (the media was never fetched)."""
+        return sum(1 for s in self.skipped if s.why is SkipReason.LFS_POINTER)
 
     def summary(self) -> dict[str, Any]:
+        """Counts of assets by outcome and of violations by rule."""
         by_rule: dict[str, int] = {}
         for r in self.results:
             for v in r.violations:
                 by_rule[v.rule] = by_rule.get(v.rule, 0) + 1
         return {
             "assets": len(self.results),
-            "passed": sum(1 for r in self.results if r.status == "pass"),
-            "failed": sum(1 for r in self.results if r.status == "fail"),
-            "errors": sum(1 for r in self.results if r.status == "error"),
+            "passed": sum(1 for r in self.results if r.status is AssetStatus.PASS),
+            "failed": sum(1 for r in self.results if r.status is AssetStatus.FAIL),
+            "errors": sum(
+                1 for r in self.results if r.status in (AssetStatus.ERROR, AssetStatus.INTERNAL)
+            ),
             "skipped": len(self.skipped),
             "violations": sum(by_rule.values()),
             "by_rule": dict(sorted(by_rule.items())),
@@ -109,10 +147,10 @@ class CheckReport:
         """The `--format json` document (schemas/check-report.schema.json)."""
         return {
             "schema_version": 1,
-            "generator": _c2pa.generator(),
+            "generator": _c2pa.generator().to_dict(),
             "root": str(self.root),
             "policy": self.policy.to_dict(),
-            "exit_code": self.exit_code,
+            "exit_code": int(self.exit_code),
             "summary": self.summary(),
             "results": [r.to_dict() for r in self.results],
             "skipped": [s.to_dict() for s in self.skipped],
@@ -125,38 +163,50 @@ _worker_trust: Trust | None = None
 _worker_localize = True
 
 
-def _trust_pems(trust: Trust | None) -> tuple[str | None, str | None]:
+_Pems = tuple[str | None, str | None, str | None]
+
+
+def _trust_pems(trust: Trust | None) -> _Pems:
     """Trust as PEM text: certificate objects do not pickle to worker processes."""
-    return (trust.anchors_pem, trust.allowed_pem) if trust is not None else (None, None)
+    if trust is None:
+        return (None, None, None)
+    return (trust.anchors_pem, trust.allowed_pem, trust.identity_anchors_pem)
 
 
-def _trust_from(pems: tuple[str | None, str | None]) -> Trust | None:
-    anchors, allowed = pems
-    if anchors is None and allowed is None:
+def _trust_from(pems: _Pems) -> Trust | None:
+    if pems == (None, None, None):
         return None
-    load = x509.load_pem_x509_certificates
-    return Trust(
-        anchors=tuple(load(anchors.encode())) if anchors else (),
-        allowed=tuple(load(allowed.encode())) if allowed else (),
-    )
+
+    def load(pem: str | None) -> tuple[x509.Certificate, ...]:
+        return tuple(x509.load_pem_x509_certificates(pem.encode())) if pem else ()
+
+    anchors, allowed, identity = pems
+    return Trust(anchors=load(anchors), allowed=load(allowed), identity_anchors=load(identity))
 
 
-def _init_worker(pems: tuple[str | None, str | None], localize: bool) -> None:
+def _init_worker(pems: _Pems, localize: bool) -> None:
     global _worker_trust, _worker_localize
     _worker_trust, _worker_localize = _trust_from(pems), localize
 
 
-def _verify_one(path: str, trust: Trust | None, localize: bool) -> dict[str, Any]:
+# A verified asset, and whether verifying it hit a bug of ours.
+_Verified = tuple[VerificationReport, bool]
+
+
+def _verify_one(path: str, trust: Trust | None, localize: bool) -> _Verified:
     try:
-        report = verify(path, trust=trust, localize=localize)
+        return verify(path, trust=trust, localize=localize), False
     except ProvenanceError as e:
-        report = error_report(path, e)
-    except Exception as e:  # one hostile file must not stop the whole check
-        report = error_report(path, ProvenanceError(f"{path}: internal error: {type(e).__name__}"))
-    return report.to_dict()
+        return error_report(path, e), False
+    except Exception as e:
+        # A bug: the asset is reported (one hostile file must not hide the others) and
+        # the run exits INTERNAL, as `verify` would. PROVENANCE_DEBUG=1 shows the trace.
+        if _debug.enabled():
+            raise
+        return error_report(path, f"{path}: internal error: {type(e).__name__}: {e}"), True
 
 
-def _verify_chunk(paths: list[str]) -> list[dict[str, Any]]:
+def _verify_chunk(paths: list[str]) -> list[_Verified]:
     return [_verify_one(p, _worker_trust, _worker_localize) for p in paths]
 
 
@@ -181,7 +231,7 @@ def _verify_all(
     trust: Trust | None,
     localize: bool,
     progress: Callable[[int], None],
-) -> list[dict[str, Any]]:
+) -> list[_Verified]:
     if jobs <= 1 or len(paths) < max(2, _MIN_POOL):
         out = []
         for p in paths:
@@ -190,7 +240,7 @@ def _verify_all(
         return out
     size = max(1, min(_MAX_CHUNK, math.ceil(len(paths) / (jobs * 8))))
     chunks = [paths[i : i + size] for i in range(0, len(paths), size)]
-    results: list[list[dict[str, Any]]] = [[] for _ in chunks]
+    results: list[list[_Verified]] = [[] for _ in chunks]
     with ProcessPoolExecutor(
         max_workers=min(jobs, len(chunks)),
         mp_context=_mp_context(),
@@ -208,16 +258,16 @@ def _verify_all(
 # ---------------------------------------------------------------------------------- run
 
 
-def _place(report: dict[str, Any], asset: Asset, root: Path) -> dict[str, Any]:
+def _place(report: VerificationReport, asset: Asset, root: Path) -> VerificationReport:
     """A report as this asset's: root-relative paths (a cached report may be shared by
     identical files elsewhere)."""
-    out = dict(report)
-    out["path"] = asset.path
-    if out.get("manifest_source") == "sidecar" and asset.sidecar is not None:
-        out["sidecar"] = asset.sidecar.relative_to(root).as_posix()
-    if out.get("verdict") == "error" and isinstance(out.get("message"), str):
-        out["message"] = out["message"].replace(str(asset.abspath), asset.path)
-    return out
+    sidecar = report.sidecar
+    if report.manifest_source is SourceKind.SIDECAR and asset.sidecar is not None:
+        sidecar = asset.sidecar.relative_to(root).as_posix()
+    message = report.message
+    if report.verdict is Verdict.ERROR:
+        message = message.replace(str(asset.abspath), asset.path)
+    return replace(report, path=asset.path, sidecar=sidecar, message=message)
 
 
 def _load_policy(options: CheckOptions, root: Path) -> Policy:
@@ -235,7 +285,7 @@ def run_check(options: CheckOptions, *, progress: Progress | None = None) -> Che
     """Check every asset under `options.paths` against the policy.
 
     Raises `ProvenanceError` (exit code 2) for usage, policy and I/O errors; policy
-    violations are results."""
+    violations, unreadable assets and assets whose check hit a bug are results."""
     jobs = options.jobs if options.jobs is not None else default_jobs()
     if jobs < 1:
         raise UsageError("--jobs must be at least 1")
@@ -252,21 +302,32 @@ def run_check(options: CheckOptions, *, progress: Progress | None = None) -> Che
         if not in_git:
             raise UsageError("--changed-since needs a git work tree")
         changed = changed_files(root, options.changed_since)
-        # An asset whose sidecar manifest changed has changed too.
+        # An asset whose sidecar manifest changed has changed too; so has every frame of
+        # a sequence whose FOLDER.c2pa changed.
         rels = [
             r
             for r in rels
-            if r in changed or f"{r}.c2pa" in changed or f"{os.path.splitext(r)[0]}.c2pa" in changed
+            if r in changed
+            or f"{r}.c2pa" in changed
+            or f"{os.path.splitext(r)[0]}.c2pa" in changed
+            or (os.path.dirname(r) and f"{os.path.dirname(r)}.c2pa" in changed)
         ]
 
-    assets: list[Asset] = []
+    found: dict[str, Asset] = {}
     skipped: list[Skipped] = []
+    sequences: dict[str, Asset | None] = {}  # by folder: looked up once, not per file
     for rel in rels:
         item = classify(root, rel)
         if isinstance(item, Skipped):
             skipped.append(item)
-        else:
-            assets.append(item)
+            continue
+        # A frame of a signed image sequence is checked with its folder, as one asset.
+        folder = os.path.dirname(rel)
+        if folder not in sequences:
+            sequences[folder] = sequence_of(root, rel)
+        item = sequences[folder] or item
+        found.setdefault(item.path, item)
+    assets = sorted(found.values(), key=lambda a: a.path)
 
     cache = ReportCache(
         root,
@@ -285,7 +346,7 @@ def run_check(options: CheckOptions, *, progress: Progress | None = None) -> Che
 
     tick(0)
 
-    reports: dict[str, dict[str, Any]] = {}
+    reports: dict[str, _Verified] = {}
     keys: dict[str, str] = {}
     todo: list[Asset] = []
     for a in assets:
@@ -297,7 +358,7 @@ def run_check(options: CheckOptions, *, progress: Progress | None = None) -> Che
                 continue
             hit = cache.get(key)
             if hit is not None:
-                reports[a.path] = _place(hit, a, root)
+                reports[a.path] = _place(hit, a, root), False
                 tick(1)
                 continue
         todo.append(a)
@@ -309,27 +370,22 @@ def run_check(options: CheckOptions, *, progress: Progress | None = None) -> Che
         localize=options.localize,
         progress=tick,
     )
-    for a, report in zip(todo, fresh, strict=True):
-        if a.path in keys and report.get("verdict") != "error":
-            stored = dict(report, path="")
-            cache.put(keys[a.path], stored)
-        reports[a.path] = _place(report, a, root)
+    for a, (report, internal) in zip(todo, fresh, strict=True):
+        if a.path in keys and report.verdict is not Verdict.ERROR:
+            cache.put(keys[a.path], report)
+        reports[a.path] = _place(report, a, root), internal
 
     now = options.now or dt.datetime.now(dt.UTC)
     results = []
     for a in assets:  # already in sorted path order
-        report = reports[a.path]
-        violations = tuple(policy.evaluate(a.path, report, now=now))
-        status = "error" if report.get("verdict") == "error" else ("fail" if violations else "pass")
-        results.append(
-            AssetResult(
-                path=a.path,
-                status=status,
-                verdict=str(report.get("verdict")),
-                violations=violations,
-                report=report,
-            )
+        report, internal = reports[a.path]
+        violations = (
+            (Violation("internal-error", report.message),)
+            if internal
+            else tuple(policy.evaluate(a.path, report, now=now))
         )
+        status = asset_status(report.verdict, violations=len(violations), internal=internal)
+        results.append(AssetResult(a.path, status, violations, report))
     return CheckReport(
         root=root,
         policy=policy,
@@ -338,8 +394,3 @@ def run_check(options: CheckOptions, *, progress: Progress | None = None) -> Che
         cache_hits=cache.hits,
         cache_misses=cache.misses,
     )
-
-
-def check_paths(paths: Sequence[Path | str], **kwargs: Any) -> CheckReport:
-    """Shorthand: `run_check(CheckOptions(paths=..., **kwargs))`."""
-    return run_check(CheckOptions(paths=tuple(Path(p) for p in paths), **kwargs))

@@ -1,5 +1,7 @@
-"""Our own signed assertions (frame and region fingerprints) and the localization that
-reads them back: the bridge between sign/verify and `provenance.frames`.
+"""Our own signed assertions (frame and region fingerprints): written by the sign
+pipeline, read back by the localization step of the read pipeline, drawn for people.
+The bridge between sign/verify and `provenance.frames`, which loads (with NumPy and
+PyAV) only when pixels are about to be decoded.
 
 The fingerprints sit inside the signed claim, so they stay trustworthy after the file's
 hard binding breaks: exactly when they are needed to say what changed.
@@ -8,32 +10,22 @@ hard binding breaks: exactly when they are needed to say what changed.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from ._atomic import output_error
 from ._limits import fingerprints_within_limit, pixels_within_limit
-from .formats import MediaType
-from .models import Verdict, VerificationReport
+from ._manifest import assertion_data
+from ._media import MediaType
+from ._read import Asset
+from ._vocab import FRAMES_LABEL, REGIONS_LABEL, Progress
+from .models import FrameReport, Verdict, VerificationReport
 
-if TYPE_CHECKING:
-    from .frames import FrameReport
+__all__ = ["assertions_for", "localize", "write_visual_report"]
 
-__all__ = [
-    "FRAMES_LABEL",
-    "REGIONS_LABEL",
-    "assertions_for",
-    "localize",
-    "write_visual_report",
-]
-
-log = logging.getLogger("provenance")
-
-FRAMES_LABEL = "org.provenance.frames"
-REGIONS_LABEL = "org.provenance.regions"
-
-Progress = Callable[[int, int | None], None]
+_log = logging.getLogger("provenance")
 
 
 def assertions_for(
@@ -50,25 +42,16 @@ def assertions_for(
             return [frames.assertion.assertion(fp)], fp.frame_count
         if media.kind == "image" and media.mime != "image/svg+xml":
             data = frames.fingerprint_image(path).to_dict()
-            return [{"label": REGIONS_LABEL, "data": {"version": 1, **data}}], None
+            return [{"label": REGIONS_LABEL, "data": data}], None
     except Exception as e:  # noqa: BLE001 - decoders raise anything on hostile input
         # Fingerprints add localization; the C2PA signature does not depend on them.
-        log.warning("%s: signed without frame/region fingerprints (%s)", path, e)
+        _log.warning("%s: signed without frame/region fingerprints (%s)", path, e)
     return [], None
-
-
-def _assertion(manifest: dict[str, Any], label: str) -> dict[str, Any] | None:
-    for a in manifest.get("assertions") or []:
-        if a.get("label") == label and isinstance(a.get("data"), dict):
-            data: dict[str, Any] = a["data"]
-            return data
-    return None
 
 
 def localize(
     report: VerificationReport,
-    path: Path,
-    media: MediaType,
+    asset: Asset,
     manifest: dict[str, Any],
     progress: Progress | None,
 ) -> VerificationReport:
@@ -81,17 +64,18 @@ def localize(
     """
     if report.verdict is not Verdict.TAMPERED:
         return report
+    path, media = asset.path, asset.media
     if not (pixels_within_limit(path, media.kind) and fingerprints_within_limit(manifest)):
         return report  # decoding this would cost more than a hostile file deserves
     from . import frames
 
-    video = _assertion(manifest, FRAMES_LABEL)
-    still = _assertion(manifest, REGIONS_LABEL)
+    video = assertion_data(manifest, FRAMES_LABEL)
+    still = assertion_data(manifest, REGIONS_LABEL)
     try:
         if video is not None and media.kind == "video":
             signed = frames.assertion.decode(video)
             result = frames.compare_video(signed, path, progress=progress)
-            return replace(report, frames=result.to_dict(), message=_frames_message(result))
+            return replace(report, frames=result, message=_frames_message(result))
         if still is not None and media.kind == "image":
             fp = frames.ImageFingerprint.from_dict(still)
             regions = tuple(frames.compare_image(fp, path))
@@ -120,28 +104,63 @@ def _frames_message(result: FrameReport) -> str:
     return f"the asset was changed after it was signed; {what}"
 
 
-def write_visual_report(report: VerificationReport, out_dir: Path | str) -> list[Path]:
-    """Pictures of what changed, for a person: for video a timeline strip per status and
-    a thumbnail of each edited segment with its regions outlined; for a still, the image
-    with its changed regions outlined. Returns the files written (none if nothing to show)."""
-    from PIL import Image, ImageDraw
+def write_visual_report(
+    reports: Iterable[VerificationReport], out_dir: Path | str
+) -> list[Path]:
+    """Pictures of what changed, for a person, one folder per report that has something
+    to show (`NNN-name/`, numbered in report order): for video a timeline strip per
+    status and a thumbnail of each edited segment with its regions outlined; for a still,
+    the image with its changed regions outlined; for a folder of frames, each changed file
+    with its regions outlined and each added file framed. Returns the files written.
+    Raises `OutputError` (naming the folder) when they cannot be written."""
+    written: list[Path] = []
+    for i, report in enumerate(reports):
+        out = Path(out_dir) / f"{i:03d}-{Path(report.path).stem or 'report'}"
+        try:
+            written += _pictures(report, out)
+        except OSError as e:
+            raise output_error(Path(out_dir), e) from None
+    return written
 
-    from . import frames
 
-    out = Path(out_dir)
+_CHANGED = (230, 40, 40)
+_ADDED = (240, 160, 20)
+
+
+def _pictures(report: VerificationReport, out: Path) -> list[Path]:
     if report.frames is not None:
-        result = frames.FrameReport.from_dict(report.frames)
-        return frames.write_visual_report(result, report.path, out)
+        from . import frames
+
+        what = _frames_message(report.frames)
+        title = f"{Path(report.path).name}: {report.verdict.value}, {what}"
+        return frames.write_visual_report(report.frames, report.path, out, title=title)
+    if report.sequence is not None:
+        folder, seq = Path(report.path), report.sequence
+        changed = [_outline(folder / c.name, c.regions, _CHANGED, out) for c in seq.changed]
+        return changed + [_outline(folder / name, None, _ADDED, out) for name in seq.added]
     if not report.regions:
         return []
+    return [_outline(Path(report.path), list(report.regions), _CHANGED, out, "regions.png")]
+
+
+def _outline(
+    src: Path,
+    regions: list[tuple[int, int, int, int]] | None,
+    colour: tuple[int, int, int],
+    out: Path,
+    name: str | None = None,
+) -> Path:
+    """`src` with `regions` outlined (None: the whole picture framed), saved in `out` as
+    `name` (default: `src`'s name as PNG)."""
+    from PIL import Image, ImageDraw
+
     out.mkdir(parents=True, exist_ok=True)
-    with Image.open(report.path) as im:
+    dst = out / (name or f"{src.stem}.png")
+    with Image.open(src) as im:
         picture = im.convert("RGB")
     draw = ImageDraw.Draw(picture)
-    for x, y, w, h in report.regions:
-        draw.rectangle(
-            (x, y, x + w - 1, y + h - 1), outline=(230, 40, 40), width=max(2, picture.width // 200)
-        )
-    path = out / "regions.png"
-    picture.save(path)
-    return [path]
+    width = max(2, picture.width // 200)
+    for x, y, w, h in regions if regions is not None else [(0, 0, *picture.size)]:
+        draw.rectangle((x, y, x + w - 1, y + h - 1), outline=colour, width=width)
+    picture.save(dst)
+    return dst

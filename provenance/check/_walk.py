@@ -11,7 +11,9 @@ then filter root-relative paths, and media is recognized from content.
 
 from __future__ import annotations
 
+import enum
 import os
+import posixpath
 import shutil
 import stat
 import subprocess
@@ -19,21 +21,22 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from provenance.errors import InputError, UnsupportedFormatError, UsageError
-from provenance.formats import detect
-from provenance.verify import find_sidecar
-
-from . import globs
-from .cache import CACHE_DIR
+from .._media import detect
+from .._read import find_sidecar
+from ..errors import InputError, UnsupportedFormatError, UsageError
+from . import _globs as globs
+from ._cache import CACHE_DIR
 
 __all__ = [
     "Asset",
+    "SkipReason",
     "Skipped",
-    "LFS_POINTER",
     "find_root",
     "candidates",
     "classify",
     "changed_files",
+    "filter_globs",
+    "sequence_of",
 ]
 
 _MEDIA_KINDS = frozenset({"image", "video", "audio"})
@@ -42,17 +45,40 @@ _GIT_TIMEOUT = 120
 
 @dataclass(frozen=True)
 class Asset:
+    """A media file to verify, or a folder of frames signed as one image sequence."""
+
     path: str  # root-relative, POSIX
     abspath: Path
-    sidecar: Path | None
+    sidecar: Path | None  # for a sequence: its FOLDER.c2pa
+
+
+class SkipReason(enum.Enum):
+    """Why a candidate file is not checked."""
+
+    SYMLINK = "symbolic link"
+    DELETED = "deleted from the work tree"
+    NOT_REGULAR = "not a regular file"
+    EMPTY = "file is empty"
+    LFS_POINTER = "Git LFS pointer, not the media itself (fetch it: git lfs pull)"
+    UNSUPPORTED = "not a supported media format"
+    NOT_MEDIA = "not media"
 
 
 @dataclass(frozen=True)
 class Skipped:
+    """A candidate file that is not checked, and why."""
+
     path: str
-    reason: str
+    why: SkipReason
+    detail: str | None = None  # e.g. the content type of a file that is not media
+
+    @property
+    def reason(self) -> str:
+        """The reason, for people."""
+        return f"{self.why.value} ({self.detail})" if self.detail else self.why.value
 
     def to_dict(self) -> dict[str, str]:
+        """JSON form (check-report schema, `skipped`)."""
         return {"path": self.path, "reason": self.reason}
 
 
@@ -156,9 +182,6 @@ def changed_files(root: Path, rev: str) -> set[str]:
     return set(_z(diff)) | set(_z(untracked))
 
 
-LFS_POINTER = "Git LFS pointer, not the media itself (fetch it: git lfs pull)"
-
-
 def _is_lfs_pointer(path: Path) -> bool:
     try:
         with open(path, "rb") as f:
@@ -171,31 +194,46 @@ def classify(root: Path, rel: str) -> Asset | Skipped:
     """An asset to verify, or why the file is skipped."""
     p = root / rel
     if os.path.islink(p):
-        return Skipped(rel, "symbolic link")
+        return Skipped(rel, SkipReason.SYMLINK)
     try:
         st = os.stat(p)
     except FileNotFoundError:
-        return Skipped(rel, "deleted from the work tree")
+        return Skipped(rel, SkipReason.DELETED)
     except OSError:
         st = None  # unreadable: verification reports it
     if st is not None and not stat.S_ISREG(st.st_mode):
-        return Skipped(rel, "not a regular file")  # never opened: a FIFO would block
+        return Skipped(rel, SkipReason.NOT_REGULAR)  # never opened: a FIFO would block
     if st is not None and st.st_size == 0:
-        return Skipped(rel, "file is empty")
+        return Skipped(rel, SkipReason.EMPTY)
     try:
         media = detect(p)
     except UnsupportedFormatError:
-        return Skipped(rel, LFS_POINTER if _is_lfs_pointer(p) else "not a supported media format")
+        why = SkipReason.LFS_POINTER if _is_lfs_pointer(p) else SkipReason.UNSUPPORTED
+        return Skipped(rel, why)
     except InputError:
         # Media we cannot check (unreadable, too large to verify safely) must not pass
         # silently: verification reports it as `unreadable`.
         return Asset(path=rel, abspath=p, sidecar=find_sidecar(p))
     if media.kind not in _MEDIA_KINDS:
-        return Skipped(rel, f"not media ({media.mime})")
+        return Skipped(rel, SkipReason.NOT_MEDIA, media.mime)
     return Asset(path=rel, abspath=p, sidecar=find_sidecar(p))
 
 
+def sequence_of(root: Path, rel: str) -> Asset | None:
+    """The signed image sequence a file is a frame of: its folder, when `FOLDER.c2pa`
+    (a regular file, not a link) sits beside that folder. Its frames are checked
+    together, against that manifest, as one asset."""
+    folder = posixpath.dirname(rel)
+    if not folder:
+        return None
+    store = root / f"{folder}.c2pa"
+    if not store.is_file() or store.is_symlink():
+        return None
+    return Asset(path=folder, abspath=root / folder, sidecar=store)
+
+
 def filter_globs(rels: Iterable[str], include: Sequence[str], exclude: Sequence[str]) -> list[str]:
+    """The paths the globs select (never the cache folder)."""
     out = []
     for r in rels:
         if r == CACHE_DIR or r.startswith(CACHE_DIR + "/"):

@@ -1,6 +1,6 @@
 """A content-addressed cache of verification reports.
 
-Entries live in `.provenance-cache/v1/` under the checked root, one JSON file each,
+Entries live in `.provenance-cache/v2/` under the checked root, one JSON file each,
 named by a BLAKE3 key over everything verification depends on: the asset's bytes, a
 sidecar manifest's bytes (and which sidecar name it has), the toolkit and C2PA SDK
 versions, the trust anchors and the verify options. The policy is not part of the
@@ -18,18 +18,21 @@ import contextlib
 import json
 import os
 import tempfile
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 from blake3 import blake3
 
-from provenance import _c2pa
-from provenance._version import __version__
+from .. import _c2pa
+from .._version import __version__
+from ..models import VerificationReport
 
 __all__ = ["ReportCache", "CACHE_DIR", "file_digest"]
 
 CACHE_DIR = ".provenance-cache"
-_LAYOUT = "v1"
+# v2: a structural hard-binding failure is no longer `tampered`, and reports carry the
+# authors, the certificate's clock and fragments; a v1 entry is never reused.
+_LAYOUT = "v2"
 _CHUNK = 1 << 20
 
 
@@ -65,8 +68,17 @@ class ReportCache:
         self._ready = False
 
     def key(self, asset: Path, sidecar: Path | None) -> str:
+        """The entry key of an asset (and its sidecar store), given what else verification
+        depends on (versions, trust, options). A folder of frames is keyed by the name and
+        bytes of every file in it."""
         h = blake3(self._salt)
-        h.update(b"\0asset\0" + file_digest(asset).encode())
+        if asset.is_dir():
+            for entry in sorted(os.scandir(asset), key=lambda e: e.name):
+                if entry.is_file(follow_symlinks=False):
+                    member = f"\0member\0{entry.name}\0{file_digest(Path(entry.path))}"
+                    h.update(member.encode("utf-8", "surrogateescape"))
+        else:
+            h.update(b"\0asset\0" + file_digest(asset).encode())
         if sidecar is not None:
             kind = "full" if sidecar.name == asset.name + ".c2pa" else "stem"
             h.update(f"\0sidecar\0{kind}\0".encode() + file_digest(sidecar).encode())
@@ -76,22 +88,23 @@ class ReportCache:
     def _entry(self, key: str) -> Path:
         return self.dir / key[:2] / f"{key}.json"
 
-    def get(self, key: str) -> dict[str, Any] | None:
+    def get(self, key: str) -> VerificationReport | None:
+        """The stored report, or None (a miss) when there is none or it is unusable."""
         if not self.enabled:
             return None
         try:
             doc = json.loads(self._entry(key).read_bytes())
-        except (OSError, ValueError):
+            if not isinstance(doc, dict) or doc.get("key") != key:
+                raise ValueError("not this key's entry")
+            report = VerificationReport.from_dict(doc["report"])
+        except (OSError, KeyError, TypeError, ValueError, AttributeError):
             self.misses += 1
-            return None
-        report = doc.get("report") if isinstance(doc, dict) else None
-        if doc.get("key") != key or not isinstance(report, dict) or "verdict" not in report:
-            self.misses += 1
-            return None  # corrupted or foreign: recompute and overwrite
+            return None  # missing, corrupted or foreign: recompute and overwrite
         self.hits += 1
         return report
 
-    def put(self, key: str, report: dict[str, Any]) -> None:
+    def put(self, key: str, report: VerificationReport) -> None:
+        """Store a report (its path left out: identical files elsewhere share it)."""
         if not self.enabled:
             return
         entry = self._entry(key)
@@ -101,7 +114,8 @@ class ReportCache:
             fd, tmp = tempfile.mkstemp(dir=entry.parent, prefix=".tmp-", suffix=".json")
             try:
                 with os.fdopen(fd, "w", encoding="utf-8") as f:
-                    json.dump({"key": key, "report": report}, f, separators=(",", ":"))
+                    doc = {"key": key, "report": replace(report, path="").to_dict()}
+                    json.dump(doc, f, separators=(",", ":"))
                 os.replace(tmp, entry)
             except BaseException:
                 with contextlib.suppress(OSError):

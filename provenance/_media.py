@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+from ._limits import check_memory_cost
 from .errors import InputError, UnsupportedFormatError
 
 __all__ = ["MediaType", "detect", "check_regular_file", "open_regular"]
@@ -21,6 +22,8 @@ _HEAD = 512  # enough for an SVG root element after an XML prolog
 
 @dataclass(frozen=True)
 class MediaType:
+    """A content type recognized from a file's leading bytes."""
+
     mime: str
     kind: str  # "image", "video", "audio" or "document"
     extension: str
@@ -78,11 +81,21 @@ def check_regular_file(path: Path) -> os.stat_result:
     return st
 
 
+# Opening a FIFO for reading blocks until a writer comes, unless non-blocking; POSIX has
+# these flags, Windows does not (and has no FIFOs to open by path), where they are 0.
+_OPEN_FLAGS = (
+    os.O_RDONLY
+    | getattr(os, "O_NONBLOCK", 0)
+    | getattr(os, "O_NOCTTY", 0)
+    | getattr(os, "O_BINARY", 0)
+)
+
+
 def open_regular(path: Path) -> BinaryIO:
     """Open `path` for reading only if it is still a regular file when opened: checking
     first and opening later would let a FIFO swapped in between block us forever."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+        fd = os.open(path, _OPEN_FLAGS)
     except OSError as e:
         raise InputError(f"{path}: cannot read ({e.strerror})") from None
     if not stat.S_ISREG(os.fstat(fd).st_mode):
@@ -133,7 +146,5 @@ def detect(path: Path) -> MediaType:
     media = _sniff(head)
     if media is None:
         raise UnsupportedFormatError(f"{path}: not a supported media format")
-    from ._limits import check_memory_cost
-
     check_memory_cost(path, media.mime, st.st_size)
     return media

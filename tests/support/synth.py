@@ -1,150 +1,62 @@
-"""Synthetic clips with natural-looking motion, for tests and benchmarks (PyAV only).
+"""Synthetic clips and edits for the tests and benchmarks (PyAV only).
 
-Not used by sign/verify; kept in the package so tests and benchmarks share one generator.
+The scenes, the encoder and the decoder are the demo's (`provenance._demo_media`); what is
+here only tests and benchmarks use: re-encodes, re-timing, edits, rectangle geometry and
+the fingerprint pairs that exercise the alignment at scale.
 """
 
 from __future__ import annotations
 
+import wave
 from collections.abc import Callable, Iterable, Iterator
 from fractions import Fraction
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import av
 import numpy as np
 import numpy.typing as npt
 
-if TYPE_CHECKING:
-    from provenance.frames.fingerprint import VideoFingerprint
+from provenance._demo_media import Scene, paste_object, read_frames, write_video
+from provenance.frames.fingerprint import fingerprint_video
+from provenance.frames.table import VideoFingerprint, group_count
+
+__all__ = [
+    "ClipSet",
+    "Scene",
+    "blur_rect",
+    "iou",
+    "make_audio",
+    "long_fingerprint_pair",
+    "paste_object",
+    "read_frames",
+    "replace_rect",
+    "retime",
+    "transcode",
+    "union_rect",
+    "write_video",
+]
 
 Image = npt.NDArray[np.uint8]
 Rect = tuple[int, int, int, int]
 
 
-def _smooth_noise(rng: np.random.Generator, h: int, w: int, cell: int) -> npt.NDArray[np.float32]:
-    """Value noise: random values on a coarse lattice, bilinearly upsampled (cloud texture)."""
-    gh, gw = h // cell + 2, w // cell + 2
-    lattice = rng.random((gh, gw), dtype=np.float32)
-    ys = np.arange(h, dtype=np.float32) / cell
-    xs = np.arange(w, dtype=np.float32) / cell
-    y0 = ys.astype(np.int64)
-    x0 = xs.astype(np.int64)
-    fy = (ys - y0)[:, None]
-    fx = (xs - x0)[None, :]
-    a = lattice[y0][:, x0]
-    b = lattice[y0][:, x0 + 1]
-    c = lattice[y0 + 1][:, x0]
-    d = lattice[y0 + 1][:, x0 + 1]
-    out = (a * (1 - fx) + b * fx) * (1 - fy) + (c * (1 - fx) + d * fx) * fy
-    return np.asarray(out, dtype=np.float32)
-
-
-class Scene:
-    """A deterministic moving scene: drifting textured background, moving shapes, grain."""
-
-    def __init__(self, width: int, height: int, seed: int = 0) -> None:
-        self.width, self.height = width, height
-        rng = np.random.default_rng(seed)
-        big_h, big_w = height * 2, width * 2
-        tex = (
-            0.55 * _smooth_noise(rng, big_h, big_w, max(8, width // 10))
-            + 0.3 * _smooth_noise(rng, big_h, big_w, max(3, width // 60))
-            + 0.15 * rng.random((big_h, big_w), dtype=np.float32)
-        )
-        self.texture = (tex * 200 + 20).astype(np.uint8)
-        self.tint = rng.integers(60, 200, 3)
-        self.grain = rng.integers(-6, 7, (8, height, width), dtype=np.int16)
-        self.phase = rng.random(6) * 6.28
-
-    def frame(self, i: int) -> Image:
-        w, h = self.width, self.height
-        p = self.phase
-        # background drifts along a slow Lissajous path
-        ox = int((w / 2) * (1 + np.sin(i / 47 + p[0])))
-        oy = int((h / 2) * (1 + np.sin(i / 61 + p[1])))
-        bg = self.texture[oy : oy + h, ox : ox + w].astype(np.int16)
-        img = np.empty((h, w, 3), dtype=np.int16)
-        for ch in range(3):
-            img[..., ch] = bg * int(self.tint[ch]) // 160
-        # two moving shapes with their own texture, so the codec sees real motion
-        for k, (rw, rh) in enumerate(((w // 6, h // 5), (w // 8, w // 8))):
-            cx = int(w / 2 + (w / 3) * np.sin(i / (17 + 9 * k) + p[2 + k]))
-            cy = int(h / 2 + (h / 3) * np.cos(i / (23 + 7 * k) + p[4 + k]))
-            x0, y0 = max(0, cx - rw // 2), max(0, cy - rh // 2)
-            x1, y1 = min(w, cx + rw // 2), min(h, cy + rh // 2)
-            if x1 > x0 and y1 > y0:
-                patch = self.texture[y0:y1, (x0 + 3 * i) % w : (x0 + 3 * i) % w + (x1 - x0)]
-                patch = patch[:, : x1 - x0]
-                color = np.array([230, 80, 40]) if k == 0 else np.array([40, 90, 220])
-                img[y0 : y0 + patch.shape[0], x0 : x0 + patch.shape[1]] = (
-                    color[None, None, :] * (patch[..., None].astype(np.int16) + 60) // 255
-                )
-        img += self.grain[i % 8][..., None]
-        return np.clip(img, 0, 255).astype(np.uint8)
-
-    def frames(self, n: int, start: int = 0) -> Iterator[Image]:
-        for i in range(start, start + n):
-            yield self.frame(i)
-
-
-def write_video(
-    path: str | Path,
-    frames: Iterable[Image],
-    fps: int = 30,
-    codec: str = "libx264",
-    options: dict[str, str] | None = None,
-    pix_fmt: str = "yuv420p",
-) -> int:
-    """Encode RGB frames; returns the number written. ffv1 in .mkv gives lossless clips."""
-    count = 0
-    with av.open(str(path), "w") as out:
-        stream: av.video.stream.VideoStream | None = None
-        for img in frames:
-            if stream is None:
-                added = out.add_stream(codec, rate=Fraction(fps), options=options or {})
-                assert isinstance(added, av.video.stream.VideoStream)
-                stream = added
-                stream.height, stream.width = img.shape[0], img.shape[1]
-                stream.pix_fmt = pix_fmt
-            frame = av.VideoFrame.from_ndarray(img, format="rgb24")
-            frame.pts = count
-            frame.time_base = Fraction(1, fps)
-            for packet in stream.encode(frame):
-                out.mux(packet)
-            count += 1
-        if stream is not None:
-            for packet in stream.encode():
-                out.mux(packet)
-    return count
-
-
-def read_frames(path: str | Path, scale: float = 1.0) -> Iterator[Image]:
-    """Decode to RGB (optionally rescaled), frame by frame."""
-    with av.open(str(path)) as container:
-        stream = container.streams.video[0]
-        stream.thread_type = "AUTO"
-        for frame in container.decode(stream):
-            if scale != 1.0:
-                w = int(frame.width * scale) // 2 * 2
-                h = int(frame.height * scale) // 2 * 2
-                frame = frame.reformat(width=w, height=h)
-            yield np.asarray(frame.to_ndarray(format="rgb24"), dtype=np.uint8)
-
-
 def transcode(
-    src: str | Path,
+    src: str | Path | list[Image],
     dst: str | Path,
     crf: int = 23,
     scale: float = 1.0,
     edit: Callable[[int, Image], Image] | None = None,
     codec: str = "libx264",
 ) -> int:
-    """Re-encode src (libx264 at a CRF by default), optionally editing frame i in RGB."""
+    """Re-encode src (a file, or decoded RGB frames) with libx264 at a CRF by default,
+    optionally editing frame i in RGB."""
     # threads=1: x264 output then depends only on the input, so figures are reproducible
     options = {"crf": str(crf), "preset": "veryfast", "threads": "1"} if codec == "libx264" else {}
 
     def gen() -> Iterator[Image]:
-        for i, img in enumerate(read_frames(src, scale)):
+        source = read_frames(src, scale) if isinstance(src, str | Path) else src
+        for i, img in enumerate(source):
+            img = _scaled(img, scale) if not isinstance(src, str | Path) else img
             yield edit(i, img) if edit is not None else img
 
     return write_video(dst, gen(), codec=codec, options=options)
@@ -155,19 +67,6 @@ def replace_rect(img: Image, rect: Rect, source: Image) -> Image:
     x, y, w, h = rect
     out = img.copy()
     out[y : y + h, x : x + w] = source[y : y + h, x : x + w]
-    return out
-
-
-def paste_object(img: Image, rect: Rect, shade: tuple[int, int, int] = (225, 185, 150)) -> Image:
-    """Paste a shaded, textured ellipse filling rect (an inserted object / swapped face)."""
-    x, y, w, h = rect
-    out = img.copy()
-    yy, xx = np.mgrid[0:h, 0:w]
-    inside = ((xx - w / 2) / (w / 2)) ** 2 + ((yy - h / 2) / (h / 2)) ** 2 <= 1.0
-    light = 0.75 + 0.25 * np.cos(xx / max(1, w) * 3.0)[..., None]
-    patch = np.clip(np.array(shade)[None, None, :] * light, 0, 255).astype(np.uint8)
-    region = out[y : y + h, x : x + w]
-    region[inside] = patch[inside]
     return out
 
 
@@ -210,6 +109,44 @@ def union_rect(rects: Iterable[Rect]) -> Rect | None:
     return (x0, y0, x1 - x0, y1 - y0)
 
 
+def retime(
+    src: str | Path, dst: str | Path, fps: int, crf: int = 23, scale: float = 1.0
+) -> list[int]:
+    """Re-encode src at a new constant frame rate, as ``ffmpeg -i src -r fps dst`` does:
+    output slot k shows the source frame whose presentation time is nearest to k/fps
+    (frames are dropped or shown twice; the picture content is not resampled). Returns
+    the source frame index of every output frame."""
+    with av.open(str(src)) as container:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        frames: list[tuple[float, Image]] = []
+        for frame in container.decode(stream):
+            t = float(frame.pts * frame.time_base) if frame.pts is not None else len(frames)
+            frames.append((t, np.asarray(frame.to_ndarray(format="rgb24"), dtype=np.uint8)))
+    if not frames:
+        return []
+    start = frames[0][0]
+    times = np.array([t - start for t, _ in frames])
+    step = float(np.median(np.diff(times))) if len(times) > 1 else 1.0
+    end = times[-1] + step
+    slots = np.arange(int(np.floor(end * fps + 1e-6))) / fps
+    # nearest source frame, ties to the earlier one
+    idx = np.clip(np.searchsorted(times, slots - step / 2, side="left"), 0, len(frames) - 1)
+    options = {"crf": str(crf), "preset": "veryfast", "threads": "1"}
+    pictures = (_scaled(frames[int(i)][1], scale) for i in idx)
+    write_video(dst, pictures, fps=fps, options=options)
+    return [int(i) for i in idx]
+
+
+def _scaled(img: Image, scale: float) -> Image:
+    if scale == 1.0:
+        return img
+    frame = av.VideoFrame.from_ndarray(img, format="rgb24")
+    w = int(frame.width * scale) // 2 * 2
+    h = int(frame.height * scale) // 2 * 2
+    return np.asarray(frame.reformat(width=w, height=h).to_ndarray(format="rgb24"), np.uint8)
+
+
 class ClipSet:
     """Lazily generated test clips in one folder (shared by the test suite).
 
@@ -245,11 +182,9 @@ class ClipSet:
         return path
 
     def fingerprint(self, path: Path) -> VideoFingerprint:
-        from provenance.frames.fingerprint import fingerprint_video
-
         key = str(path)
         if key not in self._fp:
-            self._fp[key] = fingerprint_video(path)
+            self._fp[key] = fingerprint_video(path, keep_frame_fine=True)
         return self._fp[key]
 
 
@@ -265,8 +200,6 @@ def long_fingerprint_pair(
     alignment at scale: the checked side is a re-encode (no exact hash matches; a fraction
     dct_noise of frames with one DCT bit flipped, luma +-1) with frames dropped[0]..dropped[1]-1
     removed and `inserted` foreign frames at checked index inserted_at."""
-    from provenance.frames.fingerprint import VideoFingerprint
-
     rng = np.random.default_rng(seed)
 
     def columns(n: int, r: np.random.Generator) -> dict[str, npt.NDArray[np.generic]]:
@@ -291,6 +224,7 @@ def long_fingerprint_pair(
             dct=cols["dct"].astype(np.uint64),
             luma=cols["luma"].astype(np.uint8),
             detail=cols["detail"].astype(np.uint8),
+            fine=np.full((group_count(n), 32, 64), 128, dtype=np.uint8),
         )
 
     signed = columns(frames, rng)
@@ -309,3 +243,33 @@ def long_fingerprint_pair(
             [checked[k][:inserted_at], foreign[k], checked[k][inserted_at:]]
         )
     return build(signed), build(checked)
+
+
+def make_audio(path: Path | str, *, seconds: float = 1.0, rate: int = 16000) -> Path:
+    """A WAV (or MP3, by suffix) file with a gliding tone."""
+    path = Path(path)
+    n = int(seconds * rate)
+    t = np.arange(n) / rate
+    tone = 0.3 * np.sin(2 * np.pi * (440 + 220 * t) * t)
+    pcm = (tone * 32767).astype("<i2")
+    if path.suffix.lower() == ".wav":
+        with wave.open(str(path), "wb") as wf:
+            wf.setnchannels(1)
+            wf.setsampwidth(2)
+            wf.setframerate(rate)
+            wf.writeframes(pcm.tobytes())
+        return path
+    with av.open(str(path), "w") as out:
+        codec = {".mp3": "libmp3lame", ".m4a": "aac", ".flac": "flac"}[path.suffix.lower()]
+        astream = out.add_stream(codec, rate=rate)
+        assert isinstance(astream, av.AudioStream)
+        astream.layout = "mono"
+        step = 1152
+        for start in range(0, n, step):
+            chunk = pcm[start : start + step].reshape(1, -1)
+            frame = av.AudioFrame.from_ndarray(chunk, format="s16", layout="mono")
+            frame.sample_rate = rate
+            frame.pts = start
+            out.mux(astream.encode(frame))
+        out.mux(astream.encode(None))
+    return path

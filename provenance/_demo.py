@@ -6,7 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import samples
+from . import _demo_media
+from .errors import InputError, OutputError
 from .keygen import generate_dev_identity
 from .models import VerificationReport
 from .sign import sign
@@ -17,8 +18,11 @@ __all__ = ["DemoCase", "run_demo"]
 
 @dataclass(frozen=True)
 class DemoCase:
+    """One case of the demo: what was done to the file, and its verification report."""
+
     label: str
     report: VerificationReport
+    reference: str | None = None  # the signed original it was checked against (--reference)
 
 
 def _flip_byte(src: Path, dst: Path, *, from_end: int) -> None:
@@ -29,16 +33,25 @@ def _flip_byte(src: Path, dst: Path, *, from_end: int) -> None:
 
 
 def run_demo(workdir: Path | str) -> list[DemoCase]:
+    """Make an identity, sign a photo and a video, tamper with copies, verify them all.
+    The files stay in `workdir` (created if needed) for the user to look at."""
     work = Path(workdir)
-    work.mkdir(parents=True, exist_ok=True)
+    if work.exists() and not work.is_dir():
+        raise InputError(f"{work}: exists and is not a folder; give a folder for the demo files")
+    try:
+        work.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise OutputError(f"{work}: cannot create the demo folder ({e.strerror})") from None
     dev = generate_dev_identity(work / "keys", org="Provenance Demo", force=True)
     identity = dev.load()
-    photo = samples.make_photo(work / "photo.jpg")
-    video = samples.make_video(work / "clip.mp4", seconds=2.0)
+    photo = _demo_media.make_photo(work / "photo.jpg")
+    video = _demo_media.make_video(work / "clip.mp4", seconds=2.0)
     signed_photo = work / "photo.signed.jpg"
     signed_video = work / "clip.signed.mp4"
-    sign(photo, signed_photo, identity=identity, author="Demo Photographer", force=True)
-    sign(video, signed_video, identity=identity, author="Demo Videographer", force=True)
+    # The samples are made by software, and say so.
+    for src, dst, author in ((photo, signed_photo, "Demo Photographer"),
+                             (video, signed_video, "Demo Videographer")):  # fmt: skip
+        sign(src, dst, identity=identity, author=author, source_type="digitalCreation", force=True)
     tampered_photo = work / "photo.tampered.jpg"
     _flip_byte(signed_photo, tampered_photo, from_end=200)
     tampered_video = work / "clip.tampered.mp4"
@@ -56,6 +69,7 @@ def run_demo(workdir: Path | str) -> list[DemoCase]:
         DemoCase(
             "face swap, frames 20-39, manifest stripped",
             verify(swapped_video, trust=trust, reference=signed_video),
+            reference=signed_video.name,
         ),
     ]
 
@@ -63,7 +77,7 @@ def run_demo(workdir: Path | str) -> list[DemoCase]:
 def _swap_faces(src: Path, dst: Path, *, frames: range) -> None:
     """Decode, paint over a face-sized region of some frames, re-encode: what a face-swap
     pipeline does (and it drops the manifest, as most tools do)."""
-    from .frames.synth import paste_object, read_frames, write_video
+    from ._demo_media import paste_object, read_frames, write_video
 
     w, h = _size(src)
     rect = (w // 3, h // 4, w // 4, h // 4)

@@ -58,4 +58,5 @@ def match(path: str, glob: str) -> bool:
 
 
 def match_any(path: str, globs: Iterable[str]) -> bool:
+    """Whether `path` matches any of the globs."""
     return any(match(path, g) for g in globs)

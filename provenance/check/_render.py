@@ -1,11 +1,13 @@
 """Render a check report for people (text) and for CI systems (JSON, JUnit XML,
-SARIF 2.1.0, GitHub Actions workflow annotations)."""
+SARIF 2.1.0, GitHub Actions workflow annotations), and write it where asked."""
 
 from __future__ import annotations
 
+import enum
 import io
 import json
 import xml.etree.ElementTree as ET
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -13,18 +15,54 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from provenance._version import __version__
+from .._atomic import atomic_output, check_output
+from .._rules import AssetStatus
+from .._version import __version__
+from ..errors import UsageError
+from ._policy import RULES, Violation
+from ._run import AssetResult, CheckReport
 
-from .policy import RULES, Violation
-from .run import AssetResult, CheckReport
+__all__ = [
+    "ReportFormat",
+    "check_report_output",
+    "empty_message",
+    "render_check_report",
+    "render_text",
+    "to_github",
+    "to_json",
+    "to_junit",
+    "to_sarif",
+    "write_check_report",
+]
 
-__all__ = ["FORMATS", "render", "render_text", "to_json", "to_junit", "to_sarif", "to_github"]
 
-FORMATS = ("text", "json", "junit", "sarif", "github")
+class ReportFormat(enum.StrEnum):
+    """The forms a check report can take."""
+
+    TEXT = "text"
+    JSON = "json"
+    JUNIT = "junit"
+    SARIF = "sarif"
+    GITHUB = "github"
+
+    @classmethod
+    def parse(cls, name: str) -> ReportFormat:
+        """The format named `name`; a `UsageError` that lists the choices otherwise."""
+        try:
+            return cls(name)
+        except ValueError:
+            choices = ", ".join(f.value for f in cls)
+            raise UsageError(f"unknown --format {name!r}; choose one of {choices}") from None
+
 
 _SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 _INFO_URI = "https://c2pa.org/specifications/"
-_STATUS_STYLE = {"pass": "green", "fail": "bold red", "error": "bold magenta"}
+_STATUS_STYLE = {
+    AssetStatus.PASS: "green",
+    AssetStatus.FAIL: "bold red",
+    AssetStatus.ERROR: "bold magenta",
+    AssetStatus.INTERNAL: "bold magenta",
+}
 
 
 def _violation_text(v: Violation) -> str:
@@ -41,7 +79,7 @@ def render_text(report: CheckReport, console: Console) -> None:
     """A table for people: every asset that failed, then a one-line summary. Passing
     assets are listed only when there are few."""
     s = report.summary()
-    shown = [r for r in report.results if r.status != "pass"]
+    shown = [r for r in report.results if r.status is not AssetStatus.PASS]
     if len(report.results) <= 50:
         shown = list(report.results)
     if shown:
@@ -54,8 +92,8 @@ def render_text(report: CheckReport, console: Console) -> None:
             style = _STATUS_STYLE[r.status]
             table.add_row(
                 escape(r.path),
-                r.verdict,
-                f"[{style}]{r.status.upper()}[/{style}]",
+                r.verdict.value,
+                f"[{style}]{r.status.value.upper()}[/{style}]",
                 escape("\n".join(f"{v.rule}: {_violation_text(v)}" for v in r.violations)) or "-",
             )
         console.print(table)
@@ -65,6 +103,18 @@ def render_text(report: CheckReport, console: Console) -> None:
         f"{s['errors']} could not be checked; {s['skipped']} other files skipped",
         markup=False,
     )
+    if report.empty:
+        console.print(empty_message(report), markup=False)
+
+
+def empty_message(report: CheckReport) -> str:
+    """What a check that found no media says, and whether the policy fails it."""
+    verdict = (
+        "the policy requires some ([files] require_assets), so the check fails"
+        if report.policy.require_assets
+        else "the check passes (set [files] require_assets = true to fail instead)"
+    )
+    return f"nothing checked: no media assets were found; {verdict}"
 
 
 def _text(report: CheckReport) -> str:
@@ -77,6 +127,7 @@ def _text(report: CheckReport) -> str:
 
 
 def to_json(report: CheckReport) -> str:
+    """The check-report schema's document."""
     return json.dumps(report.to_dict(), indent=2, sort_keys=False) + "\n"
 
 
@@ -117,9 +168,9 @@ def to_junit(report: CheckReport) -> str:
                 "time": "0",
             },
         )
-        if r.status == "pass":
+        if r.status is AssetStatus.PASS:
             continue
-        tag = "error" if r.status == "error" else "failure"
+        tag = "failure" if r.status is AssetStatus.FAIL else "error"
         rules = sorted({v.rule for v in r.violations})
         el = ET.SubElement(
             case,
@@ -152,11 +203,11 @@ def _sarif_rules() -> list[dict[str, Any]]:
 
 
 def _sarif_result(r: AssetResult, v: Violation, index: dict[str, int]) -> dict[str, Any]:
-    props: dict[str, Any] = {"verdict": r.verdict}
+    props: dict[str, Any] = {"verdict": r.verdict.value}
     if v.status_codes:
         props["statusCodes"] = list(v.status_codes)
     if v.frames:
-        props["frames"] = [dict(f) for f in v.frames]
+        props["frames"] = v.frames_to_dict()
     return {
         "ruleId": v.rule,
         "ruleIndex": index[v.rule],
@@ -224,6 +275,9 @@ def to_github(report: CheckReport) -> str:
                 f"::error file={_gh_prop(r.path)},title={_gh_prop(title)}::"
                 f"{_gh_data(_violation_text(v))}"
             )
+    if report.empty:
+        kind = "error" if report.policy.require_assets else "warning"
+        lines.append(f"::{kind} title=provenance: no assets::{_gh_data(empty_message(report))}")
     s = report.summary()
     lines.append(
         f"provenance check: {s['assets']} assets, {s['passed']} passed, {s['failed']} failed, "
@@ -232,15 +286,26 @@ def to_github(report: CheckReport) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render(report: CheckReport, fmt: str) -> str:
-    if fmt == "text":
-        return _text(report)
-    if fmt == "json":
-        return to_json(report)
-    if fmt == "junit":
-        return to_junit(report)
-    if fmt == "sarif":
-        return to_sarif(report)
-    if fmt == "github":
-        return to_github(report)
-    raise ValueError(f"unknown format {fmt!r}")
+_RENDERERS = {
+    ReportFormat.TEXT: _text,
+    ReportFormat.JSON: to_json,
+    ReportFormat.JUNIT: to_junit,
+    ReportFormat.SARIF: to_sarif,
+    ReportFormat.GITHUB: to_github,
+}
+
+
+def render_check_report(report: CheckReport, fmt: ReportFormat) -> str:
+    """The report in one of the `ReportFormat`s, as text."""
+    return _RENDERERS[fmt](report)
+
+
+def check_report_output(path: Path) -> None:
+    """Refuse, before the work, an output path the report could not be written to."""
+    check_output(path, force=True)
+
+
+def write_check_report(report: CheckReport, fmt: ReportFormat, path: Path) -> None:
+    """Write the rendered report to `path` atomically (complete, or not at all)."""
+    with atomic_output(path, force=True) as f:
+        f.write(render_check_report(report, fmt).encode("utf-8"))
