@@ -363,9 +363,13 @@ def verify_outcome(
 
 def _serve() -> int:
     """Child side of `VerifyServer`: verify one file per request line, as the CLI does."""
+    import c2pa  # noqa: F401  (loaded before "ready": start-up is not the first file's time)
+
     from provenance import verify_many
 
     selftest = os.environ.get("PROVENANCE_FUZZ_SELFTEST", "")
+    sys.stdout.write("ready\n")
+    sys.stdout.flush()
     for line in sys.stdin:
         req = json.loads(line)
         t0 = time.monotonic()
@@ -414,6 +418,11 @@ class VerifyServer:
             stderr=self._stderr,
             env=self._env,
         )
+        # The per-file limit starts once the child has imported everything: interpreter
+        # start-up on a loaded machine is not a hang.
+        assert self._proc.stdout is not None
+        if self._proc.stdout.readline() != b"ready\n":
+            raise RuntimeError(f"verify child did not start: {self._kill()}")
         return self._proc
 
     def close(self) -> None:
