@@ -384,7 +384,7 @@ def main() -> None:
     print(f"media ready in {time.perf_counter() - t0:.0f} s ({os.cpu_count()} cores)", flush=True)
 
     if args.index:
-        from provenance._registry import open_registry
+        from provenance import open_registry
 
         reg = open_registry(args.index)
     else:

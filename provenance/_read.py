@@ -66,6 +66,7 @@ __all__ = [
     "read_detached",
     "read_store",
     "read_store_file",
+    "store_bytes",
     "remote_manifest_error",
     "store_file",
     "unreadable_report",
@@ -219,6 +220,40 @@ def read_store(
         if kind is ErrorKind.REMOTE:
             raise remote_manifest_error(asset.path, e) from None
         return Unreadable(_c2pa.error_text(e))
+
+
+def store_bytes(asset: Asset, source: Source) -> bytes | None:
+    """The manifest store of an asset as bytes (a registry keeps stores, not assets): a
+    sidecar's or reference's as read; an embedded one as the C2PA library takes it out,
+    through an ingredient (the library has no other way to hand an embedded store over).
+    None when the asset carries none."""
+    if source.store is not None:
+        return source.store
+    ctx = _c2pa.context(builder={"thumbnail": {"enabled": False}})
+    try:
+        builder = c2pa.Builder({"claim_generator_info": [{"name": "provenance"}]}, context=ctx)
+        with builder, open_regular(asset.path) as f:
+            ingredient = {"title": asset.path.name, "relationship": "parentOf"}
+            builder.add_ingredient_from_stream(ingredient, asset.media.mime, f)
+            archive = io.BytesIO()
+            builder.to_archive(archive)
+        archive.seek(0)
+        with c2pa.Reader("application/c2pa", archive, context=ctx) as reader:
+            data = json.loads(reader.json())
+            active = (data.get("manifests") or {}).get(data.get("active_manifest")) or {}
+            found = ((active.get("ingredients") or [{}])[0].get("manifest_data") or {})
+            identifier = found.get("identifier")
+            if not isinstance(identifier, str):
+                return None
+            out = io.BytesIO()
+            reader.resource_to_stream(identifier, out)
+            return out.getvalue()
+    except OSError as e:
+        raise InputError(f"{asset.path}: cannot read ({e.strerror})") from None
+    except (c2pa.C2paError, ValueError, AttributeError, IndexError) as e:
+        if isinstance(e, c2pa.C2paError) and _c2pa.classify(e) is ErrorKind.NO_MANIFEST:
+            return None
+        raise ManifestError(f"{asset.path}: cannot take the manifest store out ({e})") from None
 
 
 def read_detached(source: Source, ctx: c2pa.Context) -> Store | Unreadable:

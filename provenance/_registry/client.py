@@ -18,18 +18,14 @@ import urllib.request
 from collections.abc import Sequence
 from typing import Any
 
-from .errors import RegistrationRefused, RegistryError
-from .manifest import MAX_STORE_BYTES, read_store
-from .match import BlockTable, Candidate, Match, rank, scan_votes
+from ..errors import RegistrationRefused, RegistryError
+from ..models import Match, RegisterResult, RegisterStatus
+from .config import MAX_STORE_BYTES, TOKEN_ENV
+from .manifest import read_store
+from .match import BlockTable, Candidate, rank, scan_votes
 from .query import Query
 from .softbinding import ALG
-from .store import (
-    TOKEN_ENV,
-    RegisterResult,
-    RegisterStatus,
-    Registration,
-    Registry,
-)
+from .store import Registration, Registry
 
 __all__ = ["HttpRegistry"]
 

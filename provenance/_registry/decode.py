@@ -18,7 +18,7 @@ import numpy.typing as npt
 from av.video.reformatter import Interpolation, VideoReformatter
 from PIL import Image, ImageOps
 
-from .errors import UnsupportedMediaError
+from ..errors import UnsupportedFormatError
 from .fingerprint import SIZE
 
 __all__ = ["VideoInfo", "image_analysis", "video_frames", "video_info"]
@@ -39,10 +39,10 @@ def _open_video(path: Path) -> av.container.InputContainer:
     try:
         container = av.open(str(path))
     except (av.error.FFmpegError, OSError, UnicodeDecodeError) as e:
-        raise UnsupportedMediaError(f"{path}: cannot decode as video ({e})") from None
+        raise UnsupportedFormatError(f"{path}: cannot decode as video ({e})") from None
     if not container.streams.video:
         container.close()
-        raise UnsupportedMediaError(f"{path}: no video stream")
+        raise UnsupportedFormatError(f"{path}: no video stream")
     return container
 
 
@@ -106,5 +106,5 @@ def image_analysis(path: Path) -> tuple[Gray, tuple[int, int]]:
             size = img.size
             gray = img.convert("L").resize((SIZE, SIZE), Image.Resampling.BOX)
     except (OSError, ValueError, Image.DecompressionBombError) as e:
-        raise UnsupportedMediaError(f"{path}: cannot decode as an image ({e})") from None
+        raise UnsupportedFormatError(f"{path}: cannot decode as an image ({e})") from None
     return np.asarray(gray, dtype=np.uint8), size

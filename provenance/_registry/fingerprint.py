@@ -29,7 +29,7 @@ import numpy as np
 import numpy.typing as npt
 from PIL import Image
 
-from .errors import SoftBindingError
+from ..errors import SoftBindingError
 
 __all__ = [
     "BITS",

@@ -11,49 +11,24 @@ hypothesis.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from .._limits import pixels_within_limit
 from .._media import detect
+from ..errors import SoftBindingError, UnsupportedFormatError
+from ..models import LookupResult
 from .decode import image_analysis, video_frames, video_info
-from .errors import SoftBindingError, UnsupportedMediaError
 from .fingerprint import COARSE, HYPOTHESES, IDENTITY, Hypothesis
-from .match import Match
 from .query import image_query, video_query
 from .store import Registry
 
-__all__ = ["Deadline", "LookupResult", "lookup_file"]
+__all__ = ["Deadline", "lookup_file"]
 
 WHOLE_MS = 12_000
 """A video up to 12 s is decoded whole."""
 STRETCH_MS = 4_000
 """Longer ones 4 s at a time: 31 one-second windows, at least 3 whole signed blocks."""
 STRETCH_AT = (0.1, 0.5, 0.8)
-
-
-@dataclass(frozen=True)
-class LookupResult:
-    """The registry's answer for one file."""
-
-    registry: str
-    path: str
-    kind: str
-    matches: tuple[Match, ...]
-    decoded_ms: int  # of video decoded to answer (0 for a still)
-
-    @property
-    def found(self) -> bool:
-        """Whether a signed original was found."""
-        return bool(self.matches)
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON form (the report's `lookup` block)."""
-        return {
-            "registry": self.registry,
-            "matches": [m.to_dict() for m in self.matches],
-        }
 
 
 class Deadline:
@@ -82,14 +57,14 @@ def lookup_file(
     max_results: int = 10,
     time_limit: float | None = None,
 ) -> LookupResult:
-    """Look a photo or video up in `registry`; raises `UnsupportedMediaError` for anything
+    """Look a photo or video up in `registry`; raises `UnsupportedFormatError` for anything
     else (audio, documents), `TimeoutError` past `time_limit` seconds."""
     path = Path(path)
     media = detect(path)
     if media.kind not in ("image", "video") or media.mime == "image/svg+xml":
-        raise UnsupportedMediaError(f"{path}: {media.mime} cannot be looked up (photos and video)")
+        raise UnsupportedFormatError(f"{path}: {media.mime} cannot be looked up (photos and video)")
     if not pixels_within_limit(path, media.kind):
-        raise UnsupportedMediaError(f"{path}: too large to analyse safely")
+        raise UnsupportedFormatError(f"{path}: too large to analyse safely")
     deadline = Deadline(time_limit)
     if media.kind == "image":
         gray, size = image_analysis(path)

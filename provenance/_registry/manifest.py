@@ -18,16 +18,14 @@ import numpy as np
 from .._manifest import assertion_data
 from .._read import Source, Store, context, judge, read_detached
 from .._vocab import FRAMES_LABEL, REGIONS_LABEL
+from ..errors import RegistrationRefused, SoftBindingError
 from ..models import SourceKind, Verdict
 from ..trust import Trust
-from .errors import RegistrationRefused, SoftBindingError
+from .config import MAX_STORE_BYTES
 from .softbinding import LABEL, SoftBinding, check_agreement
 from .store import Registration
 
-__all__ = ["MAX_STORE_BYTES", "binding_of", "read_store"]
-
-MAX_STORE_BYTES = 64 * 1024 * 1024
-"""A store over 64 MiB is refused (an hour of 30 fps video signs into about 10 MB)."""
+__all__ = ["binding_of", "read_store"]
 
 
 def binding_of(manifest: Mapping[str, Any]) -> SoftBinding:

@@ -36,7 +36,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from .fingerprint import BLOCK_MS, HYPOTHESES, KEY_BITS, SIZE, Box, Hypothesis
+from ..models import Geometry, Match
+from .fingerprint import BLOCK_MS, HYPOTHESES, KEY_BITS, SIZE, Box
 from .query import PHASE_MS, WEAK_BITS, Query
 from .softbinding import SoftBinding
 
@@ -47,8 +48,6 @@ __all__ = [
     "MIN_ALIGNED",
     "BlockTable",
     "Candidate",
-    "Geometry",
-    "Match",
     "Probes",
     "Votes",
     "keys_of",
@@ -180,71 +179,6 @@ class Candidate:
     signer: str | None
     registered: int  # registration order
     table: BlockTable
-
-
-@dataclass(frozen=True)
-class Geometry:
-    """Where the signed picture lies in the checked one (pixels of the checked file): its
-    frame under the crop hypothesis that aligned best."""
-
-    hypothesis: Hypothesis
-    signed_box: tuple[float, float, float, float]  # x, y, w, h in checked pixels
-
-    def to_checked(
-        self, rect: tuple[int, int, int, int], signed_size: tuple[int, int]
-    ) -> tuple[int, int, int, int]:
-        """A rectangle [x, y, w, h] in the signed frame's pixels (`signed_size`), in the
-        checked file's pixels (clipped to the signed frame's box there)."""
-        bx, by, bw, bh = self.signed_box
-        sx, sy = bw / signed_size[0], bh / signed_size[1]
-        x, y, w, h = rect
-        x0, y0 = round(bx + x * sx), round(by + y * sy)
-        x1, y1 = round(bx + (x + w) * sx), round(by + (y + h) * sy)
-        return (x0, y0, max(1, x1 - x0), max(1, y1 - y0))
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON form."""
-        return {
-            "zoom": self.hypothesis.zoom,
-            "shift": [self.hypothesis.dx, self.hypothesis.dy],
-            "signed_box": [round(v, 1) for v in self.signed_box],
-        }
-
-
-@dataclass(frozen=True)
-class Match:
-    """A registered manifest whose fingerprint the checked file's aligns with."""
-
-    manifest_id: str
-    similarity: int  # 0-100
-    title: str | None
-    signer: str | None
-    kind: str
-    signed_range: tuple[float, float] | None  # seconds of the signed video
-    checked_range: tuple[float, float] | None  # seconds of the checked file
-    aligned_blocks: int
-    compared_blocks: int
-    geometry: Geometry
-    registered: int = 0
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON form (one entry of the report's `lookup.matches`)."""
-
-        def rng(r: tuple[float, float] | None) -> list[float] | None:
-            return [round(r[0], 3), round(r[1], 3)] if r else None
-
-        return {
-            "manifest_id": self.manifest_id,
-            "similarity": self.similarity,
-            "title": self.title,
-            "signer": self.signer,
-            "kind": self.kind,
-            "signed_range": rng(self.signed_range),
-            "checked_range": rng(self.checked_range),
-            "aligned_blocks": self.aligned_blocks,
-            "compared_blocks": self.compared_blocks,
-            "geometry": self.geometry.to_dict(),
-        }
 
 
 @dataclass(frozen=True)
@@ -398,7 +332,7 @@ def _geometry(query: Query, hyp: int, signed_box: Box) -> Geometry:
     fw, fh = w * SIZE / max(1, bx1 - bx0), hh * SIZE / max(1, by1 - by0)
     fx, fy = cx - w / 2 - bx0 / SIZE * fw, cy - hh / 2 - by0 / SIZE * fh
     sx, sy = query.width / SIZE, query.height / SIZE
-    return Geometry(h, (fx * sx, fy * sy, fw * sx, fh * sy))
+    return Geometry(h.zoom, (h.dx, h.dy), (fx * sx, fy * sy, fw * sx, fh * sy))
 
 
 def _is_match(a: _Alignment, kind: str) -> bool:

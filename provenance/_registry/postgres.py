@@ -11,10 +11,11 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
-from .errors import RegistryError
+from ..errors import RegistryError
+from ..models import RegisterResult, RegisterStatus
 from .match import BlockTable, Candidate
 from .schema import MIGRATIONS, SCHEMA_VERSION
-from .store import RegisterResult, RegisterStatus, Registration, SqlRegistry
+from .store import Registration, SqlRegistry
 
 __all__ = ["PostgresRegistry"]
 

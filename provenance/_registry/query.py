@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from .errors import SoftBindingError
+from ..errors import SoftBindingError
 from .fingerprint import (
     BLOCK_MS,
     HYPOTHESES,

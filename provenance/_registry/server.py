@@ -9,11 +9,11 @@
                                          (Authorization: Bearer <token>)
 
 Reads are open; registration needs the token the server was started with (none: it is
-off). `create_app` builds the application so that more routes (the web verifier) can be
-added to the same app. Every limit lives in `ServerLimits`, enforced by one middleware
-(`_Guard`): body sizes (413), URL length (414), time per request (503), how many requests
-decode media at once (503 when busy), and the temporary folder an upload is streamed to,
-which is deleted when the response is done.
+off). `create_app` builds the application (`provenance.create_resolution_app`), which a
+larger one (the web verifier) can mount. Every limit lives in `ServerLimits`, enforced by
+one middleware (`_Guard`): body sizes (413), URL length (414), time per request (503),
+how many requests decode media at once (503 when busy), and the temporary folder an upload
+is streamed to, which is deleted when the response is done.
 
 `returnActiveManifest=true` still returns the whole store: the C2PA library cannot cut
 one manifest out of a store, and a store holds its active manifest.
@@ -26,12 +26,10 @@ import binascii
 import hmac
 import json
 import logging
-import os
 import shutil
 import tempfile
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -41,16 +39,17 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from ..errors import InputError
+from ..errors import InputError, RegistrationRefused, SoftBindingError
+from ..models import RegisterStatus
 from ..trust import Trust
-from .errors import RegistrationRefused, SoftBindingError
+from .config import ServerLimits
 from .lookup import lookup_file
-from .manifest import MAX_STORE_BYTES, read_store
+from .manifest import read_store
 from .query import Query
 from .softbinding import ALG
-from .store import TOKEN_ENV, RegisterStatus, Registry
+from .store import Registry
 
-__all__ = ["TOKEN_ENV", "ServerLimits", "create_app", "serve"]
+__all__ = ["create_app"]
 
 log = logging.getLogger("provenance")
 
@@ -62,18 +61,6 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 _MAX_RESULTS = 100
 _MEDIA_PREFIXES = ("image/", "video/")
-
-
-@dataclass(frozen=True)
-class ServerLimits:
-    """What one request may cost."""
-
-    upload_bytes: int = 1 << 30  # an asset sent to /matches/byContent
-    manifest_bytes: int = MAX_STORE_BYTES  # a store sent to POST /manifests
-    body_bytes: int = 1 << 20  # any other body (a byBinding query)
-    url_bytes: int = 16 * 1024  # a longer GET byBinding gets 414: use POST
-    seconds: float = 120.0  # per request, decoding included
-    concurrent: int = 2  # requests decoding media or validating stores at once
 
 
 _HEAVY = {("POST", "/matches/byContent"), ("POST", "/manifests")}
@@ -102,7 +89,10 @@ class _Guard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        method, path = scope["method"], scope["path"]
+        # the path within the app, wherever it is mounted
+        root, path = scope.get("root_path", ""), scope["path"]
+        path = path[len(root) :] if root and path.startswith(root) else path
+        method = scope["method"]
         limit = self._body_limit(method, path)
         length = dict(scope["headers"]).get(b"content-length")
         if length is not None and (not length.isdigit() or int(length) > limit):
@@ -318,22 +308,3 @@ def create_app(
     )
     app.add_middleware(_Guard, limits=limits)
     return app
-
-
-def serve(
-    registry: Registry,
-    *,
-    host: str = "127.0.0.1",
-    port: int = 8080,
-    trust: Trust | None = None,
-    require_trusted: bool = False,
-    limits: ServerLimits | None = None,
-) -> None:
-    """Serve until interrupted; registration is on when $PROVENANCE_REGISTRY_TOKEN is set."""
-    import uvicorn
-
-    token = os.environ.get(TOKEN_ENV) or None
-    app = create_app(
-        registry, token=token, trust=trust, require_trusted=require_trusted, limits=limits
-    )
-    uvicorn.run(app, host=host, port=port, log_level="warning")

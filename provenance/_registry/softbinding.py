@@ -35,7 +35,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from .errors import SoftBindingError
+from ..errors import SoftBindingError
 from .fingerprint import Block, BlockValue, majority
 
 __all__ = ["ALG", "LABEL", "SoftBinding", "check_agreement"]

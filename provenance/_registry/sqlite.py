@@ -16,10 +16,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .errors import RegistryError
+from ..errors import RegistryError
+from ..models import RegisterResult, RegisterStatus
 from .match import BlockTable, Candidate
 from .schema import MIGRATIONS, SCHEMA_VERSION
-from .store import RegisterResult, RegisterStatus, Registration, SqlRegistry
+from .store import Registration, SqlRegistry
 
 __all__ = ["SqliteRegistry"]
 

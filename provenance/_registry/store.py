@@ -10,31 +10,23 @@ threads (each thread gets its own database connection).
 from __future__ import annotations
 
 import abc
-import enum
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
-from .match import BlockTable, Candidate, Match, keys_of, probe_keys, rank, vote
+from ..models import Match, RegisterResult
+from .match import BlockTable, Candidate, keys_of, probe_keys, rank, vote
 from .query import Query
 from .softbinding import ALG, SoftBinding
 
 __all__ = [
-    "REGISTRY_ENV",
-    "TOKEN_ENV",
     "Registration",
-    "RegisterResult",
-    "RegisterStatus",
     "Registry",
     "SqlRegistry",
 ]
 
-REGISTRY_ENV = "PROVENANCE_REGISTRY"
-"""The registry used when none is given: a SQLite path, postgresql:// or http(s):// URL."""
-TOKEN_ENV = "PROVENANCE_REGISTRY_TOKEN"
-"""The bearer token that allows registering over HTTP (server and client)."""
 CANDIDATES_VIDEO = 32
 CANDIDATES_IMAGE = 256
 
@@ -76,26 +68,6 @@ class Registration:
     def postings(self) -> list[tuple[int, int]]:
         """(key, signed second) of every indexed block, without duplicates."""
         return sorted(set(keys_of(self.binding)))
-
-
-class RegisterStatus(enum.StrEnum):
-    """What registering one manifest did."""
-
-    ADDED = "added"
-    UNCHANGED = "unchanged"  # the same store was already registered: nothing to do
-    CONFLICT = "conflict"  # a different store is registered under this manifest id
-
-
-@dataclass(frozen=True)
-class RegisterResult:
-    """The outcome of registering one manifest."""
-
-    manifest_id: str
-    status: RegisterStatus
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON form."""
-        return {"manifest_id": self.manifest_id, "status": self.status.value}
 
 
 class Registry(abc.ABC):

@@ -3,19 +3,18 @@ and never finding one for unrelated media."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import jsonschema
 import pytest
-from mediautil import SCHEMAS
+from mediautil import schema_validator
 from support.registrations import sign_with_binding, synthetic
 
-from provenance import Identity
+from provenance import Identity, LookupResult, UnsupportedFormatError
 from provenance._demo_media import Scene, read_frames, write_video
-from provenance._registry import UnsupportedMediaError, lookup_file, read_store
+from provenance._registry.lookup import lookup_file
+from provenance._registry.manifest import read_store
 from provenance._registry.store import Registry
 
 
@@ -32,8 +31,9 @@ def test_stripped_video_copies_find_their_original(filled: Registry, media: Any,
     original = read_store(media.store).manifest_id
     result = lookup_file(filled, media.copies[copy])
     assert result.found, copy
-    doc = json.loads((SCHEMAS / "registry-api.schema.json").read_text())
-    jsonschema.validate(result.to_dict(), {**doc, "$ref": "#/$defs/lookup"})
+    doc = result.to_dict()
+    schema_validator("lookup.schema.json").validate(doc)
+    assert LookupResult.from_dict(doc).to_dict() == doc
     best = result.matches[0]
     assert best.manifest_id == original
     assert best.similarity >= 60
@@ -76,7 +76,7 @@ def test_audio_and_documents_cannot_be_looked_up(filled: Registry, tmp_path: Any
     from support.synth import make_audio
 
     audio = make_audio(tmp_path / "tone.wav")
-    with pytest.raises(UnsupportedMediaError, match="cannot be looked up"):
+    with pytest.raises(UnsupportedFormatError, match="cannot be looked up"):
         lookup_file(filled, audio)
 
 

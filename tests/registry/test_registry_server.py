@@ -18,17 +18,13 @@ import jsonschema
 import pytest
 from mediautil import SCHEMAS
 
-from provenance import Trust
-from provenance._registry import (
-    ALG,
-    RegistrationRefused,
-    lookup_file,
-    open_registry,
-    read_store,
-)
+from provenance import RegistrationRefused, RegistryError, ServerLimits, Trust, open_registry
 from provenance._registry.client import HttpRegistry
+from provenance._registry.lookup import lookup_file
+from provenance._registry.manifest import read_store
 from provenance._registry.query import Query
-from provenance._registry.server import ServerLimits, create_app, serve
+from provenance._registry.server import create_app
+from provenance._registry.softbinding import ALG
 from provenance._registry.sqlite import SqliteRegistry
 from provenance._registry.store import Registry
 
@@ -309,21 +305,7 @@ def test_the_client_checks_what_the_server_claims(
 
 
 def test_client_reports_an_unreachable_registry() -> None:
-    from provenance._registry import RegistryError
-
     client = HttpRegistry("http://127.0.0.1:9", timeout=5)
     query = Query("image", 10, 10, (0, 0, 128, 128), ())
     with pytest.raises(RegistryError, match="cannot reach"):
         client.search(query)
-
-
-def test_serve_binds_to_loopback_by_default(
-    monkeypatch: pytest.MonkeyPatch, registry: Registry
-) -> None:
-    import uvicorn
-
-    seen: dict[str, Any] = {}
-    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: seen.update(kw))
-    monkeypatch.delenv("PROVENANCE_REGISTRY_TOKEN", raising=False)
-    serve(registry)
-    assert seen["host"] == "127.0.0.1"

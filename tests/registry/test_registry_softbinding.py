@@ -13,8 +13,7 @@ import numpy as np
 import pytest
 from mediautil import SCHEMAS
 
-from provenance import _c2pa, frames
-from provenance._registry.errors import SoftBindingError
+from provenance import SoftBindingError, _c2pa, frames
 from provenance._registry.fingerprint import (
     BLOCK_MS,
     HYPOTHESES,

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from support.registrations import synthetic
 
-from provenance._registry import RegistryError, open_registry
+from provenance import RegisterStatus, RegistryError, open_registry
 from provenance._registry.schema import SCHEMA_VERSION
 from provenance._registry.sqlite import SqliteRegistry
-from provenance._registry.store import RegisterStatus, Registration, Registry, SqlRegistry
+from provenance._registry.store import Registration, Registry, SqlRegistry
 
 
 def _rows(reg: Registry, table: str) -> int:
