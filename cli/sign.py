@@ -146,6 +146,15 @@ def sign(
             "(JPEG, PNG, MP4/MOV).",
         ),
     ] = None,
+    register_in: Annotated[
+        str | None,
+        typer.Option(
+            "--register",
+            metavar="REG",
+            help="Then register the signed file in this manifest registry (a SQLite file, "
+            "postgresql:// or http(s):// URL), so stripped copies of it can be found.",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """Sign a photo, video or audio file with C2PA content credentials.
@@ -169,6 +178,8 @@ def sign(
 
       provenance sign photo.jpg -o out.jpg --key k.pem --cert c.pem --source-type digitalCapture --identity-key me/creator.key --identity-cert me/creator.pem --redact location
 
+      provenance sign clip.mp4 -o signed.mp4 --key k.pem --cert c.pem --source-type digitalCapture --register registry.db
+
     Who made it: --identity-key/--identity-cert (or --identity-p12) add the creator's
     CAWG identity assertion, signed with their own key, beside the claim signer's
     signature; it covers the hard binding, the actions and the capture metadata. The
@@ -178,12 +189,19 @@ def sign(
     with --capture-metadata. --redact location leaves the GPS position out of the
     manifest and strips it from the output's own EXIF, XMP and container tags: the
     signature covers the stripped bytes; the input is never modified.
+
+    Stripped copies: photos and video are signed with a soft binding (a c2pa.soft-binding
+    assertion, algorithm org.provenance.fingerprint.1) beside their frame or region
+    fingerprints; --register adds the signed file to a manifest registry, where
+    `verify --lookup` finds it from a stripped, re-encoded copy.
     """  # noqa: E501 - examples are kept whole
     identity = load_identity(key, cert, p12, passphrase_env)
     creator = _creator(
         identity_key, identity_cert, identity_p12, identity_role, identity_passphrase_env
     )
     target: Path | BinaryIO | None = output
+    if register_in is not None and (output == Path("-") or no_fingerprints):
+        raise UsageError("--register needs a signed file (not -o -) with fingerprints")
     if output == Path("-"):
         if sys.stdout.isatty():
             raise UsageError("standard output is a terminal: redirect it (-o - > FILE)")
@@ -213,6 +231,9 @@ def sign(
         out.print_json(json.dumps(result.to_dict()))
     else:
         render(result, out)
+    if register_in is not None:
+        for r in provenance.register([result.output], registry=register_in):
+            err_console.print(f"registered ({r.status.value}): {r.manifest_id}", markup=False)
     if result.parent is not None and not result.parent.intact:
         err_console.print(
             f"warning: {result.parent.path}'s own credentials do not validate "

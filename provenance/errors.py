@@ -105,9 +105,11 @@ class RegistryError(ProvenanceError):
 
 
 class RegistrationRefused(RegistryError):
-    """A manifest that must not be registered: invalid, untrusted when only trusted
-    signers may register, without our soft binding, or a different store under an id
-    already registered."""
+    """A file whose manifest must not be registered: none, invalid, untrusted when only
+    trusted signers may register, without our soft binding, or a different store under an
+    id already registered. Exit code 1: the file, not the command, failed."""
+
+    exit_code: ClassVar[ExitCode] = ExitCode.FAILED
 
 
 class SoftBindingError(ManifestError):

@@ -15,14 +15,14 @@ compares it with the signed original it finds.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ._read import find_source, open_asset, store_bytes
-from ._registry.config import REGISTRY_ENV, TOKEN_ENV, ServerLimits
-from .errors import ManifestError, RegistrationRefused, RegistryError
+from ._read import find_source, open_asset, read_store_file, store_bytes
+from ._registry.config import TOKEN_ENV, ServerLimits
+from ._registry.location import open_registry, opened
+from .errors import RegistrationRefused
 from .models import LookupResult, RegisterResult
 from .trust import Trust
 
@@ -38,47 +38,6 @@ __all__ = [
     "open_registry",
     "register",
 ]
-
-
-def open_registry(location: str | Path | None = None, *, create: bool = False) -> Registry:
-    """The registry at `location` (else $PROVENANCE_REGISTRY): a SQLite file path, a
-    postgresql:// URL or an http(s):// base URL; close it when done (it is a context
-    manager). A SQLite file is created only when `create` (registering): looking up in a
-    missing file is an error, not an empty answer."""
-    where = str(location) if location is not None else os.environ.get(REGISTRY_ENV, "")
-    if not where.strip():
-        raise RegistryError(
-            f"no registry given: pass one, or set ${REGISTRY_ENV} (a SQLite file, "
-            "postgresql:// URL or http(s):// URL)"
-        )
-    scheme = where.split("://", 1)[0].lower() if "://" in where else ""
-    if scheme in ("postgresql", "postgres"):
-        from ._registry.postgres import PostgresRegistry
-
-        return PostgresRegistry(where)
-    if scheme in ("http", "https"):
-        from ._registry.client import HttpRegistry
-
-        return HttpRegistry(where)
-    if scheme in ("", "sqlite"):
-        from ._registry.sqlite import SqliteRegistry, sqlite_path
-
-        return SqliteRegistry(sqlite_path(where), create=create)
-    raise RegistryError(
-        f"{where}: unknown registry location; give a SQLite path, a postgresql:// URL or "
-        "an http(s):// URL"
-    )
-
-
-@contextmanager
-def _opened(registry: str | Path | Registry | None, *, create: bool) -> Iterator[Registry]:
-    from ._registry.store import Registry
-
-    if isinstance(registry, Registry):
-        yield registry  # the caller's: the caller closes it
-        return
-    with open_registry(registry, create=create) as reg:
-        yield reg
 
 
 def register(
@@ -105,9 +64,9 @@ def register(
     for p in paths:
         asset = open_asset(Path(p))
         source = find_source(asset) if asset.media.kind != "manifest" else None
-        data = store_bytes(asset, source) if source is not None else Path(p).read_bytes()
+        data = store_bytes(asset, source) if source is not None else read_store_file(asset.path)
         if data is None:
-            raise ManifestError(f"{p}: no content credentials to register")
+            raise RegistrationRefused(f"{p}: no content credentials to register")
         try:
             fmt = asset.media.mime if source is not None else None
             batch.append(
@@ -117,7 +76,7 @@ def register(
             raise RegistrationRefused(f"{p}: {e}") from None
     if not batch:
         return ()
-    with _opened(registry, create=True) as reg:
+    with opened(registry, create=True) as reg:
         results = reg.register([r for _, r in batch])
     return tuple(
         RegisterResult(r.manifest_id, r.status, path)
@@ -140,7 +99,7 @@ def lookup(
     `verify(path, lookup=registry)` validates the best one and compares the file with it."""
     from ._registry.lookup import lookup_file
 
-    with _opened(registry, create=False) as reg:
+    with opened(registry, create=False) as reg:
         return lookup_file(reg, Path(path), max_results=max_results, time_limit=time_limit)
 
 

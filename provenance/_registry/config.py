@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["MAX_STORE_BYTES", "REGISTRY_ENV", "TOKEN_ENV", "ServerLimits"]
+__all__ = ["MAX_STORE_BYTES", "REGISTRY_ENV", "TOKEN_ENV", "ServerLimits", "redacted"]
 
 REGISTRY_ENV = "PROVENANCE_REGISTRY"
 """The registry used when none is given: a SQLite path, postgresql:// or http(s):// URL."""
@@ -25,3 +25,16 @@ class ServerLimits:
     url_bytes: int = 16 * 1024  # a longer GET byBinding gets 414: use POST
     seconds: float = 120.0  # per request, decoding included (503 past it)
     concurrent: int = 2  # requests decoding media or validating stores at once
+
+
+def redacted(location: str) -> str:
+    """The location without its password, for messages and reports."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(location)
+    if parts.password is None:
+        return location
+    host = parts.hostname or ""
+    user = parts.username or ""
+    netloc = f"{user}:***@{host}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit(parts._replace(netloc=netloc))

@@ -37,18 +37,19 @@ def binding_of(manifest: Mapping[str, Any]) -> SoftBinding:
     binding = SoftBinding.from_assertion_data(data)
     frames = assertion_data(manifest, FRAMES_LABEL)
     regions = assertion_data(manifest, REGIONS_LABEL)
-    if binding.kind == "video" and isinstance(frames, dict):
-        from ..frames import assertion  # NumPy tables: only when there is one to read
+    from ..frames import FramesDataError, ImageFingerprint, assertion
 
-        table = assertion.decode(frames)
-        check_agreement(binding, table.pts_us, table.dct)
-    elif binding.kind == "image" and isinstance(regions, dict):
-        from ..frames import ImageFingerprint
-
-        fp = ImageFingerprint.from_dict(regions)
-        check_agreement(binding, np.zeros(1, np.int64), np.array([fp.dct], np.uint64))
-    else:
-        raise SoftBindingError("the soft binding has no frame or region table to agree with")
+    try:
+        if binding.kind == "video" and isinstance(frames, dict):
+            table = assertion.decode(frames)
+            check_agreement(binding, table.pts_us, table.dct)
+        elif binding.kind == "image" and isinstance(regions, dict):
+            fp = ImageFingerprint.from_dict(regions)
+            check_agreement(binding, np.zeros(1, np.int64), np.array([fp.dct], np.uint64))
+        else:
+            raise SoftBindingError("it has no frame or region table to agree with")
+    except FramesDataError as e:
+        raise SoftBindingError(f"its frame or region table is unreadable ({e})") from None
     return binding
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from ..errors import RegistryError
 from ..models import RegisterResult, RegisterStatus
+from .config import redacted
 from .match import BlockTable, Candidate
 from .schema import MIGRATIONS, SCHEMA_VERSION
 from .store import Registration, SqlRegistry
@@ -36,7 +37,7 @@ class PostgresRegistry(SqlRegistry):
                 "PostgreSQL registries need psycopg: pip install 'provenance-toolkit[registry]'"
             )
         self.url = url
-        self.location = _redact(url)
+        self.location = redacted(url)
         self._local = threading.local()
         self._all: list[Any] = []
         self._lock = threading.Lock()
@@ -176,16 +177,3 @@ class PostgresRegistry(SqlRegistry):
 def _first(err: BaseException) -> str:
     text = str(err).strip()
     return text.splitlines()[0] if text else type(err).__name__
-
-
-def _redact(url: str) -> str:
-    """The URL without its password, for messages and reports."""
-    from urllib.parse import urlsplit, urlunsplit
-
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.hostname or ""
-    user = parts.username or ""
-    netloc = f"{user}:***@{host}" + (f":{parts.port}" if parts.port else "")
-    return urlunsplit(parts._replace(netloc=netloc))

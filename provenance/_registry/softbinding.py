@@ -35,12 +35,12 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from .._vocab import SOFT_BINDING_LABEL as LABEL
 from ..errors import SoftBindingError
 from .fingerprint import Block, BlockValue, majority
 
 __all__ = ["ALG", "LABEL", "SoftBinding", "check_agreement"]
 
-LABEL = "c2pa.soft-binding"
 ALG = "org.provenance.fingerprint.1"
 _NAME = (
     "provenance-toolkit perceptual fingerprint: DCT sign hashes of the picture's core and "

@@ -128,7 +128,7 @@ def test_locations(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_postgres_url_password_is_never_shown() -> None:
-    from provenance._registry.postgres import _redact
+    from provenance._registry.config import redacted as _redact
 
     assert _redact("postgresql://user:s3cret@db.example:5432/reg") == (
         "postgresql://user:***@db.example:5432/reg"
