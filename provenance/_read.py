@@ -171,7 +171,9 @@ class Store:
 
     def certificate(self, label: str | None) -> dict[str, Any]:
         """The signer certificate details of the manifest with this label."""
-        info: dict[str, Any] = (self.signatures.get(label or "") or {}).get("certificateInfo") or {}
+        info: dict[str, Any] = (self.signatures.get(label or "") or {}).get(
+            "certificateInfo"
+        ) or {}
         return info
 
 
@@ -198,10 +200,9 @@ def read_store(
     an init segment of fragmented media, against one of its `fragment` files). None when
     there is no manifest; raises `ProvenanceError` when the asset itself cannot be read."""
     try:
-        with (
-            open_regular(asset.path) as f,
-            c2pa.Reader(asset.media.mime, f, source.store, context=ctx) as reader,
-        ):
+        with open_regular(asset.path) as f, c2pa.Reader(
+            asset.media.mime, f, source.store, context=ctx
+        ) as reader:
             if fragment is not None:
                 with open_regular(asset.path) as init, open_regular(fragment) as frag:
                     reader.with_fragment(asset.media.mime, init, frag)
