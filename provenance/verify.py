@@ -155,6 +155,10 @@ def _from_registry(
     the original's manifest apart from any asset. No match: unsigned, and said so."""
     from ._registry.lookup import lookup_file  # NumPy and PyAV: only for a lookup
 
+    if asset.media.kind not in ("image", "video") or asset.media.mime == "image/svg+xml":
+        report = unsigned_report(str(asset.path), asset.media.mime, trust)
+        why = f"{report.message}; only photos and video can be looked up in a registry"
+        return replace(report, message=why), None
     with opened(where, create=False) as registry:
         found = lookup_file(registry, asset.path)
         best = found.best

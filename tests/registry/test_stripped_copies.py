@@ -115,6 +115,16 @@ def test_unrelated_media_is_not_found(location: str, media: Any, dev: DevIdentit
         assert provenance.lookup(path, registry=location).matches == ()
 
 
+def test_audio_without_credentials_stays_unsigned_with_lookup(tmp_path: Path) -> None:
+    from support.synth import make_audio
+
+    registry = tmp_path / "empty.db"
+    provenance.open_registry(registry, create=True).close()
+    report = provenance.verify(make_audio(tmp_path / "tone.wav"), lookup=registry)
+    assert report.verdict is Verdict.UNSIGNED
+    assert "only photos and video can be looked up" in report.message
+
+
 def test_a_stripped_photo_is_found_and_its_edit_localized(
     tmp_path: Path, media: Any, dev: DevIdentity
 ) -> None:
