@@ -28,7 +28,7 @@ def test_every_exported_name_imports() -> None:
         assert getattr(provenance, name) is not None, name
 
 
-@pytest.mark.parametrize("command", ["keygen", "sign", "verify", "demo"])
+@pytest.mark.parametrize("command", ["keygen", "sign", "verify", "demo", "register"])
 def test_help_has_examples_and_exit_codes(command: str) -> None:
     result = runner.invoke(app, [command, "--help"])
     assert result.exit_code == 0
