@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from . import check, demo, history, keys, register, sign, verify
+from . import check, demo, history, keys, register, serve, sign, verify
 from ._common import Group, console, exit_codes_help, handle_errors
 
 __all__ = ["app", "main"]
@@ -58,7 +58,7 @@ def _root(
     """Sign media with C2PA content credentials, verify them, and find what changed."""
 
 
-for module in (check, demo, history, keys, register, sign, verify):
+for module in (check, demo, history, keys, register, serve, sign, verify):
     module.register(app)
 for command in app.registered_commands:
     command.callback = handle_errors(command.callback)

@@ -10,6 +10,7 @@ import typer
 
 from provenance.check import (
     CheckOptions,
+    Engine,
     ReportFormat,
     check_report_output,
     render_check_report,
@@ -57,7 +58,12 @@ def check(
     ] = None,
     jobs: Annotated[
         int | None,
-        typer.Option("--jobs", "-j", metavar="N", help="Worker processes (default: one per core)."),
+        typer.Option(
+            "--jobs",
+            "-j",
+            metavar="N",
+            help="Worker processes, or the CPUs of a local Ray (default: one per core).",
+        ),
     ] = None,
     changed_since: Annotated[
         str | None,
@@ -78,6 +84,22 @@ def check(
     no_cache: Annotated[
         bool, typer.Option("--no-cache", help="Do not read or write .provenance-cache/.")
     ] = False,
+    engine: Annotated[
+        str,
+        typer.Option(
+            metavar="ENGINE",
+            help="Where to verify: local (worker processes) or ray (a Ray cluster; needs "
+            "pip install 'provenance-toolkit\\[ray]').",
+        ),
+    ] = "local",
+    ray_address: Annotated[
+        str | None,
+        typer.Option(
+            metavar="ADDR",
+            help="With --engine ray: the cluster to join (host:port, ray://host:port or "
+            "auto); default: start Ray on this machine.",
+        ),
+    ] = None,
 ) -> None:
     """Check that media assets carry valid content credentials that meet a policy.
 
@@ -94,6 +116,8 @@ def check(
       provenance check assets/ --format sarif -o provenance.sarif
 
       provenance check --changed-since origin/main --format github
+
+      provenance check archive/ --engine ray --ray-address auto --format json -o report.json
     """
     form = ReportFormat.parse(fmt)
     if output is not None:
@@ -106,6 +130,8 @@ def check(
         include=tuple(include or ()),
         exclude=tuple(exclude or ()),
         cache=not no_cache,
+        engine=Engine.parse(engine),
+        ray_address=ray_address,
     )
     with progress_bar("checking", enabled=not os.environ.get("CI")) as progress:
         report = run_check(options, progress=progress)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,7 @@ from ._vocab import FRAMES_LABEL, REGIONS_LABEL, SOFT_BINDING_LABEL, Progress
 from .errors import SoftBindingError
 from .models import FrameReport, SourceKind, Verdict, VerificationReport
 
-__all__ = ["assertions_for", "localize", "write_visual_report"]
+__all__ = ["Snapshot", "assertions_for", "localize", "snapshots", "write_visual_report"]
 
 _log = logging.getLogger("provenance")
 
@@ -184,15 +184,55 @@ def _outline(
 ) -> Path:
     """`src` with `regions` outlined (None: the whole picture framed), saved in `out` as
     `name` (default: `src`'s name as PNG)."""
-    from PIL import Image, ImageDraw
-
     out.mkdir(parents=True, exist_ok=True)
     dst = out / (name or f"{src.stem}.png")
+    _outlined_still(src, regions, colour).save(dst)
+    return dst
+
+
+def _outlined_still(
+    src: Path, regions: list[tuple[int, int, int, int]] | None, colour: tuple[int, int, int]
+) -> Any:
+    from PIL import Image, ImageDraw
+
     with Image.open(src) as im:
         picture = im.convert("RGB")
     draw = ImageDraw.Draw(picture)
     width = max(2, picture.width // 200)
     for x, y, w, h in regions if regions is not None else [(0, 0, *picture.size)]:
         draw.rectangle((x, y, x + w - 1, y + h - 1), outline=colour, width=width)
-    picture.save(dst)
-    return dst
+    return picture
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A picture of the checked file with its changed regions outlined, for a viewer,
+    drawn as `write_visual_report` draws them."""
+
+    picture: Any  # a Pillow image (Pillow loads only to draw)
+    regions: tuple[tuple[int, int, int, int], ...]  # in the file's own pixels
+    segment: int | None = None  # for video: the index of its segment in `report.frames`
+    frame: int | None = None  # for video: the checked frame shown
+
+
+def snapshots(
+    report: VerificationReport, path: Path, *, width: int = 960, limit: int = 24
+) -> list[Snapshot]:
+    """What changed, as pictures at most `width` pixels wide: for a tampered video one
+    frame of each edited or inserted segment (at most `limit`), for a still the picture
+    with its changed regions. `path` is the checked file (the report may name it
+    otherwise)."""
+    if report.frames is not None:
+        from . import frames
+
+        return [
+            Snapshot(picture, tuple(regions), k, j)
+            for k, j, regions, picture in frames.visual.snapshots(
+                report.frames, path, width=width, limit=limit
+            )
+        ]
+    if not report.regions:
+        return []
+    picture = _outlined_still(path, list(report.regions), _CHANGED)
+    picture.thumbnail((width, width * 4))
+    return [Snapshot(picture, report.regions)]

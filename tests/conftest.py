@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import logging
+import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from mediautil import CORPUS, MEDIA, corpus_available, corpus_missing
@@ -65,3 +68,24 @@ def corpus() -> Path:
     if not corpus_available():
         corpus_missing()
     return CORPUS
+
+
+REQUIRE_RAY_ENV = "PROVENANCE_REQUIRE_RAY"
+
+
+@pytest.fixture(scope="session")
+def ray_instance() -> Iterator[Any]:
+    """One local Ray instance (2 CPUs) for the whole session: it takes seconds to start.
+    Skips without Ray, or fails where CI requires it (`PROVENANCE_REQUIRE_RAY=1`)."""
+    try:
+        import ray
+    except ImportError:
+        reason = "Ray is not installed (pip install -e '.[ray]')"
+        if os.environ.get(REQUIRE_RAY_ENV) == "1":
+            pytest.fail(f"{reason}; {REQUIRE_RAY_ENV}=1", pytrace=False)
+        pytest.skip(reason)
+    ray.init(
+        num_cpus=2, include_dashboard=False, logging_level=logging.WARNING, log_to_driver=False
+    )
+    yield ray
+    ray.shutdown()

@@ -5,10 +5,12 @@
 >>> report.exit_code  # ExitCode.OK: every asset meets the policy
 
 Internals: `_walk` finds the assets, `_cache` keeps reports by content, `_run` verifies
-them (through `provenance.verify`) in worker processes, `_policy` loads and applies the
-policy, `_render` turns the report into text, JSON, JUnit, SARIF or GitHub annotations.
+them (through `provenance.verify`) on an engine (`provenance._engine`: local worker
+processes or Ray), `_policy` loads and applies the policy, `_render` turns the report
+into text, JSON, JUnit, SARIF or GitHub annotations.
 """
 
+from .._engine import Engine
 from ._policy import Policy, Violation, load_policy
 from ._render import ReportFormat, check_report_output, render_check_report, write_check_report
 from ._run import AssetResult, CheckOptions, CheckReport, run_check
@@ -17,6 +19,7 @@ __all__ = [
     "AssetResult",
     "CheckOptions",
     "CheckReport",
+    "Engine",
     "Policy",
     "ReportFormat",
     "Violation",

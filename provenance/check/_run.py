@@ -4,21 +4,15 @@ policy and return one report in sorted path order, whatever the number of worker
 from __future__ import annotations
 
 import datetime as dt
-import math
-import multiprocessing
 import os
-import sys
-import threading
-from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
-from multiprocessing.context import BaseContext
 from pathlib import Path
 from typing import Any
 
 from cryptography import x509
 
 from .. import _c2pa, _debug
+from .._engine import Engine, Task, imap
 from .._read import error_report
 from .._rules import AssetStatus, asset_status, check_exit_code
 from .._vocab import Progress
@@ -40,19 +34,7 @@ from ._walk import (
     sequence_of,
 )
 
-__all__ = ["CheckOptions", "AssetResult", "CheckReport", "run_check", "default_jobs"]
-
-_MAX_CHUNK = 64
-# Below this many files to verify, starting worker processes costs more than it saves.
-_MIN_POOL = 24
-
-
-def default_jobs() -> int:
-    """One worker per core this process may run on."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
+__all__ = ["CheckOptions", "AssetResult", "CheckReport", "run_check"]
 
 
 @dataclass(frozen=True)
@@ -61,13 +43,15 @@ class CheckOptions:
 
     paths: tuple[Path, ...] = ()
     policy: Path | None = None  # None: discover in the root, else the defaults
-    jobs: int | None = None  # None: one per core
+    jobs: int | None = None  # None: one per core (local workers, or a local Ray's CPUs)
     changed_since: str | None = None
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     cache: bool = True
     localize: bool = True
     now: dt.datetime | None = None  # for max_age; None: the current time
+    engine: Engine = Engine.LOCAL
+    ray_address: str | None = None  # a Ray cluster to join (engine RAY); None: start one
 
 
 @dataclass(frozen=True)
@@ -159,10 +143,6 @@ class CheckReport:
 
 # ------------------------------------------------------------------------------ workers
 
-_worker_trust: Trust | None = None
-_worker_localize = True
-
-
 _Pems = tuple[str | None, str | None, str | None]
 
 
@@ -184,16 +164,17 @@ def _trust_from(pems: _Pems) -> Trust | None:
     return Trust(anchors=load(anchors), allowed=load(allowed), identity_anchors=load(identity))
 
 
-def _init_worker(pems: _Pems, localize: bool) -> None:
-    global _worker_trust, _worker_localize
-    _worker_trust, _worker_localize = _trust_from(pems), localize
+@dataclass(frozen=True)
+class _Checked:
+    """A verified asset: its report, whether verifying it hit a bug of ours, and whether
+    it came from the cache (None: not looked up)."""
+
+    report: VerificationReport
+    internal: bool = False
+    cached: bool | None = None
 
 
-# A verified asset, and whether verifying it hit a bug of ours.
-_Verified = tuple[VerificationReport, bool]
-
-
-def _verify_one(path: str, trust: Trust | None, localize: bool) -> _Verified:
+def _verify_one(path: str, trust: Trust | None, localize: bool) -> tuple[VerificationReport, bool]:
     try:
         return verify(path, trust=trust, localize=localize), False
     except ProvenanceError as e:
@@ -206,53 +187,44 @@ def _verify_one(path: str, trust: Trust | None, localize: bool) -> _Verified:
         return error_report(path, f"{path}: internal error: {type(e).__name__}: {e}"), True
 
 
-def _verify_chunk(paths: list[str]) -> list[_Verified]:
-    return [_verify_one(p, _worker_trust, _worker_localize) for p in paths]
+class _CheckTask(Task[Asset, _Checked]):
+    """One asset verified through the content-addressed cache, in whichever worker the
+    engine runs it: every engine shares the cache and gives the same reports."""
 
+    def __init__(self, root: Path, pems: _Pems, trust_hash: str, localize: bool, cache: bool):
+        self._args = (root, pems, trust_hash, localize, cache)
+        self._trust = _trust_from(pems)
+        self._localize = localize
+        self._cache = ReportCache(
+            root, trust_hash=trust_hash, options=f"localize={localize}", enabled=cache
+        )
 
-def _mp_context() -> BaseContext:
-    """fork is cheapest (the C2PA library is already loaded), but only safe while this
-    process has one thread; otherwise start clean workers."""
-    if sys.platform == "linux":
-        try:
-            single = len(os.listdir("/proc/self/task")) == 1
-        except OSError:
-            single = threading.active_count() == 1
-        if single:
-            return multiprocessing.get_context("fork")
-        return multiprocessing.get_context("forkserver")
-    return multiprocessing.get_context("spawn")
+    def __reduce__(self) -> tuple[type[_CheckTask], tuple[Any, ...]]:
+        return type(self), self._args  # rebuilt in the worker: certificates do not pickle
 
+    def weight(self, item: Asset) -> int:
+        return item.size
 
-def _verify_all(
-    paths: list[str],
-    *,
-    jobs: int,
-    trust: Trust | None,
-    localize: bool,
-    progress: Callable[[int], None],
-) -> list[_Verified]:
-    if jobs <= 1 or len(paths) < max(2, _MIN_POOL):
-        out = []
-        for p in paths:
-            out.append(_verify_one(p, trust, localize))
-            progress(1)
-        return out
-    size = max(1, min(_MAX_CHUNK, math.ceil(len(paths) / (jobs * 8))))
-    chunks = [paths[i : i + size] for i in range(0, len(paths), size)]
-    results: list[list[_Verified]] = [[] for _ in chunks]
-    with ProcessPoolExecutor(
-        max_workers=min(jobs, len(chunks)),
-        mp_context=_mp_context(),
-        initializer=_init_worker,
-        initargs=(_trust_pems(trust), localize),
-    ) as pool:
-        futures = {pool.submit(_verify_chunk, c): i for i, c in enumerate(chunks)}
-        for fut in as_completed(futures):
-            i = futures[fut]
-            results[i] = fut.result()
-            progress(len(chunks[i]))
-    return [r for chunk in results for r in chunk]
+    def run(self, item: Asset) -> _Checked:
+        key = None
+        if self._cache.enabled:
+            try:
+                key = self._cache.key(item.abspath, item.sidecar)
+            except OSError:
+                pass  # verification reports why the asset cannot be read
+            else:
+                hit = self._cache.get(key)
+                if hit is not None:
+                    return _Checked(hit, cached=True)
+        report, internal = _verify_one(str(item.abspath), self._trust, self._localize)
+        if key is not None and report.verdict is not Verdict.ERROR:
+            self._cache.put(key, report)
+        return _Checked(report, internal, cached=None if key is None else False)
+
+    def lost(self, item: Asset, why: str) -> _Checked:
+        return _Checked(
+            error_report(str(item.abspath), f"{item.abspath}: its worker died ({why})")
+        )
 
 
 # ---------------------------------------------------------------------------------- run
@@ -286,8 +258,7 @@ def run_check(options: CheckOptions, *, progress: Progress | None = None) -> Che
 
     Raises `ProvenanceError` (exit code 2) for usage, policy and I/O errors; policy
     violations, unreadable assets and assets whose check hit a bug are results."""
-    jobs = options.jobs if options.jobs is not None else default_jobs()
-    if jobs < 1:
+    if options.jobs is not None and options.jobs < 1:
         raise UsageError("--jobs must be at least 1")
     root, in_git = find_root(options.paths)
     policy = _load_policy(options, root)
@@ -329,68 +300,36 @@ def run_check(options: CheckOptions, *, progress: Progress | None = None) -> Che
         found.setdefault(item.path, item)
     assets = sorted(found.values(), key=lambda a: a.path)
 
-    cache = ReportCache(
-        root,
-        trust_hash=policy.trust_hash,
-        options=f"localize={options.localize}",
-        enabled=options.cache,
+    task = _CheckTask(
+        root, _trust_pems(policy.trust), policy.trust_hash, options.localize, options.cache
     )
     total = len(assets)
-    done = 0
-
-    def tick(n: int) -> None:
-        nonlocal done
-        done += n
-        if progress is not None:
-            progress(done, total)
-
-    tick(0)
-
-    reports: dict[str, _Verified] = {}
-    keys: dict[str, str] = {}
-    todo: list[Asset] = []
-    for a in assets:
-        if cache.enabled:
-            try:
-                keys[a.path] = key = cache.key(a.abspath, a.sidecar)
-            except OSError:
-                todo.append(a)
-                continue
-            hit = cache.get(key)
-            if hit is not None:
-                reports[a.path] = _place(hit, a, root), False
-                tick(1)
-                continue
-        todo.append(a)
-
-    fresh = _verify_all(
-        [str(a.abspath) for a in todo],
-        jobs=jobs,
-        trust=policy.trust,
-        localize=options.localize,
-        progress=tick,
-    )
-    for a, (report, internal) in zip(todo, fresh, strict=True):
-        if a.path in keys and report.verdict is not Verdict.ERROR:
-            cache.put(keys[a.path], report)
-        reports[a.path] = _place(report, a, root), internal
-
+    if progress is not None:
+        progress(0, total)
     now = options.now or dt.datetime.now(dt.UTC)
+    hits = misses = 0
     results = []
-    for a in assets:  # already in sorted path order
-        report, internal = reports[a.path]
+    checked = imap(
+        task, assets, engine=options.engine, jobs=options.jobs, address=options.ray_address
+    )
+    for a, c in zip(assets, checked, strict=True):  # in sorted path order
+        hits += c.cached is True
+        misses += c.cached is False
+        report = _place(c.report, a, root)
         violations = (
             (Violation("internal-error", report.message),)
-            if internal
+            if c.internal
             else tuple(policy.evaluate(a.path, report, now=now))
         )
-        status = asset_status(report.verdict, violations=len(violations), internal=internal)
+        status = asset_status(report.verdict, violations=len(violations), internal=c.internal)
         results.append(AssetResult(a.path, status, violations, report))
+        if progress is not None:
+            progress(len(results), total)
     return CheckReport(
         root=root,
         policy=policy,
         results=tuple(results),
         skipped=tuple(skipped),
-        cache_hits=cache.hits,
-        cache_misses=cache.misses,
+        cache_hits=hits,
+        cache_misses=misses,
     )

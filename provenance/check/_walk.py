@@ -50,6 +50,7 @@ class Asset:
     path: str  # root-relative, POSIX
     abspath: Path
     sidecar: Path | None  # for a sequence: its FOLDER.c2pa
+    size: int = 0  # bytes (a sequence: its frames'), to size the work
 
 
 class SkipReason(enum.Enum):
@@ -205,6 +206,7 @@ def classify(root: Path, rel: str) -> Asset | Skipped:
         return Skipped(rel, SkipReason.NOT_REGULAR)  # never opened: a FIFO would block
     if st is not None and st.st_size == 0:
         return Skipped(rel, SkipReason.EMPTY)
+    size = st.st_size if st is not None else 0
     try:
         media = detect(p)
     except UnsupportedFormatError:
@@ -213,10 +215,10 @@ def classify(root: Path, rel: str) -> Asset | Skipped:
     except InputError:
         # Media we cannot check (unreadable, too large to verify safely) must not pass
         # silently: verification reports it as `unreadable`.
-        return Asset(path=rel, abspath=p, sidecar=find_sidecar(p))
+        return Asset(path=rel, abspath=p, sidecar=find_sidecar(p), size=size)
     if media.kind not in _MEDIA_KINDS:
         return Skipped(rel, SkipReason.NOT_MEDIA, media.mime)
-    return Asset(path=rel, abspath=p, sidecar=find_sidecar(p))
+    return Asset(path=rel, abspath=p, sidecar=find_sidecar(p), size=size)
 
 
 def sequence_of(root: Path, rel: str) -> Asset | None:
@@ -229,7 +231,12 @@ def sequence_of(root: Path, rel: str) -> Asset | None:
     store = root / f"{folder}.c2pa"
     if not store.is_file() or store.is_symlink():
         return None
-    return Asset(path=folder, abspath=root / folder, sidecar=store)
+    try:
+        with os.scandir(root / folder) as entries:
+            size = sum(e.stat().st_size for e in entries if e.is_file(follow_symlinks=False))
+    except OSError:
+        size = 0  # verification reports what cannot be read
+    return Asset(path=folder, abspath=root / folder, sidecar=store, size=size)
 
 
 def filter_globs(rels: Iterable[str], include: Sequence[str], exclude: Sequence[str]) -> list[str]:

@@ -141,7 +141,6 @@ def write_visual_report(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = [_timeline(report, out / "timeline.png", title or Path(checked_path).name)]
-    wanted: dict[int, tuple[Segment, list[Rect]]] = {}
     strips: list[tuple[Segment, list[int]]] = []
     for seg in report.segments:
         if seg.status != "edited" or seg.checked_range is None:
@@ -149,23 +148,11 @@ def write_visual_report(
         first, last = seg.checked_range
         picks = sorted(set(np.linspace(first, last, STRIP_FRAMES).round().astype(int).tolist()))
         strips.append((seg, picks))
-        for j in picks:
-            wanted[j] = (seg, _regions_at(seg, j))
-    if not wanted:
+    if not strips:
         return paths
-    pictures: dict[int, Image.Image] = {}
-    # one streaming decode pass picks up every wanted frame
-    with av.open(str(checked_path)) as container:
-        stream = container.streams.video[0]
-        stream.thread_type = "AUTO"
-        for index, frame in enumerate(container.decode(stream)):
-            if index in wanted:
-                rgb = Image.fromarray(frame.to_ndarray(format="rgb24"))
-                pictures[index] = _outlined(rgb, wanted[index][1])
-                if len(pictures) == len(wanted):
-                    break
+    decoded = frames_at(checked_path, [j for _, picks in strips for j in picks], report)
     for seg, picks in strips:
-        shown = [pictures[j] for j in picks if j in pictures]
+        shown = [outlined(decoded[j], regions_at(seg, j)) for j in picks if j in decoded]
         if not shown:
             continue
         assert seg.checked_range is not None
@@ -182,15 +169,102 @@ def write_visual_report(
     return paths
 
 
-def _regions_at(seg: Segment, frame: int) -> list[Rect]:
+def snapshots(
+    report: FrameReport, checked_path: str | Path, *, width: int, limit: int
+) -> list[tuple[int, int, list[Rect], Image.Image]]:
+    """For a viewer: one frame of each edited or inserted segment (the middle one, at
+    most `_SNAPSHOT_REACH` frames into it), with its changed regions outlined, scaled to at
+    most `width` pixels; at most `limit` of them, edited segments first. Each is
+    (segment index, checked frame, its regions, picture)."""
+    chosen: list[tuple[int, int]] = []
+    for status in ("edited", "inserted"):
+        for k, seg in enumerate(report.segments):
+            if seg.status == status and seg.checked_range is not None and len(chosen) < limit:
+                first, last = seg.checked_range
+                chosen.append((k, first + min((last - first) // 2, _SNAPSHOT_REACH)))
+    decoded = frames_at(checked_path, [j for _, j in chosen], report)
+    out = []
+    for k, j in sorted(chosen):
+        if j in decoded:
+            regions = regions_at(report.segments[k], j)
+            out.append((k, j, regions, outlined(decoded[j], regions, width=width)))
+    return out
+
+
+_SNAPSHOT_REACH = 30  # frames decoded past a segment's first, at most, for its snapshot
+
+
+def frames_at(
+    checked_path: str | Path, picks: list[int], report: FrameReport
+) -> dict[int, Image.Image]:
+    """The checked frames `picks`, decoded by seeking rather than from the start: each is
+    counted from the first frame of the segment holding it, whose presentation time the
+    report knows, so only the stretch from the key frame before that is decoded. A frame
+    whose segment start is not found where the report put it is left out, never guessed."""
+    anchors = sorted(
+        (seg.checked_range[0], seg.start_time)
+        for seg in report.segments
+        if seg.checked_range is not None
+    )
+    runs: dict[tuple[int, float], list[int]] = {}
+    for j in sorted(set(picks)):
+        anchor = max((a for a in anchors if a[0] <= j), default=None)
+        if anchor is not None:
+            runs.setdefault(anchor, []).append(j)
+    pictures: dict[int, Image.Image] = {}
+    if not runs:
+        return pictures
+    with av.open(str(checked_path)) as container:
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"
+        for (first, start), wanted in sorted(runs.items()):
+            pictures.update(_decode_run(container, stream, first, start, wanted))
+    return pictures
+
+
+def _decode_run(
+    container: av.container.InputContainer,
+    stream: av.video.stream.VideoStream,
+    first: int,
+    start: float,
+    wanted: list[int],
+) -> dict[int, Image.Image]:
+    target = round(start * 1_000_000)  # microseconds, as the fingerprints count them
+    if stream.time_base is not None:
+        container.seek(int(start / stream.time_base), stream=stream, backward=True)
+    found: dict[int, Image.Image] = {}
+    index: int | None = None
+    for frame in container.decode(stream):
+        if frame.pts is None or frame.time_base is None:
+            break
+        us = round(frame.pts * frame.time_base * 1_000_000)
+        if index is None:
+            if us < target:
+                continue
+            if us != target:
+                break
+            index = first
+        else:
+            index += 1
+        if index in wanted:
+            found[index] = Image.fromarray(frame.to_ndarray(format="rgb24"))
+        if index >= wanted[-1]:
+            break
+    return found
+
+
+def regions_at(seg: Segment, frame: int) -> list[Rect]:
+    """The changed regions of checked frame `frame` of the segment."""
     for run in seg.frame_regions:
         if run.first <= frame <= run.last:
             return run.regions
     return seg.regions
 
 
-def _outlined(picture: Image.Image, regions: list[Rect]) -> Image.Image:
-    scale = min(1.0, THUMB_WIDTH / picture.width)
+def outlined(picture: Image.Image, regions: list[Rect], *, width: int = THUMB_WIDTH) -> Image.Image:
+    """`picture` scaled to at most `width` pixels wide, its `regions` (in the picture's own
+    pixels) outlined, each in the colour that stands out most from the pixels under it."""
+    scale = min(1.0, width / picture.width)
     size = (max(1, round(picture.width * scale)), max(1, round(picture.height * scale)))
     thumb = picture.convert("RGB").resize(size, Image.Resampling.BILINEAR)
     pixels = np.asarray(thumb, dtype=np.float64)
@@ -218,4 +292,12 @@ def _contrasting(
     return max(OUTLINES, key=lambda c: float(np.sum((np.array(c) - under) ** 2)))
 
 
-__all__ = ["COLORS", "OUTLINES", "write_visual_report"]
+__all__ = [
+    "COLORS",
+    "OUTLINES",
+    "frames_at",
+    "outlined",
+    "regions_at",
+    "snapshots",
+    "write_visual_report",
+]

@@ -187,7 +187,8 @@ def test_cache_gives_identical_results_and_survives_corruption(
 ) -> None:
     opts = CheckOptions(paths=(repo,), jobs=1)
     cold = run_check(opts)
-    assert cold.cache_hits == 0
+    # ai/gen.jpg and photos/fake.jpg are the same bytes: the second finds the first's entry.
+    assert (cold.cache_hits, cold.cache_misses) == (1, len(expected) - 1)
     entries = sorted((repo / ".provenance-cache").rglob("*.json"))
     # One entry per distinct content (fake.jpg and gen.jpg are the same bytes).
     assert len(entries) == len(expected) - 1
@@ -218,7 +219,7 @@ def test_policy_change_reuses_cache_trust_change_does_not(expected: Expected, re
     assert {r.path for r in second.results if r.status == "fail"} >= {"icons/logo.png"}
     policy.write_text(policy.read_text().replace('anchors = ["certs/ca.pem"]', ""))
     third = run_check(CheckOptions(paths=(repo,), jobs=1))
-    assert third.cache_hits == 0
+    assert third.cache_hits == 1  # only the second of the two identical files
 
 
 def test_sidecar_is_part_of_the_key(repo: Path, check_media: Path) -> None:
@@ -237,7 +238,7 @@ def test_sidecar_is_part_of_the_key(repo: Path, check_media: Path) -> None:
 
 
 def test_jobs_1_and_2_give_identical_reports(repo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("provenance.check._run._MIN_POOL", 0)  # use a pool even for 7 files
+    monkeypatch.setattr("provenance._engine._MIN_POOL", 0)  # use a pool even for 7 files
     one = run(repo, "--format", "json", "--jobs", "1", "--no-cache")
     two = run(repo, "--format", "json", "--jobs", "2", "--no-cache")
     assert one == two

@@ -61,11 +61,11 @@ def test_visual_report(clips: Clips, tmp_path: Path) -> None:
 
 
 def test_outline_contrasts_with_what_is_under_it(tmp_path: Path, clips: Clips) -> None:
-    from provenance.frames.visual import _outlined
+    from provenance.frames.visual import outlined
 
     for fill in ((255, 255, 255), (0, 0, 0), (255, 40, 40)):
         picture = Image.new("RGB", (200, 100), fill)
-        out = np.asarray(_outlined(picture, [(50, 20, 100, 60)]))
+        out = np.asarray(outlined(picture, [(50, 20, 100, 60)]))
         color = out[20, 100]
         assert np.abs(color.astype(int) - fill).sum() > 300, (fill, color)
 
@@ -74,3 +74,32 @@ def test_visual_report_without_edits(clips: Clips, tmp_path: Path) -> None:
     fp = clips.fingerprint(clips.original)
     paths = write_visual_report(compare_fingerprints(fp, fp), clips.original, tmp_path)
     assert [p.name for p in paths] == ["timeline.png"]
+
+
+def test_frames_at_seeks_to_the_very_frames_a_full_decode_gives(
+    clips: Clips, tmp_path: Path
+) -> None:
+    """Pictures are found by seeking from the segment's first frame, not by decoding
+    from the start: the frames must be the same, key frames or not (a key frame every 8)."""
+    from provenance.frames.visual import frames_at, snapshots
+    from provenance.models import FrameReport, Segment
+
+    clip = tmp_path / "gop8.mp4"
+    frames = list(clips.scene.frames(90))
+    synth.write_video(clip, frames, options={"crf": "18", "g": "8", "bf": "2"})
+    decoded = list(synth.read_frames(clip))
+    segments = [Segment("reencoded", (0, 29), (0, 29), 0.0, 1.0),
+                Segment("edited", (30, 59), (30, 59), 1.0, 2.0, [(10, 10, 40, 30)]),
+                Segment("reencoded", (60, 89), (60, 89), 2.0, 3.0)]  # fmt: skip
+    report = FrameReport(90, 90, {"reencoded": 60, "edited": 30}, segments)
+    picks = [0, 13, 30, 44, 59, 61, 89]
+    found = frames_at(clip, picks, report)
+    assert sorted(found) == picks
+    for j in picks:
+        assert np.array_equal(np.asarray(found[j]), decoded[j]), j
+    ((k, j, regions, picture),) = snapshots(report, clip, width=960, limit=4)
+    assert (k, j, regions) == (1, 44, [(10, 10, 40, 30)])
+    assert np.asarray(picture).shape == decoded[44].shape
+    # a segment whose start is not where the report puts it gives no picture, not a guess
+    moved = FrameReport(90, 90, report.summary, [Segment("edited", (30, 59), (30, 59), 1.01, 2.0)])
+    assert frames_at(clip, [44], moved) == {}

@@ -1,0 +1,116 @@
+"""provenance serve"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from provenance.errors import UsageError
+from provenance.trust import Trust
+
+from ._common import Command, err_console, exit_codes_help
+
+__all__ = ["register", "serve"]
+
+_LOOPBACK = ("127.0.0.1", "::1", "localhost")
+_EPILOG = exit_codes_help(
+    OK="stopped with Ctrl-C",
+    FAILED="not used",
+    ERROR="bad option, unreadable trust file, or an address that cannot be listened on",
+)
+
+
+def serve(
+    trust: Annotated[
+        list[Path] | None,
+        typer.Option(
+            metavar="FILE",
+            help="Trust-anchor PEM bundle (repeatable). Without it nothing is trusted.",
+        ),
+    ] = None,
+    allowed_signers: Annotated[
+        list[Path] | None,
+        typer.Option(
+            metavar="FILE",
+            help="Only these signer certificates (PEM) may be trusted, within --trust anchors.",
+        ),
+    ] = None,
+    identity_trust: Annotated[
+        list[Path] | None,
+        typer.Option(
+            metavar="FILE",
+            help="Roots that vouch for creators' certificates (CAWG identities; PEM, "
+            "repeatable), kept apart from --trust.",
+        ),
+    ] = None,
+    host: Annotated[
+        str,
+        typer.Option(
+            metavar="ADDRESS",
+            help="Address to listen on. The default serves this machine only.",
+        ),
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option(metavar="PORT", help="Port (0: any free port).")] = 8080,
+    max_upload_mb: Annotated[
+        int, typer.Option(metavar="MB", help="Largest upload accepted (file and sidecar).")
+    ] = 2048,
+    time_limit: Annotated[
+        float, typer.Option(metavar="SECONDS", help="Longest a verification may take.")
+    ] = 600.0,
+    concurrent: Annotated[
+        int,
+        typer.Option(metavar="N", help="Files verified at once; more are told to retry (503)."),
+    ] = 2,
+) -> None:
+    """Serve the web verifier: drop a file, see who signed it, what changed and where.
+
+    Opens a page at http://127.0.0.1:8080/ where a photo, video or audio file (with
+    its .c2pa sidecar, if it has one) is verified as `verify` verifies it, under these
+    trust settings: the verdict, the signer, the edit history, and for video the frame
+    timeline with the changed regions outlined. The JSON report it offers is the one
+    `verify --json` prints; `POST /api/verify` (multipart, field `file`, optional
+    `sidecar`) returns it to scripts. Uploads are deleted once answered; nothing goes to
+    the network.
+
+    Examples:
+
+      provenance serve --trust keys/ca.pem
+
+      provenance serve --trust c2pa-trust-list.pem --port 9000
+    """
+    if port < 0 or port > 65535:
+        raise UsageError(f"--port {port}: give a port from 0 to 65535")
+    if max_upload_mb < 1 or time_limit <= 0 or concurrent < 1:
+        raise UsageError("--max-upload-mb, --time-limit and --concurrent must be positive")
+    settings_trust = Trust.load(
+        trust or (), allowed=allowed_signers or (), identity=identity_trust or ()
+    )
+    try:
+        from provenance._web import Limits, Settings
+        from provenance._web import serve as run
+    except ModuleNotFoundError as e:
+        raise UsageError(
+            f"provenance serve needs the web server's packages ({e.name} is missing): "
+            "pip install 'provenance-toolkit[server]'"
+        ) from None
+    if host not in _LOOPBACK:
+        err_console.print(
+            f"warning: listening on {host}: anyone who can reach it can upload files",
+            markup=False,
+        )
+    settings = Settings(
+        trust=settings_trust,
+        limits=Limits(max_upload_mb << 20, time_limit, concurrent),
+    )
+
+    def ready(url: str) -> None:
+        err_console.print(f"Serving the web verifier at {url} (Ctrl-C to stop)", markup=False)
+
+    run(settings, host=host, port=port, ready=ready)
+
+
+def register(app: typer.Typer) -> None:
+    """Add the command to the app."""
+    app.command(cls=Command, epilog=_EPILOG)(serve)
