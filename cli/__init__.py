@@ -45,6 +45,11 @@ COMMANDS: dict[str, tuple[str, str]] = {
         "Create a DEVELOPMENT root CA and signer certificate (signer.key, signer.pem, ca.pem), "
         "or with --identity a creator identity.",
     ),
+    "register": (
+        "register",
+        "Register signed files in a manifest registry, so that stripped, re-encoded copies "
+        "of them can be found (`verify --lookup`).",
+    ),
     "serve": (
         "serve",
         "Serve the web verifier: drop a file, see who signed it, what changed and where.",

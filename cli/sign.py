@@ -170,6 +170,15 @@ def sign(
             "(JPEG, PNG, MP4/MOV).",
         ),
     ] = None,
+    register_in: Annotated[
+        str | None,
+        typer.Option(
+            "--register",
+            metavar="REG",
+            help="Then register the signed file in this manifest registry (a SQLite file, "
+            "postgresql:// or http(s):// URL), so stripped copies of it can be found.",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """Sign a photo, video or audio file with C2PA content credentials.
@@ -198,6 +207,7 @@ def sign(
       provenance sign photo.jpg -o out.jpg --key k.pem --cert c.pem --source-type digitalCapture --identity-key me/creator.key --identity-cert me/creator.pem --redact location
 
       provenance sign card/DCIM/*.JPG --out-dir signed/ --key k.pem --cert c.pem --source-type digitalCapture --jobs 2
+      provenance sign clip.mp4 -o signed.mp4 --key k.pem --cert c.pem --source-type digitalCapture --register registry.db
 
     Who made it: --identity-key/--identity-cert (or --identity-p12) add the creator's
     CAWG identity assertion, signed with their own key, beside the claim signer's
@@ -208,11 +218,18 @@ def sign(
     with --capture-metadata. --redact location leaves the GPS position out of the
     manifest and strips it from the output's own EXIF, XMP and container tags: the
     signature covers the stripped bytes; the input is never modified.
+
+    Stripped copies: photos and video are signed with a soft binding (a c2pa.soft-binding
+    assertion, algorithm org.provenance.fingerprint.1) beside their frame or region
+    fingerprints; --register adds the signed file to a manifest registry, where
+    `verify --lookup` finds it from a stripped, re-encoded copy.
     """  # noqa: E501 - examples are kept whole
     identity = load_identity(key, cert, p12, passphrase_env)
     creator = _creator(
         identity_key, identity_cert, identity_p12, identity_role, identity_passphrase_env
     )
+    if register_in is not None and (output == Path("-") or no_fingerprints):
+        raise UsageError("--register needs a signed file (not -o -) with fingerprints")
     if out_dir is not None:
         for given, name in ((output, "--output"), (title, "--title"), (parent, "--parent")):
             if given is not None:
@@ -233,6 +250,7 @@ def sign(
             redact=redact or (),
             jobs=jobs,
             as_json=as_json,
+            register_in=register_in,
         )
         return
     if len(inputs) > 1:
@@ -273,6 +291,8 @@ def sign(
     _warn_parent(result)
     if source_type is not None and result.action == "c2pa.opened":
         _warn_no_source_type(f"{input} is")
+    if register_in is not None:
+        _register([result.output], register_in)
 
 
 def _warn_parent(result: SignResult) -> None:
@@ -284,6 +304,11 @@ def _warn_parent(result: SignResult) -> None:
             "parent ingredient, with what was wrong",
             markup=False,
         )
+
+
+def _register(outputs: list[str], registry: str) -> None:
+    for r in provenance.register(outputs, registry=registry):
+        err_console.print(f"registered ({r.status.value}): {r.manifest_id}", markup=False)
 
 
 def _warn_no_source_type(who: str) -> None:
@@ -344,9 +369,14 @@ def render(result: SignResult, out: Console = console) -> None:
         )
 
 
-def _sign_batch(inputs: list[Path], out_dir: Path, *, as_json: bool, **options: Any) -> None:
+def _sign_batch(
+    inputs: list[Path], out_dir: Path, *, as_json: bool, register_in: str | None, **options: Any
+) -> None:
     with progress_bar(f"signing {len(inputs)} files", enabled=not as_json) as progress:
         batch = provenance.sign_many(inputs, out_dir, progress=progress, **options)
+    if register_in is not None:
+        signed = [row.result.output for row in batch.rows if row.result is not None]
+        _register(signed, register_in)
     if as_json:
         console.print_json(json.dumps(batch.to_dict()))
     else:

@@ -13,18 +13,27 @@ from rich.markup import escape
 from rich.table import Table
 
 from provenance.errors import UsageError
-from provenance.models import FragmentReport, FrameReport, SourceKind, Verdict, VerificationReport
+from provenance.models import (
+    FragmentReport,
+    FrameReport,
+    LookupResult,
+    SourceKind,
+    Verdict,
+    VerificationReport,
+)
 from provenance.trust import Trust
 from provenance.verify import verify_many, write_visual_report
 
 from ._common import Command, console, err_console, exit_codes_help, progress_bar
 from ._describe import capture_line, identity_line
+from .register import REGISTRY_HELP
 
 __all__ = [
     "expand_glob",
     "register",
     "render",
     "render_fragments",
+    "render_lookup",
     "render_frames",
     "verify",
 ]
@@ -73,6 +82,18 @@ def verify(
             help="Signed original or .c2pa store to compare a stripped file with.",
         ),
     ] = None,
+    lookup: Annotated[
+        bool,
+        typer.Option(
+            "--lookup",
+            help="For a file without credentials (stripped, re-encoded): find its signed "
+            "original in the --registry and compare the file with it.",
+        ),
+    ] = False,
+    registry: Annotated[
+        str | None,
+        typer.Option(metavar="REG", envvar="PROVENANCE_REGISTRY", help=REGISTRY_HELP),
+    ] = None,
     fragments: Annotated[
         str | None,
         typer.Option(
@@ -108,6 +129,12 @@ def verify(
     A sidecar manifest (FILE.c2pa) next to a file is found and used. A remote manifest
     is never fetched: its address is printed, to download and keep as a sidecar.
 
+    Stripped copies: with --lookup, a file without credentials is looked up in a manifest
+    registry by its fingerprint; a signed original found there is validated and the file
+    compared with it, as with --reference (the verdict is then tampered: the file is not
+    the signed asset; frames and regions say what changed). A match proves what the
+    original's manifest claims, not who made the copy. No match leaves it unsigned.
+
     Who made it and how: each creator identity (CAWG) is shown with its own status
     (trusted needs --identity-trust; valid; unverified; invalid), apart from the claim
     signer's verdict; capture facts show the camera, time, exposure and position, or
@@ -123,7 +150,11 @@ def verify(
       provenance verify edited.mp4 --reference original.signed.mp4 --report out/
 
       provenance verify init.mp4 --fragments 'seg-*.m4s'
-    """
+
+      provenance verify copy-from-the-web.mp4 --lookup --registry registry.db --trust keys/ca.pem
+    """  # noqa: E501 - examples are kept whole
+    if registry is not None and not lookup:
+        raise UsageError("--registry is for --lookup")
     segments = None if fragments is None else expand_glob(fragments)
     with progress_bar("verifying", enabled=not as_json) as progress:
         batch = verify_many(
@@ -132,6 +163,7 @@ def verify(
                 trust or (), allowed=allowed_signers or (), identity=identity_trust or ()
             ),
             reference=reference,
+            lookup=(registry or True) if lookup else None,
             fragments=segments,
             localize=not no_frames,
             progress=progress,
@@ -143,7 +175,7 @@ def verify(
         console.print_json(json.dumps(batch.to_dict()))
     else:
         for r in batch.reports:
-            render(r)
+            render(r, hint=not lookup and reference is None)
     raise typer.Exit(int(batch.exit_code))
 
 
@@ -155,8 +187,9 @@ def expand_glob(pattern: str) -> list[Path]:
     return found
 
 
-def render(r: VerificationReport) -> None:
-    """One file's verdict and the evidence behind it, for people."""
+def render(r: VerificationReport, *, hint: bool = False) -> None:
+    """One file's verdict and the evidence behind it, for people; `hint`: say how a
+    photo or video without credentials could still be traced."""
     style = _STYLE[r.verdict]
     console.print(
         f"[bold]{escape(r.path)}[/bold]: [{style}]{r.verdict.value.upper()}[/{style}]  "
@@ -166,6 +199,14 @@ def render(r: VerificationReport) -> None:
         console.print(
             "  warning     the file's own metadata (EXIF, XMP or container tags) gives "
             "away where it was made",
+            markup=False,
+        )
+    if r.lookup is not None:
+        render_lookup(r.lookup)
+    if r.verdict is Verdict.UNSIGNED and hint and (r.format or "").startswith(("image/", "video/")):
+        console.print(
+            "  hint        a stripped copy? find its signed original with --lookup (in "
+            "$PROVENANCE_REGISTRY or --registry), or compare it with one: --reference",
             markup=False,
         )
     if r.verdict is Verdict.UNSIGNED or (r.verdict is Verdict.ERROR and r.signer is None):
@@ -214,6 +255,31 @@ def render(r: VerificationReport) -> None:
         render_frames(r.frames)
     if r.fragments:
         render_fragments(r.fragments)
+
+
+def render_lookup(found: LookupResult) -> None:
+    """What the registry found: the signed original, how similar, which part of it."""
+    if not found.found:
+        console.print(f"  registry    no signed original found in {found.registry}", markup=False)
+        return
+    for i, m in enumerate(found.matches[:3]):
+        what = "found in the registry" if i == 0 else "also similar"
+        verdict = f", manifest {m.verdict.value}" if m.verdict else ""
+        console.print(
+            f"  registry    {what}: {m.title or m.manifest_id} (similarity {m.similarity}%"
+            f"{verdict})",
+            markup=False,
+        )
+        if i == 0:
+            rows = [("original", m.manifest_id)]
+            if m.signer:
+                rows.append(("signed by", m.signer))
+            if m.signed_range and m.checked_range:
+                (a, b), (c, d) = m.signed_range, m.checked_range
+                rows.append(("covers", f"{_timecode(c)}-{_timecode(d)} of this file = "
+                             f"{_timecode(a)}-{_timecode(b)} of the original"))  # fmt: skip
+            for k, v in rows:
+                console.print(f"  {k:<11} {v}", markup=False)
 
 
 def _rects(rects: Iterable[tuple[int, int, int, int]], sep: str = ", ") -> str:

@@ -45,7 +45,10 @@ if TYPE_CHECKING:
         OutputExistsError,
         PolicyError,
         ProvenanceError,
+        RegistrationRefused,
+        RegistryError,
         SigningError,
+        SoftBindingError,
         UnsupportedFormatError,
         UsageError,
     )
@@ -63,14 +66,19 @@ if TYPE_CHECKING:
         FrameRegions,
         FrameReport,
         Generator,
+        Geometry,
         History,
         HistoryNode,
         IdentityStatus,
         Ingredient,
+        LookupResult,
+        Match,
         NodeStatus,
         ParentIngredient,
         Position,
         Redaction,
+        RegisterResult,
+        RegisterStatus,
         Retimed,
         Segment,
         SequenceReport,
@@ -89,6 +97,7 @@ if TYPE_CHECKING:
         VerificationReport,
         VerifiedIdentity,
     )
+    from .registry import ServerLimits, create_resolution_app, lookup, open_registry, register
     from .sign import sign
     from .trust import Trust
     from .verify import verify, verify_many, write_visual_report
@@ -102,7 +111,8 @@ _MODULES: dict[str, str] = {
     ),
     ".errors": (
         "CredentialError ExitCode InputError ManifestError OutputError OutputExistsError "
-        "PolicyError ProvenanceError SigningError UnsupportedFormatError UsageError"
+        "PolicyError ProvenanceError RegistrationRefused RegistryError SigningError "
+        "SoftBindingError UnsupportedFormatError UsageError"
     ),
     "._sign_many": "sign_many",
     ".history": "history",
@@ -110,12 +120,14 @@ _MODULES: dict[str, str] = {
     ".keygen": "DevIdentity generate_dev_creator generate_dev_identity make_dev_chain",
     ".models": (
         "Action AssetStatus CaptureFacts ChangedFile Clock CreatorIdentity FragmentReport "
-        "FrameRegions FrameReport Generator History HistoryNode IdentityStatus Ingredient "
-        "NodeStatus ParentIngredient Position Redaction Retimed Segment SequenceReport "
+        "FrameRegions FrameReport Generator Geometry History HistoryNode IdentityStatus "
+        "Ingredient LookupResult Match NodeStatus ParentIngredient Position Redaction "
+        "RegisterResult RegisterStatus Retimed Segment SequenceReport "
         "SignBatch SignerInfo SignOutcome SignResult SourceKind StatusEntry TimestampInfo "
         "TrustDecision TrustStatus ValidityCheck Verdict VerificationBatch "
         "VerificationReport VerifiedIdentity"
     ),
+    ".registry": "ServerLimits create_resolution_app lookup open_registry register",
     ".sign": "sign",
     ".trust": "Trust",
     ".verify": "verify verify_many write_visual_report",
@@ -158,6 +170,12 @@ __all__ = [
     "verify_many",
     "history",
     "write_visual_report",
+    # the manifest registry: stripped copies
+    "register",
+    "lookup",
+    "open_registry",
+    "create_resolution_app",
+    "ServerLimits",
     # identities and trust
     "Creator",
     "DevIdentity",
@@ -179,14 +197,19 @@ __all__ = [
     "FrameRegions",
     "FrameReport",
     "Generator",
+    "Geometry",
     "History",
     "HistoryNode",
     "IdentityStatus",
     "Ingredient",
+    "LookupResult",
+    "Match",
     "NodeStatus",
     "ParentIngredient",
     "Position",
     "Redaction",
+    "RegisterResult",
+    "RegisterStatus",
     "Retimed",
     "Segment",
     "SequenceReport",
@@ -226,7 +249,10 @@ __all__ = [
     "OutputExistsError",
     "PolicyError",
     "ProvenanceError",
+    "RegistrationRefused",
+    "RegistryError",
     "SigningError",
+    "SoftBindingError",
     "UnsupportedFormatError",
     "UsageError",
 ]

@@ -20,9 +20,11 @@ from ._limits import fingerprints_within_limit, pixels_within_limit
 from ._manifest import assertion_data
 from ._media import MediaType
 from ._read import Asset
+from ._rules import soft_binding_outcome
 from ._still import Still
-from ._vocab import FRAMES_LABEL, REGIONS_LABEL, Progress
-from .models import FrameReport, Verdict, VerificationReport
+from ._vocab import FRAMES_LABEL, REGIONS_LABEL, SOFT_BINDING_LABEL, Progress
+from .errors import SoftBindingError
+from .models import FrameReport, SourceKind, Verdict, VerificationReport
 
 __all__ = ["Snapshot", "assertions_for", "localize", "snapshots", "write_visual_report"]
 
@@ -39,18 +41,46 @@ def assertions_for(
     try:
         if media.kind == "video":
             from . import frames  # PyAV and NumPy load only when fingerprinting video
+            from ._registry import compute
 
-            fp = frames.fingerprint_video(path, progress=progress)
-            return [frames.assertion.assertion(fp)], fp.frame_count
+            blocks = compute.VideoBinding()
+            fp = frames.fingerprint_video(path, progress=progress, on_frame=blocks.add)
+            binding = blocks.finish(round(fp.duration * 1000))
+            return [frames.assertion.assertion(fp), binding.assertion()], fp.frame_count
         if media.kind == "image" and media.mime != "image/svg+xml":
+            from ._registry import compute
             from .frames import image  # NumPy, never PyAV, for a still
 
-            data = image.fingerprint_image(still or path).to_dict()
-            return [{"label": REGIONS_LABEL, "data": data}], None
+            fingerprint = image.fingerprint_image(still or path)
+            binding = compute.image_binding(still or path, fingerprint.dct)
+            data = fingerprint.to_dict()
+            return [{"label": REGIONS_LABEL, "data": data}, binding.assertion()], None
     except Exception as e:  # noqa: BLE001 - decoders raise anything on hostile input
         # Fingerprints add localization; the C2PA signature does not depend on them.
         _log.warning("%s: signed without frame/region fingerprints (%s)", path, e)
     return [], None
+
+
+def check_soft_binding(report: VerificationReport, manifest: dict[str, Any]) -> VerificationReport:
+    """A manifest that carries our soft binding must agree with the frame or region table
+    signed beside it (a registry finds originals by it); one that does not is invalid.
+    Only a manifest that holds is checked: an invalid one says enough already."""
+    data = assertion_data(manifest, SOFT_BINDING_LABEL)
+    if data is None or not (report.verdict.verified or report.verdict is Verdict.TAMPERED):
+        return report
+    if not fingerprints_within_limit(manifest):
+        return report  # a table this large is not decoded (localize says the same)
+    from ._registry.manifest import binding_of
+    from ._registry.softbinding import ALG
+
+    if data.get("alg") != ALG:
+        return report  # another algorithm (a watermark): not ours to check
+    try:
+        binding_of(manifest)
+    except SoftBindingError as e:
+        verdict, message = soft_binding_outcome(str(e))
+        return replace(report, verdict=verdict, message=message)
+    return report
 
 
 def localize(
@@ -79,7 +109,9 @@ def localize(
         if video is not None and media.kind == "video":
             signed = frames.assertion.decode(video)
             result = frames.compare_video(signed, path, progress=progress)
-            return replace(report, frames=result, message=_frames_message(result))
+            # a registry's find keeps its words: that the original was found is the news
+            lead = report.message if report.manifest_source is SourceKind.REGISTRY else None
+            return replace(report, frames=result, message=_frames_message(result, lead))
         if still is not None and media.kind == "image":
             fp = frames.ImageFingerprint.from_dict(still)
             regions = tuple(frames.compare_image(fp, path))
@@ -98,14 +130,14 @@ def localize(
     return report
 
 
-def _frames_message(result: FrameReport) -> str:
+def _frames_message(result: FrameReport, lead: str | None = None) -> str:
     s = result.summary
     if result.unchanged:
         what = "no visual change: every frame intact or re-encoded"
     else:
         parts = [f"{s[k]} {k}" for k in ("edited", "inserted", "missing") if s[k]]
         what = "frames changed: " + ", ".join(parts)
-    return f"the asset was changed after it was signed; {what}"
+    return f"{lead or 'the asset was changed after it was signed'}; {what}"
 
 
 def write_visual_report(

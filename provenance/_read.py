@@ -24,10 +24,11 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import io
 import json
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +38,14 @@ import cbor2
 from . import _c2pa, _manifest
 from ._c2pa import ErrorKind
 from ._media import MediaType, check_regular_file, detect, open_regular
-from ._rules import claim_signer_trusted, decide, decide_trust, validity_ruling
+from ._rules import (
+    HARD_BINDING_MISMATCH,
+    claim_signer_trusted,
+    decide,
+    decide_trust,
+    detached_state,
+    validity_ruling,
+)
 from .errors import InputError, ManifestError, ProvenanceError, UnsupportedFormatError
 from .models import SourceKind, TrustDecision, ValidityCheck, Verdict, VerificationReport
 from .trust import Trust
@@ -55,8 +63,10 @@ __all__ = [
     "find_source",
     "judge",
     "open_asset",
+    "read_detached",
     "read_store",
     "read_store_file",
+    "store_bytes",
     "remote_manifest_error",
     "store_file",
     "unreadable_report",
@@ -221,6 +231,64 @@ def read_store(
         if kind is ErrorKind.REMOTE:
             raise remote_manifest_error(asset.path, e) from None
         return Unreadable(_c2pa.error_text(e))
+
+
+def store_bytes(asset: Asset, source: Source) -> bytes | None:
+    """The manifest store of an asset as bytes (a registry keeps stores, not assets): a
+    sidecar's or reference's as read; an embedded one as the C2PA library takes it out,
+    through an ingredient (the library has no other way to hand an embedded store over).
+    None when the asset carries none."""
+    if source.store is not None:
+        return source.store
+    ctx = _c2pa.context(builder={"thumbnail": {"enabled": False}})
+    try:
+        builder = c2pa.Builder({"claim_generator_info": [{"name": "provenance"}]}, context=ctx)
+        with builder, open_regular(asset.path) as f:
+            ingredient = {"title": asset.path.name, "relationship": "parentOf"}
+            builder.add_ingredient_from_stream(ingredient, asset.media.mime, f)
+            archive = io.BytesIO()
+            builder.to_archive(archive)
+        archive.seek(0)
+        with c2pa.Reader("application/c2pa", archive, context=ctx) as reader:
+            data = json.loads(reader.json())
+            active = (data.get("manifests") or {}).get(data.get("active_manifest")) or {}
+            found = ((active.get("ingredients") or [{}])[0].get("manifest_data") or {})
+            identifier = found.get("identifier")
+            if not isinstance(identifier, str):
+                return None
+            out = io.BytesIO()
+            reader.resource_to_stream(identifier, out)
+            return out.getvalue()
+    except OSError as e:
+        raise InputError(f"{asset.path}: cannot read ({e.strerror})") from None
+    except (c2pa.C2paError, ValueError, AttributeError, IndexError) as e:
+        if isinstance(e, c2pa.C2paError) and _c2pa.classify(e) is ErrorKind.NO_MANIFEST:
+            return None
+        raise ManifestError(f"{asset.path}: cannot take the manifest store out ({e})") from None
+
+
+def read_detached(source: Source, ctx: c2pa.Context) -> Store | Unreadable:
+    """Read and validate a manifest store apart from its asset (a registry keeps no
+    assets): everything is checked but the hard binding, which no asset can match. The
+    binding's mismatch is taken out of the results and the state, so the claim is judged on
+    its own; what the asset in hand says is then up to the fingerprints."""
+    try:
+        with c2pa.Reader("application/c2pa", io.BytesIO(b""), source.store, context=ctx) as r:
+            store = _snapshot(r)
+    except c2pa.C2paError as e:
+        return Unreadable(_c2pa.error_text(e))
+    active = store.results.get("activeManifest") or {}
+    failures = [
+        f for f in active.get("failure") or [] if str(f.get("code")) not in HARD_BINDING_MISMATCH
+    ]
+    success = {str(x.get("code")) for x in active.get("success") or []}
+    results = {**store.results, "activeManifest": {**active, "failure": failures}}
+    others = {str(f.get("code")) for f in failures}
+    for delta in store.results.get("ingredientDeltas") or []:
+        found = (delta.get("validationDeltas") or {}).get("failure") or []
+        others |= {str(f.get("code")) for f in found}
+    state = detached_state(store.state, others, success)
+    return replace(store, state=state, results=results)
 
 
 def remote_manifest_error(path: Path, err: c2pa.C2paError) -> ManifestError:

@@ -44,6 +44,7 @@ __all__ = [
     "check_exit_code",
     "claim_signer_trusted",
     "decide",
+    "detached_state",
     "decide_trust",
     "fragments_outcome",
     "history_exit_code",
@@ -55,6 +56,9 @@ __all__ = [
     "sequence_outcome",
     "sign_batch_exit_code",
     "stripped_outcome",
+    "found_outcome",
+    "not_found_message",
+    "soft_binding_outcome",
     "timestamp_ruling",
     "validity_ruling",
 ]
@@ -146,6 +150,18 @@ def is_trust_only(code: str) -> bool:
 IDENTITY_UNPROVEN = frozenset(
     {"cawg.x509.credential.untrusted", "cawg.ica.untrusted_issuer", "cawg.ica.did_unavailable"}
 )
+
+
+def detached_state(
+    state: str | None, failures: Iterable[str], success: Iterable[str]
+) -> str | None:
+    """The validation state of a manifest store read apart from its asset, the hard
+    binding's mismatch taken out (`failures`: the codes left): the library says `Invalid`
+    for the missing asset alone; without other failures the claim is `Trusted` when its
+    signer chains to an anchor, else `Valid`."""
+    if state != "Invalid" or blocking(failures):
+        return state
+    return "Trusted" if "signingCredential.trusted" in set(success) else "Valid"
 
 
 def blocking(codes: Iterable[str]) -> tuple[str, ...]:
@@ -346,6 +362,30 @@ def stripped_outcome() -> tuple[Verdict, str]:
     not the signed asset, so its hard binding cannot match; frame localization tells
     what changed."""
     return Verdict.TAMPERED, "manifest stripped; compared with the reference's signed manifest"
+
+
+def found_outcome(similarity: int) -> tuple[Verdict, str]:
+    """A file without credentials whose signed original a registry found (`--lookup`),
+    its manifest verified apart from any asset: as with a reference, the file is not the
+    signed asset; the frames and regions tell what changed. What it proves is the
+    original's claims, not who made the copy."""
+    return (
+        Verdict.TAMPERED,
+        f"manifest stripped; the signed original was found in the registry "
+        f"(similarity {similarity}%) and the file compared with it",
+    )
+
+
+def not_found_message(registry: str) -> str:
+    """A file without credentials whose signed original no registry entry matches."""
+    return f"no content credentials found; no signed original found in {registry}"
+
+
+def soft_binding_outcome(why: str) -> tuple[Verdict, str]:
+    """A manifest whose soft binding disagrees with the frame or region table signed
+    beside it: whoever signed it claims a fingerprint that is not its asset's (it would let
+    a look-alike borrow its credentials through a registry)."""
+    return Verdict.INVALID, f"the manifest is inconsistent: {why}"
 
 
 def sequence_outcome(

@@ -24,6 +24,7 @@ __all__ = [
     "REDACTED_PARAMETER",
     "REGIONS_LABEL",
     "SEQUENCE_LABEL",
+    "SOFT_BINDING_LABEL",
     "SOURCE_TYPES",
     "SOURCE_TYPE_WORDS",
     "STATUS_CODE_WORDS",
@@ -40,6 +41,7 @@ CLAIM_GENERATOR = "provenance-toolkit"
 # of a still, and the per-file fingerprints of an image sequence.
 FRAMES_LABEL = "org.provenance.frames"
 REGIONS_LABEL = "org.provenance.regions"
+SOFT_BINDING_LABEL = "c2pa.soft-binding"  # the standard assertion, with our algorithm
 SEQUENCE_LABEL = "org.provenance.sequence"
 
 ACTIONS_LABEL = "c2pa.actions"

@@ -24,6 +24,9 @@ __all__ = [
     "SigningError",
     "ManifestError",
     "PolicyError",
+    "RegistryError",
+    "RegistrationRefused",
+    "SoftBindingError",
 ]
 
 
@@ -93,3 +96,22 @@ class PolicyError(ProvenanceError):
     """A `check` policy file is missing, not TOML, or has a bad key or value.
 
     The message names the file, the key and, where it can be found, its line."""
+
+
+class RegistryError(ProvenanceError):
+    """A manifest registry cannot be found, reached, opened or migrated, or answered
+    nonsense; or its location is neither a SQLite path, a postgresql:// URL nor an
+    http(s):// base URL."""
+
+
+class RegistrationRefused(RegistryError):
+    """A file whose manifest must not be registered: none, invalid, untrusted when only
+    trusted signers may register, without our soft binding, or a different store under an
+    id already registered. Exit code 1: the file, not the command, failed."""
+
+    exit_code: ClassVar[ExitCode] = ExitCode.FAILED
+
+
+class SoftBindingError(ManifestError):
+    """A `c2pa.soft-binding` assertion or lookup value that is malformed, or disagrees
+    with the frame or region table signed beside it."""

@@ -35,14 +35,19 @@ __all__ = [
     "FrameRegions",
     "FrameReport",
     "Generator",
+    "Geometry",
     "History",
     "HistoryNode",
     "IdentityStatus",
     "Ingredient",
+    "LookupResult",
+    "Match",
     "NodeStatus",
     "ParentIngredient",
     "Position",
     "Redaction",
+    "RegisterResult",
+    "RegisterStatus",
     "Retimed",
     "Segment",
     "SequenceReport",
@@ -80,6 +85,7 @@ class SourceKind(enum.StrEnum):
     EMBEDDED = "embedded"  # inside the checked file
     SIDECAR = "sidecar"  # a .c2pa store beside it (or beside a folder of frames)
     REFERENCE = "reference"  # a signed original or .c2pa store named by the user
+    REGISTRY = "registry"  # the signed original found in a manifest registry (--lookup)
 
 
 @dataclass(frozen=True)
@@ -740,6 +746,179 @@ class FragmentReport:
         )
 
 
+# ------------------------------------------------------------------------ the registry
+
+
+class RegisterStatus(enum.StrEnum):
+    """What registering one manifest did."""
+
+    ADDED = "added"
+    UNCHANGED = "unchanged"  # the same store was already registered: nothing to do
+    CONFLICT = "conflict"  # a different store is registered under this manifest id
+
+
+@dataclass(frozen=True)
+class RegisterResult:
+    """The outcome of registering one signed file's manifest (register-result schema)."""
+
+    manifest_id: str
+    status: RegisterStatus
+    path: str | None = None  # the signed file it came from, when registered from one
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form (register-result schema, one entry of `results`)."""
+        return {"path": self.path, "manifest_id": self.manifest_id, "status": self.status.value}
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> RegisterResult:
+        """Read back `to_dict()` output."""
+        return cls(str(d["manifest_id"]), RegisterStatus(d["status"]), _opt(d.get("path")))
+
+
+_Box = tuple[float, float, float, float]
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """Where the signed picture lies in the checked one: the crop hypothesis that aligned
+    best (zoom >= 1 when the copy was cropped, centre shift in picture sizes) and the signed
+    frame's box [x, y, w, h] in the checked file's pixels."""
+
+    zoom: float
+    shift: tuple[float, float]
+    signed_box: _Box
+
+    def to_checked(self, rect: _Rect, signed_size: tuple[int, int]) -> _Rect:
+        """A rectangle [x, y, w, h] in the signed frame's pixels (`signed_size`), in the
+        checked file's pixels."""
+        bx, by, bw, bh = self.signed_box
+        sx, sy = bw / signed_size[0], bh / signed_size[1]
+        x, y, w, h = rect
+        x0, y0 = round(bx + x * sx), round(by + y * sy)
+        x1, y1 = round(bx + (x + w) * sx), round(by + (y + h) * sy)
+        return (x0, y0, max(1, x1 - x0), max(1, y1 - y0))
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form (a match's `geometry`)."""
+        return {
+            "zoom": self.zoom,
+            "shift": list(self.shift),
+            "signed_box": [round(v, 1) for v in self.signed_box],
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Geometry:
+        """Read back `to_dict()` output."""
+        dx, dy = (float(v) for v in d["shift"])
+        x, y, w, h = (float(v) for v in d["signed_box"])
+        return cls(float(d["zoom"]), (dx, dy), (x, y, w, h))
+
+
+def _range(r: tuple[float, float] | None) -> list[float] | None:
+    return [round(r[0], 3), round(r[1], 3)] if r else None
+
+
+def _read_range(r: Any) -> tuple[float, float] | None:
+    return (float(r[0]), float(r[1])) if r else None
+
+
+@dataclass(frozen=True)
+class Match:
+    """A registered manifest whose fingerprint the checked file's aligns with (the
+    anti-spoofing rule of docs/registry.md): how similar, which seconds of the signed
+    original the checked file covers, and where its picture lies."""
+
+    manifest_id: str
+    similarity: int  # 0-100
+    title: str | None
+    signer: str | None
+    kind: str  # "video" or "image"
+    signed_range: tuple[float, float] | None  # seconds of the signed video
+    checked_range: tuple[float, float] | None  # seconds of the checked file
+    aligned_blocks: int
+    compared_blocks: int
+    geometry: Geometry
+    registered: int = 0  # registration order (ranking only; not part of the JSON)
+    verdict: Verdict | None = None  # the recovered manifest's, for the match verified
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form (one entry of `lookup.matches`)."""
+        return {
+            "manifest_id": self.manifest_id,
+            "similarity": self.similarity,
+            "title": self.title,
+            "signer": self.signer,
+            "verdict": self.verdict.value if self.verdict else None,
+            "kind": self.kind,
+            "signed_range": _range(self.signed_range),
+            "checked_range": _range(self.checked_range),
+            "aligned_blocks": self.aligned_blocks,
+            "compared_blocks": self.compared_blocks,
+            "geometry": self.geometry.to_dict(),
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Match:
+        """Read back `to_dict()` output."""
+        return cls(
+            manifest_id=str(d["manifest_id"]),
+            similarity=int(d["similarity"]),
+            title=_opt(d.get("title")),
+            signer=_opt(d.get("signer")),
+            kind=str(d["kind"]),
+            signed_range=_read_range(d.get("signed_range")),
+            checked_range=_read_range(d.get("checked_range")),
+            aligned_blocks=int(d["aligned_blocks"]),
+            compared_blocks=int(d["compared_blocks"]),
+            geometry=Geometry.from_dict(d["geometry"]),
+            verdict=Verdict(d["verdict"]) if d.get("verdict") else None,
+        )
+
+
+@dataclass(frozen=True)
+class LookupResult:
+    """What a registry said about one file (lookup schema; a report's `lookup` block):
+    the signed originals it matches, best first; none when no signed original was found."""
+
+    registry: str  # where it was looked up (a database URL without its password)
+    path: str
+    kind: str  # "video" or "image"
+    matches: tuple[Match, ...]
+    decoded_ms: int = 0  # how much of a video was decoded to answer
+
+    @property
+    def found(self) -> bool:
+        """Whether a signed original was found."""
+        return bool(self.matches)
+
+    @property
+    def best(self) -> Match | None:
+        """The best match, when there is one."""
+        return self.matches[0] if self.matches else None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON form (lookup schema)."""
+        return {
+            "registry": self.registry,
+            "path": self.path,
+            "kind": self.kind,
+            "found": self.found,
+            "matches": [m.to_dict() for m in self.matches],
+            "decoded_ms": self.decoded_ms,
+        }
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> LookupResult:
+        """Read back `to_dict()` output."""
+        return cls(
+            registry=str(d["registry"]),
+            path=str(d["path"]),
+            kind=str(d["kind"]),
+            matches=tuple(Match.from_dict(m) for m in d.get("matches") or ()),
+            decoded_ms=int(d.get("decoded_ms", 0)),
+        )
+
+
 # ---------------------------------------------------------------------------- reports
 
 
@@ -776,6 +955,7 @@ class VerificationReport:
     frames: FrameReport | None = None  # frame-level localization for video
     sequence: SequenceReport | None = None  # per-file outcome for a signed image sequence
     fragments: tuple[FragmentReport, ...] = ()  # per-segment outcome of a fragmented stream
+    lookup: LookupResult | None = None  # what a registry said, when one was asked (--lookup)
 
     @property
     def passed(self) -> bool:
@@ -819,6 +999,7 @@ class VerificationReport:
             "frames": self.frames.to_dict() if self.frames else None,
             "sequence": self.sequence.to_dict() if self.sequence else None,
             "fragments": [f.to_dict() for f in self.fragments],
+            "lookup": self.lookup.to_dict() if self.lookup else None,
         }
 
     @classmethod
@@ -855,6 +1036,7 @@ class VerificationReport:
             frames=FrameReport.from_dict(d["frames"]) if d.get("frames") else None,
             sequence=SequenceReport.from_dict(d["sequence"]) if d.get("sequence") else None,
             fragments=tuple(FragmentReport.from_dict(f) for f in d.get("fragments") or ()),
+            lookup=LookupResult.from_dict(d["lookup"]) if d.get("lookup") else None,
         )
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import c2pa
 
@@ -21,16 +22,23 @@ from ._read import (
     find_source,
     judge,
     open_asset,
+    read_detached,
     read_store,
     store_file,
     unreadable_report,
     unsigned_report,
 )
-from ._rules import stripped_outcome
+from ._registry.location import is_location, opened
+from ._rules import found_outcome, not_found_message, stripped_outcome
 from ._vocab import Progress
-from .errors import ManifestError, ProvenanceError, UsageError
+from .errors import ManifestError, ProvenanceError, RegistryError, UsageError
 from .models import SourceKind, VerificationBatch, VerificationReport
 from .trust import Trust
+
+if TYPE_CHECKING:
+    from ._registry.store import Registry
+
+    RegistryArg = str | Path | Registry | bool | None
 
 __all__ = ["verify", "verify_many", "write_visual_report"]
 
@@ -40,6 +48,7 @@ def verify(
     *,
     trust: Trust | Iterable[Path | str] | None = None,
     reference: Path | str | None = None,
+    lookup: RegistryArg = None,
     fragments: Sequence[Path | str] | None = None,
     localize: bool = True,
     progress: Progress | None = None,
@@ -55,6 +64,11 @@ def verify(
         should be compared with, for when the manifest was stripped from it (a file that
         carries its own manifest is judged by it, and the report says the reference was
         not used).
+    lookup: a manifest registry (a SQLite path, postgresql:// or http(s):// URL, an open
+        registry, or True for $PROVENANCE_REGISTRY) to find the signed original of a file
+        without credentials in: its manifest is validated and the file compared with its
+        fingerprints as with `reference` (`report.lookup` says what was found; no match
+        leaves the file `unsigned`). A file with its own manifest is judged by it.
     fragments: for the init segment of a fragmented MP4, its media segments: each is
         checked against it (`report.fragments`), and the stream passes only if all do.
         Without them an init segment is `error`: its media was not checked.
@@ -70,6 +84,8 @@ def verify(
     """
     path = Path(path)
     trust = Trust.coerce(trust)
+    if reference is not None and lookup not in (None, False):
+        raise UsageError("give --reference or --lookup, not both")
     if reference is not None:
         check_regular_file(Path(reference))  # a misspelt reference is said at once
     if _sequence.is_sequence(path):
@@ -84,15 +100,23 @@ def verify(
     store = read_store(asset, source, ctx, certificates=signer_certificate or bool(trust.allowed))
     if store is None and reference is not None:
         report, store = _against_reference(asset, Path(reference), trust, ctx)
+    elif store is None and lookup not in (None, False):
+        where = None if isinstance(lookup, bool) else lookup  # True: $PROVENANCE_REGISTRY
+        report, found = _from_registry(asset, where, trust, ctx)
+        if found is None:
+            return _with_metadata_location(report, asset)
+        store = found
     elif store is None:
         return _with_metadata_location(unsigned_report(str(path), asset.media.mime, trust), asset)
     elif not isinstance(store, Store):
         return unreadable_report(str(path), asset.media.mime, source, store, trust)
     else:
         report = judge(str(path), asset.media.mime, source, store, trust)
-        if reference is not None:
-            note = "; --reference not used: the file carries its own manifest"
+        used = "--reference" if reference is not None else "--lookup" if lookup else None
+        if used:
+            note = f"; {used} not used: the file carries its own manifest"
             report = replace(report, message=report.message + note)
+    report = _fingerprints.check_soft_binding(report, store.active)
     if localize:
         report = _fingerprints.localize(report, asset, store.active, progress)
     return _with_metadata_location(report, asset)
@@ -132,17 +156,64 @@ def _against_reference(
     return replace(report, verdict=verdict, message=message), store
 
 
+def _from_registry(
+    asset: Asset, where: str | Path | Registry | None, trust: Trust, ctx: c2pa.Context
+) -> tuple[VerificationReport, Store | None]:
+    """The checked file has no manifest: find its signed original in a registry, and judge
+    the original's manifest apart from any asset. No match: unsigned, and said so."""
+    from ._registry.lookup import lookup_file  # NumPy and PyAV: only for a lookup
+
+    if asset.media.kind not in ("image", "video") or asset.media.mime == "image/svg+xml":
+        report = unsigned_report(str(asset.path), asset.media.mime, trust)
+        why = f"{report.message}; only photos and video can be looked up in a registry"
+        return replace(report, message=why), None
+    with opened(where, create=False) as registry:
+        found = lookup_file(registry, asset.path)
+        best = found.best
+        data = registry.manifest_store(best.manifest_id) if best is not None else None
+    if best is None:
+        report = unsigned_report(str(asset.path), asset.media.mime, trust)
+        return replace(report, message=not_found_message(found.registry), lookup=found), None
+    if data is None:
+        raise RegistryError(f"{found.registry}: manifest {best.manifest_id} is not there")
+    source = Source(SourceKind.REGISTRY, data, location=found.registry)
+    store = read_detached(source, ctx)
+    if not isinstance(store, Store):
+        raise ManifestError(f"{found.registry}: manifest {best.manifest_id}: {store.reason}")
+    report = judge(str(asset.path), asset.media.mime, source, store, trust)
+    found = replace(found, matches=(replace(best, verdict=report.verdict), *found.matches[1:]))
+    report = replace(report, lookup=found)
+    if report.verdict.verified:
+        verdict, message = found_outcome(best.similarity)
+        report = replace(report, verdict=verdict, message=message)
+    return report, store
+
+
 def verify_many(
     paths: Iterable[Path | str],
     *,
     trust: Trust | Iterable[Path | str] | None = None,
     reference: Path | str | None = None,
+    lookup: RegistryArg = None,
     fragments: Sequence[Path | str] | None = None,
     localize: bool = True,
     progress: Progress | None = None,
 ) -> VerificationBatch:
-    """Verify several files; a file that cannot be checked gets an `error` report."""
+    """Verify several files; a file that cannot be checked gets an `error` report. A
+    `lookup` registry is opened once for all of them."""
     trust = Trust.coerce(trust)
+    if lookup is not None and lookup is not False and is_location(lookup):
+        where = None if isinstance(lookup, bool) else lookup
+        with opened(where, create=False) as registry:
+            return verify_many(
+                paths,
+                trust=trust,
+                reference=reference,
+                lookup=registry,
+                fragments=fragments,
+                localize=localize,
+                progress=progress,
+            )
     reports = []
     for p in paths:
         try:
@@ -151,6 +222,7 @@ def verify_many(
                     p,
                     trust=trust,
                     reference=reference,
+                    lookup=lookup,
                     fragments=fragments,
                     localize=localize,
                     progress=progress,

@@ -46,7 +46,7 @@ def test_help_lists_every_command_with_the_first_paragraph_of_its_docstring() ->
         assert f"{name} {line}" in top
 
 
-@pytest.mark.parametrize("command", ["keygen", "sign", "verify", "demo"])
+@pytest.mark.parametrize("command", ["keygen", "sign", "verify", "demo", "register"])
 def test_help_has_examples_and_exit_codes(command: str) -> None:
     result = runner.invoke(app, [command, "--help"])
     assert result.exit_code == 0

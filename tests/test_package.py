@@ -123,6 +123,7 @@ def test_no_public_module_hides_internals() -> None:
         "provenance.identity",
         "provenance.keygen",
         "provenance.models",
+        "provenance.registry",
         "provenance.sign",
         "provenance.trust",
         "provenance.verify",

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import collections
 import concurrent.futures
+from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
 
@@ -43,6 +44,9 @@ from provenance.frames.features import (
     fine_cells,
 )
 from provenance.frames.table import EXACT_HASH_BYTES, GROUP, VideoFingerprint
+
+FrameCallback = Callable[[int, npt.NDArray[np.uint8], int], None]
+"""Called with each frame's presentation time (us), grayscale reduction and DCT hash."""
 
 _PROGRESS_EVERY = 8
 # frames in flight to the hashing thread; bounds memory independent of duration
@@ -88,7 +92,8 @@ class _Accumulator:
         self._group_sum = np.zeros((FINE_ROWS, FINE_COLS), dtype=np.float64)
         self.count = 0
 
-    def add_features(self, pts_us: int, gray: npt.NDArray[np.uint8]) -> None:
+    def add_features(self, pts_us: int, gray: npt.NDArray[np.uint8]) -> int:
+        """Add one frame; returns its DCT hash."""
         dct, luma, detail = compute_features(gray)
         self.pts += int(pts_us).to_bytes(8, "little", signed=True)
         self.dct += dct.to_bytes(8, "little")
@@ -101,6 +106,7 @@ class _Accumulator:
         self.count += 1
         if self.count % GROUP == 0:
             self._close_group(GROUP)
+        return dct
 
     def _close_group(self, frames: int) -> None:
         mean = np.clip(np.rint(self._group_sum / frames), 0, 255).astype(np.uint8)
@@ -119,12 +125,18 @@ def _frame_pts_us(frame: VideoFrame, index: int, rate: Fraction) -> int:
 
 
 def fingerprint_video(
-    path: str | Path, progress: ProgressCallback | None = None, *, keep_frame_fine: bool = False
+    path: str | Path,
+    progress: ProgressCallback | None = None,
+    *,
+    keep_frame_fine: bool = False,
+    on_frame: FrameCallback | None = None,
 ) -> VideoFingerprint:
     """Decode every frame of the first video stream and fingerprint it (streaming).
 
     keep_frame_fine: also keep every frame's fine grid (2 KB a frame, in memory), which the
     comparison needs on the checked side.
+    on_frame: called with each frame's presentation time (us), FINE_SIZE grayscale
+    reduction and DCT hash, so that more is computed from the same decode (the soft binding).
     """
     with av.open(str(path)) as container:
         if not container.streams.video:
@@ -154,7 +166,10 @@ def fingerprint_video(
                     threads=1,
                 )
                 gray = np.asarray(small.to_ndarray(), dtype=np.uint8)
-                acc.add_features(_frame_pts_us(frame, acc.count, rate), gray)
+                pts_us = _frame_pts_us(frame, acc.count, rate)
+                dct = acc.add_features(pts_us, gray)
+                if on_frame is not None:
+                    on_frame(pts_us, gray, dct)
                 if progress is not None and acc.count % _PROGRESS_EVERY == 0:
                     progress(acc.count, total)
             while pending:
@@ -208,4 +223,4 @@ def _build(
     )
 
 
-__all__ = ["ProgressCallback", "VideoFingerprint", "fingerprint_video"]
+__all__ = ["FrameCallback", "ProgressCallback", "VideoFingerprint", "fingerprint_video"]

@@ -1,0 +1,311 @@
+"""Registry scale: index size, registration throughput and lookup latency at 10k, 100k and
+1M videos, on SQLite and PostgreSQL (prints figures; not a test).
+
+The index is filled with synthetic fingerprint tables (the accuracy of real decoded clips is
+benchmarks/registry_accuracy.py): videos of 60 s on average (uniform 30-90 s), one value
+per second, bits balanced (as measured on real clips: every key bit is set in 40-58% of
+blocks) and consecutive seconds differing in each bit with probability 0.3 (real clips:
+22 of 64 bits on average). Registration goes through `Registry.register` in batches of
+`--batch` videos, as a fleet of workers would.
+
+Lookups are `Registry.search` on precomputed queries (decode excluded), one stretch of 4 s
+as `lookup_file` sends it: 31 one-second windows at 100 ms phases,
+- "found": a stretch of a registered video, each window the nearest signed value with
+  bit errors as a re-encode makes them (3% of bits, more the further the window is from
+  the signed second, most of them among the window's least certain bits);
+- "absent": windows of a video that is not registered (what an unrelated file costs, and
+  the second round with the 27 crop hypotheses that such a file always runs).
+Baseline, measured side by side: a brute-force scan of every signed value (NumPy XOR and
+popcount over the whole table, in memory), which grows linearly with the index.
+
+PostgreSQL runs in a throwaway cluster started for the run (Debian's initdb/pg_ctl, as an
+unprivileged user when run as root) unless --postgres URL names a server.
+
+Run:  .venv/bin/python benchmarks/registry_scale.py --scales 10000,100000        (~10 min)
+      .venv/bin/python benchmarks/registry_scale.py --scales 10000,100000,1000000 (~2 h)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+
+from provenance._registry.fingerprint import (  # noqa: E402
+    BLOCK_MS,
+    COARSE,
+    KEY_BITS,
+    Block,
+    BlockValue,
+)
+from provenance._registry.query import PHASE_MS, WEAK_BITS, Probe, Query  # noqa: E402
+from provenance._registry.softbinding import SoftBinding  # noqa: E402
+from provenance._registry.store import Registration, SqlRegistry  # noqa: E402
+
+FLIP_NEXT = 0.3  # per-bit change from one second to the next
+QUERY_MS = 4000
+_BITS = np.uint64(1) << np.arange(64, dtype=np.uint64)
+
+
+def synthetic_cores(rng: np.random.Generator, seconds: int) -> np.ndarray:
+    first = rng.integers(0, 2, 64, dtype=np.uint8)
+    flips = (rng.random((seconds - 1, 64)) < FLIP_NEXT).astype(np.uint8)
+    bits = np.vstack([first, flips]).cumsum(axis=0) % 2
+    return (bits.astype(np.uint64) * _BITS).sum(axis=1, dtype=np.uint64)
+
+
+def registration(index: int, cores: np.ndarray, rng: np.random.Generator) -> Registration:
+    blocks = tuple(
+        Block(k * BLOCK_MS, (k + 1) * BLOCK_MS, BlockValue(int(c), 0, (0, 0, 128, 128)))
+        for k, c in enumerate(cores)
+    )
+    return Registration(
+        manifest_id=f"urn:c2pa:{index:012d}-0000-4000-8000-bench",
+        store=b"synthetic manifest store %d" % index,
+        binding=SoftBinding(blocks),
+        format="video/mp4",
+        title=f"synthetic {index}",
+    )
+
+
+def stretch_query(
+    rng: np.random.Generator, cores: np.ndarray, *, hypotheses: int = 1, found: bool = True
+) -> Query:
+    """A 4 s stretch of the video with these cores, as a re-encoded copy would query it."""
+    seconds = len(cores)
+    origin = int(rng.integers(0, max(1, seconds * 1000 - QUERY_MS - 1000)))
+    probes = []
+    for start in range(0, QUERY_MS - BLOCK_MS + 1, PHASE_MS):
+        t = origin + start
+        k = min(seconds - 1, round(t / BLOCK_MS))
+        off = abs(t - k * BLOCK_MS) / (BLOCK_MS / 2)  # 0 aligned .. 1 half a second off
+        for h in range(hypotheses):
+            weak = rng.choice(KEY_BITS, WEAK_BITS, replace=False)
+            value = int(cores[k]) if found else int(rng.integers(0, 2**63))
+            errors = rng.binomial(64, 0.03 + 0.2 * off + 0.05 * (h > 0))
+            for _ in range(errors):
+                # most re-encode errors hit the least certain bits
+                bit = int(rng.choice(weak[:4])) if rng.random() < 0.6 else int(rng.integers(64))
+                value ^= 1 << bit
+            probes.append(Probe(start, h, value, bytes(int(b) for b in weak)))
+    # as lookup_file asks: one weak bit flipped as the picture is, two under crop hypotheses
+    flips = 1 if hypotheses == 1 else 2
+    return Query("video", 1920, 1080, (0, 0, 128, 128), tuple(probes), 60_000, flips)
+
+
+def size_bytes(reg: SqlRegistry) -> int:
+    """The index without the manifest stores (synthetic here, real ones measured apart)."""
+    from provenance._registry.postgres import PostgresRegistry
+    from provenance._registry.sqlite import SqliteRegistry
+
+    if isinstance(reg, SqliteRegistry):
+        rows = reg._query(
+            "SELECT name, sum(pgsize) FROM dbstat WHERE name NOT LIKE 'manifest_stores%' "
+            "AND name NOT LIKE 'sqlite_autoindex_manifest_stores%' GROUP BY name",
+            (),
+        )
+        return int(sum(r[1] for r in rows))
+    assert isinstance(reg, PostgresRegistry)
+    rows = reg._query(
+        "SELECT pg_total_relation_size('manifests') + pg_total_relation_size('postings')", ()
+    )
+    return int(rows[0][0])
+
+
+def percentile(values: list[float], q: float) -> float:
+    return float(np.percentile(np.array(values), q))
+
+
+def registered_cores(reg: SqlRegistry) -> tuple[list[np.ndarray], float]:
+    """The core hashes of every registered video, and their minutes (for --reuse)."""
+    from provenance._registry.match import BlockTable
+
+    cores = [
+        BlockTable.unpack(bytes(blob)).rows["core"].copy()
+        for (blob,) in reg._query("SELECT blocks FROM manifests ORDER BY id", ())  # type: ignore[attr-defined]
+    ]
+    return cores, sum(len(c) for c in cores) / 60
+
+
+def run_backend(
+    name: str, make: Callable[[], SqlRegistry], scales: list[int], args: argparse.Namespace
+) -> list[dict[str, Any]]:
+    rng = np.random.default_rng(7)
+    reg = make()
+    all_cores: list[np.ndarray] = []
+    samples: list[np.ndarray] = []  # cores of videos kept for "found" queries
+    rows = []
+    total = 0
+    minutes = 0.0
+    if args.reuse and reg.count() >= scales[-1]:
+        all_cores, minutes = registered_cores(reg)
+        total = len(all_cores)
+        samples = [all_cores[int(i)] for i in rng.integers(0, total, 2000)]
+        scales = [total]
+        print(f"  {name}: reusing {total} registered videos", file=sys.stderr, flush=True)
+    for scale in scales:
+        t_reg = 0.0
+        added = 0
+        while total < scale:
+            n = min(args.batch, scale - total)
+            batch = []
+            for i in range(n):
+                cores = synthetic_cores(rng, int(rng.integers(30, 91)))
+                all_cores.append(cores)
+                minutes += len(cores) / 60
+                if rng.random() < 2000 / max(scale, 1) or len(samples) < 50:
+                    samples.append(cores)
+                batch.append(registration(total + i, cores, rng))
+            t0 = time.perf_counter()
+            reg.register(batch)
+            t_reg += time.perf_counter() - t0
+            total += n
+            added += n
+            if total % (args.batch * 20) == 0:
+                print(f"  {name}: {total} videos", file=sys.stderr, flush=True)
+        size = size_bytes(reg)
+        flat = np.concatenate(all_cores)
+        found_q = [stretch_query(rng, samples[int(rng.integers(len(samples)))])
+                   for _ in range(args.queries)]  # fmt: skip
+        absent_q = [stretch_query(rng, synthetic_cores(rng, 60), found=False)
+                    for _ in range(args.queries // 4)]  # fmt: skip
+        absent_all = [stretch_query(rng, synthetic_cores(rng, 60), hypotheses=len(COARSE),
+                                    found=False) for _ in range(args.queries // 10)]  # fmt: skip
+        lat: dict[str, list[float]] = {"found": [], "absent": [], "absent, 27 hypotheses": []}
+        hits = 0
+        for q in found_q[:5]:
+            reg.search(q)  # warm the caches
+        for label, queries in (("found", found_q), ("absent", absent_q),
+                               ("absent, 27 hypotheses", absent_all)):  # fmt: skip
+            for q in queries:
+                t0 = time.perf_counter()
+                matches = reg.search(q)
+                lat[label].append((time.perf_counter() - t0) * 1000)
+                hits += label == "found" and bool(matches)
+        scan = []
+        for q in found_q[:20]:
+            cores_q = np.array([p.core for p in q.probes], dtype=np.uint64)
+            t0 = time.perf_counter()
+            for c in cores_q:
+                np.bitwise_count(np.bitwise_xor(flat, c)).min()
+            scan.append((time.perf_counter() - t0) * 1000)
+        row = {
+            "backend": name,
+            "videos": total,
+            "minutes": minutes,
+            "bytes_per_minute": size / minutes,
+            "size_mb": size / 1e6,
+            "register_videos_s": added / t_reg if t_reg else float("nan"),
+            "found_p50": percentile(lat["found"], 50),
+            "found_p99": percentile(lat["found"], 99),
+            "absent_p50": percentile(lat["absent"], 50),
+            "absent_p99": percentile(lat["absent"], 99),
+            "absent27_p50": percentile(lat["absent, 27 hypotheses"], 50),
+            "absent27_p99": percentile(lat["absent, 27 hypotheses"], 99),
+            "scan_p50": statistics.median(scan),
+            "recall": hits / len(found_q),
+        }
+        rows.append(row)
+        print_row(row)
+    reg.close()
+    return rows
+
+
+HEADER = (
+    f"{'backend':9} {'videos':>8} {'B/video-min':>11} {'size MB':>8} {'reg videos/s':>12} "
+    f"{'found p50/p99 ms':>17} {'absent p50/p99':>15} {'27 hyp p50/p99':>15} "
+    f"{'scan p50 ms':>11} {'recall':>6}"
+)
+
+
+def print_row(r: dict[str, Any]) -> None:
+    print(
+        f"{r['backend']:9} {r['videos']:>8} {r['bytes_per_minute']:>11.0f} {r['size_mb']:>8.0f} "
+        f"{r['register_videos_s']:>12.0f} "
+        f"{r['found_p50']:>8.1f}/{r['found_p99']:<8.1f} {r['absent_p50']:>7.1f}/"
+        f"{r['absent_p99']:<7.1f} {r['absent27_p50']:>7.1f}/{r['absent27_p99']:<7.1f} "
+        f"{r['scan_p50']:>11.1f} {r['recall']:>6.1%}",
+        flush=True,
+    )
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--scales", default="10000,100000", help="comma-separated video counts")
+    ap.add_argument("--backends", default="sqlite,postgres")
+    ap.add_argument("--batch", type=int, default=1000, help="videos per register() call")
+    ap.add_argument("--queries", type=int, default=200)
+    ap.add_argument("--workdir", type=Path, default=None, help="where the SQLite file goes")
+    ap.add_argument("--postgres", default=None, help="a postgresql:// URL (else a throwaway)")
+    ap.add_argument(
+        "--reuse",
+        action="store_true",
+        help="measure lookups on the SQLite file (or --postgres database) left by a previous "
+        "run, when it holds the largest scale already",
+    )
+    args = ap.parse_args()
+    scales = sorted(int(s) for s in args.scales.split(","))
+    work = args.workdir or Path(tempfile.mkdtemp(prefix="registry-scale-"))
+    work.mkdir(parents=True, exist_ok=True)
+    print(f"machine: {os.cpu_count()} cores; scales {scales}; workdir {work}", flush=True)
+    print(HEADER)
+    results = []
+    for backend in args.backends.split(","):
+        t0 = time.perf_counter()
+        if backend == "sqlite":
+            from provenance._registry.sqlite import SqliteRegistry
+
+            db = work / "scale.db"
+            for suffix in ("", "-wal", "-shm"):
+                if not args.reuse:
+                    Path(f"{db}{suffix}").unlink(missing_ok=True)
+            results += run_backend(
+                "sqlite", lambda db=db: SqliteRegistry(db, create=True), scales, args
+            )
+        elif backend == "postgres":
+            from provenance._registry.postgres import PostgresRegistry
+
+            cluster = None
+            url = args.postgres
+            if url is None:
+                from support.postgres import Cluster, find_bindir
+
+                bindir = find_bindir()
+                if bindir is None:
+                    print("postgres: initdb/pg_ctl not found; skipped", flush=True)
+                    continue
+                cluster = Cluster(bindir, settings="-c shared_buffers=2GB -c work_mem=64MB")
+                cluster.start()
+                url = cluster.create_database("scale")
+            try:
+                results += run_backend("postgres", lambda u=url: PostgresRegistry(u), scales, args)
+            finally:
+                if cluster is not None:
+                    cluster.stop()
+        print(f"  {backend}: wall time {time.perf_counter() - t0:.0f} s", flush=True)
+    if len(scales) > 1:
+        print("\nlookup cost growth (p50 of 'found' relative to the smallest scale):")
+        for r in results:
+            base = next(x for x in results if x["backend"] == r["backend"])
+            grow = r["videos"] / base["videos"]
+            print(
+                f"  {r['backend']:9} {r['videos']:>8}: index x{grow:<6.0f} lookup "
+                f"x{r['found_p50'] / base['found_p50']:.2f}   scan x"
+                f"{r['scan_p50'] / base['scan_p50']:.2f}"
+            )
+
+
+if __name__ == "__main__":
+    main()

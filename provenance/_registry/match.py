@@ -1,0 +1,396 @@
+"""From index hits to ranked matches, with the anti-spoofing rule.
+
+1. **Probe.** Each query window's index key (the 24 lowest-frequency bits of its core
+   hash), then the keys with one, then two, of its least certain bits flipped.
+2. **Vote.** Every hit (manifest, signed second) implies a time offset between the signed
+   video and the checked file, under the crop hypothesis of the window that found it;
+   votes count the distinct signed seconds behind each (manifest, offset, hypothesis).
+3. **Align** (the anti-spoofing rule). For the best-voted manifests, the signed block
+   table is laid over the query's windows at the offsets and hypotheses with the most
+   votes. A signed block *aligns* when a query window starts within 60 ms of it and their
+   core hashes differ in at most `ALIGN_BITS` of 64 bits. A manifest is a **match** only
+   if, at one offset and hypothesis:
+
+   - at least `MIN_ALIGNED` (2) blocks align: two seconds of the query, in order, at the
+     signed spacing (a still image: its one block, within `IMAGE_BITS`);
+   - at least half of the signed blocks the query covers align, so that a look-alike
+     resembling the original here and there does not count, while an edit of less than
+     half of the covered time keeps the match;
+   - the aligned blocks differ by at most `MEAN_BITS` bits on average.
+
+   Unrelated pictures differ in about 32 of 64 bits; re-encodes, rescales, bars and
+   overlays of the same picture in 0-9, crops of up to 5% a side in 0-9 under the best
+   hypothesis (benchmarks/registry_accuracy.py prints the distributions).
+4. **Rank** by similarity (100 at identical hashes, 0 at 32 differing bits, which is
+   chance, averaged over the covered blocks), then by aligned blocks, then by registration
+   order: an original predates its re-signed copies.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from ..models import Geometry, Match
+from .fingerprint import BLOCK_MS, HYPOTHESES, KEY_BITS, SIZE, Box
+from .query import PHASE_MS, WEAK_BITS, Query
+from .softbinding import SoftBinding
+
+__all__ = [
+    "ALIGN_BITS",
+    "IMAGE_BITS",
+    "MEAN_BITS",
+    "MIN_ALIGNED",
+    "BlockTable",
+    "Candidate",
+    "Probes",
+    "Votes",
+    "keys_of",
+    "probe_keys",
+    "rank",
+    "scan_votes",
+    "vote",
+]
+
+ALIGN_BITS = 14
+IMAGE_BITS = 12
+MEAN_BITS = 10
+MIN_ALIGNED = 2
+MIN_FRACTION = 0.5
+_SLACK_MS = PHASE_MS // 2 + 10
+_HOT_KEY = 2000  # a key this common (black frames, fades) says nothing: skip it
+_PAIRS = 4  # (offset, hypothesis) pairs aligned per manifest, most voted first
+_KEY_MASK = (1 << KEY_BITS) - 1
+
+_ROW = np.dtype([("start", "<u4"), ("length", "<u2"), ("flags", "u1"), ("core", "<u8")])
+
+
+@dataclass(frozen=True)
+class BlockTable:
+    """A registered manifest's blocks as the registry keeps them: the content box, then
+    15 bytes a block (start ms, length ms, flags, core hash)."""
+
+    box: Box
+    rows: npt.NDArray[Any]
+
+    @classmethod
+    def of(cls, binding: SoftBinding) -> BlockTable:
+        """The table of a soft binding."""
+        rows = np.zeros(len(binding.blocks), dtype=_ROW)
+        for i, b in enumerate(binding.blocks):
+            length = (b.end_ms or 0) - (b.start_ms or 0)
+            rows[i] = (b.start_ms or 0, min(length, 65535), b.value.flat, b.value.core)
+        boxes = np.array([b.value.box for b in binding.blocks])
+        x0, y0, x1, y1 = (int(v) for v in np.median(boxes, axis=0))
+        return cls((x0, y0, x1, y1), rows)
+
+    def pack(self) -> bytes:
+        """The bytes the registry stores."""
+        return bytes(self.box) + self.rows.tobytes()
+
+    @classmethod
+    def unpack(cls, data: bytes) -> BlockTable:
+        """Read back `pack()` output."""
+        x0, y0, x1, y1 = data[:4]
+        return cls((x0, y0, x1, y1), np.frombuffer(data[4:], dtype=_ROW))
+
+    @property
+    def end_ms(self) -> int:
+        """Where the last block ends, in milliseconds."""
+        return int((self.rows["start"].astype(np.int64) + self.rows["length"]).max())
+
+
+def key_of(core: int) -> int:
+    """The index key of a core hash: its lowest `KEY_BITS` bits."""
+    return core & _KEY_MASK
+
+
+def keys_of(binding: SoftBinding) -> list[tuple[int, int]]:
+    """(key, signed second) for every block worth indexing: whole seconds (or the still),
+    not flat."""
+    out = []
+    for b in binding.blocks:
+        if b.value.flat:
+            continue
+        if b.start_ms is None:
+            out.append((key_of(b.value.core), 0))
+        elif b.end_ms is not None and b.end_ms - b.start_ms == BLOCK_MS:
+            out.append((key_of(b.value.core), b.start_ms // 1000))
+    return out
+
+
+@dataclass(frozen=True)
+class Probes:
+    """The index keys a query looks up: `key[i]` was asked for by window `probe[i]`."""
+
+    key: npt.NDArray[np.int64]
+    probe: npt.NDArray[np.int64]
+
+    def unique(self) -> list[int]:
+        """The distinct keys, to ask the index once each."""
+        return [int(k) for k in np.unique(self.key)]
+
+
+_PAIRS_OF = np.array([(a, b) for a in range(WEAK_BITS) for b in range(a + 1, WEAK_BITS)])
+
+
+def probe_keys(query: Query, *, flips: int, budget: int = 8000) -> Probes:
+    """Every window's own key, then the keys with one of its weak bits flipped, then two,
+    while the distinct keys stay within budget."""
+    n = len(query.probes)
+    base = np.array([key_of(p.core) for p in query.probes], dtype=np.int64)
+    weak = np.full((n, WEAK_BITS), -1, dtype=np.int64)
+    for i, p in enumerate(query.probes):
+        weak[i, : len(p.weak)] = list(p.weak)
+    one = np.where(weak >= 0, np.left_shift(1, np.maximum(weak, 0)), 0)
+    two = np.where(
+        (weak[:, _PAIRS_OF[:, 0]] >= 0) & (weak[:, _PAIRS_OF[:, 1]] >= 0),
+        one[:, _PAIRS_OF[:, 0]] | one[:, _PAIRS_OF[:, 1]],
+        0,
+    )
+    key = base.copy()
+    probe = np.arange(n)
+    for masks in (one, two)[: min(flips, 2)]:
+        if np.unique(key).size >= budget:
+            break
+        valid = masks != 0
+        key = np.concatenate([key, (base[:, None] ^ masks)[valid]])
+        probe = np.concatenate([probe, np.broadcast_to(np.arange(n)[:, None], masks.shape)[valid]])
+    distinct, first = np.unique(key, return_index=True)
+    if distinct.size > budget:  # keep the keys asked first
+        keep = np.isin(key, key[np.sort(first)[:budget]])
+        key, probe = key[keep], probe[keep]
+    return Probes(key, probe)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A registered manifest as the lookup needs it."""
+
+    pk: int
+    manifest_id: str
+    kind: str
+    title: str | None
+    signer: str | None
+    registered: int  # registration order
+    table: BlockTable
+
+
+@dataclass(frozen=True)
+class Votes:
+    """How many distinct signed seconds voted for each (manifest, offset ms, hypothesis)."""
+
+    pk: npt.NDArray[np.int64]
+    offset: npt.NDArray[np.int64]
+    hyp: npt.NDArray[np.int64]
+    count: npt.NDArray[np.int64]
+
+    @classmethod
+    def tally(
+        cls,
+        pk: npt.NDArray[np.int64],
+        offset: npt.NDArray[np.int64],
+        hyp: npt.NDArray[np.int64],
+        second: npt.NDArray[np.int64],
+    ) -> Votes:
+        """Count distinct signed seconds per (manifest, offset, hypothesis)."""
+        if pk.size == 0:
+            empty = np.zeros(0, dtype=np.int64)
+            return cls(empty, empty, empty, empty)
+        distinct = np.unique(np.stack([pk, offset, hyp, second], axis=1), axis=0)
+        groups, counts = np.unique(distinct[:, :3], axis=0, return_counts=True)
+        return cls(groups[:, 0], groups[:, 1], groups[:, 2], counts.astype(np.int64))
+
+    def top(self, limit: int) -> list[int]:
+        """Manifests to align, most voted first (all their offsets and hypotheses count:
+        the true original collects votes from neighbouring windows and hypotheses too)."""
+        pks, inverse = np.unique(self.pk, return_inverse=True)
+        totals = np.bincount(inverse, weights=self.count)
+        return [int(pks[i]) for i in np.argsort(-totals, kind="stable")[:limit]]
+
+    def pairs(self, pk: int, n: int) -> list[tuple[int, int]]:
+        """The n most voted (offset, hypothesis) pairs of one manifest."""
+        mine = np.nonzero(self.pk == pk)[0]
+        best = mine[np.argsort(-self.count[mine], kind="stable")[:n]]
+        return [(int(self.offset[i]), int(self.hyp[i])) for i in best]
+
+
+def vote(query: Query, probes: Probes, hits: Sequence[tuple[int, int, int]]) -> Votes:
+    """Count, per manifest, the signed seconds behind each (offset, hypothesis)."""
+    h = np.array(hits, dtype=np.int64).reshape(-1, 3)
+    hit_keys, per_key = np.unique(h[:, 0], return_counts=True)
+    h = h[~np.isin(h[:, 0], hit_keys[per_key > _HOT_KEY])]
+    starts = np.array([p.start_ms for p in query.probes], dtype=np.int64)
+    hyps = np.array([p.hyp for p in query.probes], dtype=np.int64)
+    asked = np.unique(
+        np.stack([probes.key, starts[probes.probe], hyps[probes.probe]], axis=1), axis=0
+    )
+    lo = np.searchsorted(asked[:, 0], h[:, 0], side="left")
+    hi = np.searchsorted(asked[:, 0], h[:, 0], side="right")
+    n = hi - lo
+    hit = np.repeat(np.arange(len(h)), n)
+    pos = np.repeat(lo, n) + np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
+    second = h[hit, 2]
+    return Votes.tally(h[hit, 1], second * 1000 - asked[pos, 1], asked[pos, 2], second)
+
+
+def scan_votes(query: Query, candidates: Sequence[Candidate]) -> Votes:
+    """The votes an index would have cast, by comparing every window with every block:
+    for manifests fetched over HTTP, checked without trusting the server's word."""
+    q_core = np.array([p.core for p in query.probes], dtype=np.uint64)
+    q_start = np.array([p.start_ms for p in query.probes], dtype=np.int64)
+    q_hyp = np.array([p.hyp for p in query.probes], dtype=np.int64)
+    parts: list[list[npt.NDArray[np.int64]]] = [[], [], [], []]
+    for c in candidates:
+        rows = c.table.rows[c.table.rows["flags"] == 0]
+        d = np.bitwise_count(np.bitwise_xor(q_core[:, None], rows["core"][None, :]))
+        qi, bi = np.nonzero(d <= ALIGN_BITS)
+        start = rows["start"][bi].astype(np.int64)
+        for part, values in zip(
+            parts, (np.full(qi.size, c.pk), start - q_start[qi], q_hyp[qi], start), strict=True
+        ):
+            part.append(values.astype(np.int64))
+    pk, offset, hyp, second = (np.concatenate(p) if p else np.zeros(0, np.int64) for p in parts)
+    return Votes.tally(pk, offset, hyp, second)
+
+
+@dataclass(frozen=True)
+class _Alignment:
+    aligned: int
+    compared: int
+    mean_aligned: float
+    mean_all: float
+    offset: int
+    hyp: int
+    first: int  # start ms of the first and end ms of the last aligned block
+    last: int
+
+
+class _Windows:
+    """The query's windows per hypothesis, sorted by start, for alignment."""
+
+    def __init__(self, query: Query) -> None:
+        by_hyp: dict[int, list[tuple[int, int]]] = defaultdict(list)
+        for p in query.probes:
+            by_hyp[p.hyp].append((p.start_ms, p.core))
+        self.arrays = {
+            h: (
+                np.array([s for s, _ in sorted(items)], dtype=np.int64),
+                np.array([c for _, c in sorted(items)], dtype=np.uint64),
+            )
+            for h, items in by_hyp.items()
+        }
+
+
+def _align_video(windows: _Windows, rows: npt.NDArray[Any], offset: int, hyp: int) -> _Alignment:
+    """Lay the signed blocks (`rows`: whole seconds, not flat) over the query's windows."""
+    q_start, q_core = windows.arrays[hyp]
+    want = rows["start"].astype(np.int64) - offset  # where each block starts in the query
+    j = np.minimum(np.searchsorted(q_start, want), len(q_start) - 1)
+    j_left = np.maximum(j - 1, 0)
+    nearest = np.where(np.abs(q_start[j_left] - want) < np.abs(q_start[j] - want), j_left, j)
+    near = np.abs(q_start[nearest] - want) <= _SLACK_MS
+    d = np.bitwise_count(np.bitwise_xor(rows["core"][near], q_core[nearest[near]])).astype(int)
+    ok = d <= ALIGN_BITS
+    starts = rows["start"][near][ok].astype(int)
+    return _Alignment(
+        aligned=int(ok.sum()),
+        compared=int(near.sum()),
+        mean_aligned=float(d[ok].mean()) if ok.any() else 64.0,
+        mean_all=float(d.mean()) if d.size else 64.0,
+        offset=offset,
+        hyp=hyp,
+        first=int(starts.min()) if starts.size else 0,
+        last=int(starts.max()) + BLOCK_MS if starts.size else 0,
+    )
+
+
+def _align_image(query: Query, table: BlockTable) -> _Alignment | None:
+    if table.rows.size != 1 or table.rows["flags"][0]:
+        return None
+    core = np.uint64(table.rows["core"][0])
+    cores = np.array([p.core for p in query.probes], dtype=np.uint64)
+    d = np.bitwise_count(np.bitwise_xor(cores, core)).astype(int)
+    best = int(np.argmin(d))
+    ok = int(d[best] <= IMAGE_BITS)
+    return _Alignment(ok, 1, float(d[best]), float(d[best]), 0, query.probes[best].hyp, 0, 0)
+
+
+def _geometry(query: Query, hyp: int, signed_box: Box) -> Geometry:
+    """The signed frame in checked pixels: the checked content box, moved and scaled by the
+    hypothesis, stands for the signed content box, which sits in the signed frame."""
+    h = HYPOTHESES[hyp]
+    x0, y0, x1, y1 = query.box
+    w, hh = (x1 - x0) * h.zoom, (y1 - y0) * h.zoom
+    cx, cy = (x0 + x1) / 2 + h.dx * (x1 - x0), (y0 + y1) / 2 + h.dy * (y1 - y0)
+    bx0, by0, bx1, by1 = signed_box
+    fw, fh = w * SIZE / max(1, bx1 - bx0), hh * SIZE / max(1, by1 - by0)
+    fx, fy = cx - w / 2 - bx0 / SIZE * fw, cy - hh / 2 - by0 / SIZE * fh
+    sx, sy = query.width / SIZE, query.height / SIZE
+    return Geometry(h.zoom, (h.dx, h.dy), (fx * sx, fy * sy, fw * sx, fh * sy))
+
+
+def _is_match(a: _Alignment, kind: str) -> bool:
+    if kind == "image":
+        return a.aligned == 1
+    return (
+        a.aligned >= MIN_ALIGNED
+        and a.aligned >= MIN_FRACTION * a.compared
+        and a.mean_aligned <= MEAN_BITS
+    )
+
+
+def rank(
+    query: Query, candidates: Sequence[Candidate], votes: Votes, max_results: int
+) -> list[Match]:
+    """Apply the anti-spoofing rule to each candidate and rank the matches."""
+    windows = _Windows(query)
+    matches = []
+    for c in candidates:
+        if c.kind != query.kind:
+            continue
+        if query.kind == "image":
+            best = _align_image(query, c.table)
+        else:
+            rows = c.table.rows
+            rows = rows[(rows["flags"] == 0) & (rows["length"] == BLOCK_MS)]
+            tries = [
+                _align_video(windows, rows, offset, hyp)
+                for offset, hyp in votes.pairs(c.pk, _PAIRS)
+                if hyp in windows.arrays
+            ]
+            best = max(tries, key=lambda a: (a.aligned, -a.mean_all), default=None)
+        if best is not None and _is_match(best, query.kind):
+            matches.append(_match(query, c, best))
+    matches.sort(key=lambda m: (-m.similarity, -m.aligned_blocks, m.registered))
+    return matches[:max_results]
+
+
+def _match(query: Query, c: Candidate, a: _Alignment) -> Match:
+    similarity = int(round(100 * max(0.0, 1.0 - a.mean_all / 32.0)))
+    signed = checked = None
+    if query.kind == "video":
+        # checked time t shows signed time t + offset: the overlap of both timelines
+        lo, hi = max(0, -a.offset), min(query.duration_ms, c.table.end_ms - a.offset)
+        if hi <= lo:  # the checked duration is unknown: what aligned
+            lo, hi = a.first - a.offset, a.last - a.offset
+        checked = (lo / 1000, hi / 1000)
+        signed = ((lo + a.offset) / 1000, (hi + a.offset) / 1000)
+    return Match(
+        manifest_id=c.manifest_id,
+        similarity=similarity,
+        title=c.title,
+        signer=c.signer,
+        kind=c.kind,
+        signed_range=signed,
+        checked_range=checked,
+        aligned_blocks=a.aligned,
+        compared_blocks=a.compared,
+        geometry=_geometry(query, a.hyp, c.table.box),
+        registered=c.registered,
+    )

@@ -1,0 +1,179 @@
+"""The registry on a PostgreSQL server (psycopg 3), for a newsroom or a platform.
+
+The same schema as SQLite. A registration batch is one transaction; a manifest id
+registered concurrently by two sessions is inserted once (`ON CONFLICT DO NOTHING` waits
+for the other transaction, then sees its row). Postings are written with COPY.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+from ..errors import RegistryError
+from ..models import RegisterResult, RegisterStatus
+from .config import redacted
+from .match import BlockTable, Candidate
+from .schema import MIGRATIONS, SCHEMA_VERSION
+from .store import Registration, SqlRegistry
+
+__all__ = ["PostgresRegistry"]
+
+_LOCK_ID = 0x70726F76  # advisory lock for migrations ("prov")
+
+try:
+    import psycopg
+except ImportError:  # pragma: no cover - depends on the installed extras
+    psycopg = None  # type: ignore[assignment]
+
+
+class PostgresRegistry(SqlRegistry):
+    """A registry in a PostgreSQL database, given as a `postgresql://` URL."""
+
+    def __init__(self, url: str) -> None:
+        if psycopg is None:
+            raise RegistryError(
+                "PostgreSQL registries need psycopg: pip install 'provenance-toolkit[registry]'"
+            )
+        self.url = url
+        self.location = redacted(url)
+        self._local = threading.local()
+        self._all: list[Any] = []
+        self._lock = threading.Lock()
+        self._migrate()
+
+    def _conn(self) -> Any:
+        conn = getattr(self._local, "conn", None)
+        if conn is None or conn.closed:
+            try:
+                conn = psycopg.connect(self.url, autocommit=True, connect_timeout=10)
+            except psycopg.Error as e:
+                raise RegistryError(f"{self.location}: cannot connect ({_first(e)})") from None
+            self._local.conn = conn
+            with self._lock:
+                self._all.append(conn)
+        return conn
+
+    def _migrate(self) -> None:
+        conn = self._conn()
+        try:
+            with conn.transaction():
+                conn.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_ID,))
+                conn.execute(
+                    "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY "
+                    "KEY, description TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL "
+                    "DEFAULT now())"
+                )
+                row = conn.execute("SELECT max(version) FROM schema_migrations").fetchone()
+                current = int(row[0] or 0)
+                if current > SCHEMA_VERSION:
+                    raise RegistryError(
+                        f"{self.location}: registry schema {current} is newer than this "
+                        f"toolkit knows ({SCHEMA_VERSION}); upgrade the toolkit"
+                    )
+                for m in MIGRATIONS:
+                    if m.version > current:
+                        for statement in m.postgres:
+                            conn.execute(statement)
+                        conn.execute(
+                            "INSERT INTO schema_migrations (version, description) VALUES (%s, %s)",
+                            (m.version, m.description),
+                        )
+        except psycopg.Error as e:
+            why = _first(e)
+            raise RegistryError(f"{self.location}: cannot set up the registry ({why})") from None
+
+    def register(self, registrations: Sequence[Registration]) -> list[RegisterResult]:
+        """See `Registry.register`."""
+        conn = self._conn()
+        results = []
+        try:
+            with conn.transaction():
+                added: list[tuple[int, Registration]] = []
+                for reg in registrations:
+                    row = reg.row()
+                    pk = conn.execute(
+                        f"INSERT INTO manifests ({', '.join(row)}) "
+                        f"VALUES ({', '.join('%s' for _ in row)}) "
+                        "ON CONFLICT (manifest_id) DO NOTHING RETURNING id",
+                        tuple(row.values()),
+                    ).fetchone()
+                    if pk is None:
+                        results.append(self._existing(conn, reg))
+                        continue
+                    added.append((int(pk[0]), reg))
+                    results.append(RegisterResult(reg.manifest_id, RegisterStatus.ADDED))
+                with conn.cursor() as cur:
+                    with cur.copy("COPY manifest_stores (manifest, data) FROM STDIN") as copy:
+                        for pk_, reg in added:
+                            copy.write_row((pk_, reg.store))
+                    with cur.copy("COPY postings (key, manifest, second) FROM STDIN") as copy:
+                        for pk_, reg in added:
+                            for key, second in reg.postings():
+                                copy.write_row((key, pk_, second))
+        except psycopg.Error as e:
+            raise RegistryError(f"{self.location}: registration failed ({_first(e)})") from None
+        return results
+
+    @staticmethod
+    def _existing(conn: Any, reg: Registration) -> RegisterResult:
+        row = conn.execute(
+            "SELECT store_sha256 FROM manifests WHERE manifest_id = %s", (reg.manifest_id,)
+        ).fetchone()
+        same = row is not None and bytes(row[0]) == reg.store_sha256
+        return RegisterResult(
+            reg.manifest_id, RegisterStatus.UNCHANGED if same else RegisterStatus.CONFLICT
+        )
+
+    def _hits(self, keys: Sequence[int]) -> list[tuple[int, int, int]]:
+        rows = self._query(
+            "SELECT key, manifest, second FROM postings WHERE key = ANY(%s)", (list(keys),)
+        )
+        return [(int(k), int(m), int(s)) for k, m, s in rows]
+
+    def _candidates(self, pks: Sequence[int]) -> list[Candidate]:
+        if not pks:
+            return []
+        rows = self._query(
+            "SELECT id, manifest_id, kind, title, signer, blocks FROM manifests WHERE id = ANY(%s)",
+            (list(pks),),
+        )
+        return [
+            Candidate(int(i), mid, kind, title, signer, int(i), BlockTable.unpack(bytes(blocks)))
+            for i, mid, kind, title, signer, blocks in rows
+        ]
+
+    def manifest_store(self, manifest_id: str) -> bytes | None:
+        """See `Registry.manifest_store`."""
+        rows = self._query(
+            "SELECT s.data FROM manifests m JOIN manifest_stores s ON s.manifest = m.id "
+            "WHERE m.manifest_id = %s",
+            (manifest_id,),
+        )
+        return bytes(rows[0][0]) if rows else None
+
+    def count(self) -> int:
+        """See `SqlRegistry.count`."""
+        return int(self._query("SELECT count(*) FROM manifests", ())[0][0])
+
+    def _query(self, sql: str, params: tuple[object, ...]) -> list[tuple[Any, ...]]:
+        conn = self._conn()
+        try:
+            with conn.transaction():
+                return list(conn.execute(sql, params).fetchall())
+        except psycopg.Error as e:
+            raise RegistryError(f"{self.location}: lookup failed ({_first(e)})") from None
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        with self._lock:
+            for conn in self._all:
+                conn.close()
+            self._all.clear()
+        self._local = threading.local()
+
+
+def _first(err: BaseException) -> str:
+    text = str(err).strip()
+    return text.splitlines()[0] if text else type(err).__name__

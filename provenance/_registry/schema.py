@@ -1,0 +1,99 @@
+"""The registry's schema, as numbered migrations for SQLite and PostgreSQL.
+
+Both databases hold the same tables:
+
+- `manifests`: one row per registered manifest store: its C2PA manifest id (the active
+  manifest's label, `urn:c2pa:...`), SHA-256 of the store, what the lookup shows (kind,
+  format, title, signer, issuer, signing time, duration) and the packed block table the
+  anti-spoofing rule aligns against (`match.BlockTable`, 15 bytes a block);
+- `manifest_stores`: the manifest store bytes (`application/c2pa`), apart so that the
+  lookup never reads them;
+- `postings`: the inverted index, one row per indexed block: (24-bit key, manifest,
+  signed second);
+- `schema_migrations`: which migrations ran.
+
+A migration runs in one transaction under a lock (SQLite `BEGIN IMMEDIATE`, a PostgreSQL
+advisory lock), so processes opening a new registry at once migrate it exactly once. A
+database migrated by a newer toolkit is refused rather than misread.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["MIGRATIONS", "Migration", "SCHEMA_VERSION"]
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One versioned schema step, per database dialect."""
+
+    version: int
+    description: str
+    sqlite: tuple[str, ...]
+    postgres: tuple[str, ...]
+
+
+_V1_SQLITE = (
+    """CREATE TABLE manifests (
+        id INTEGER PRIMARY KEY,
+        manifest_id TEXT NOT NULL UNIQUE,
+        store_sha256 BLOB NOT NULL,
+        alg TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('video', 'image')),
+        format TEXT,
+        title TEXT,
+        signer TEXT,
+        issuer TEXT,
+        signed_at TEXT,
+        duration_ms INTEGER NOT NULL,
+        blocks BLOB NOT NULL,
+        registered_at TEXT NOT NULL
+    )""",
+    """CREATE TABLE manifest_stores (
+        manifest INTEGER PRIMARY KEY REFERENCES manifests (id) ON DELETE CASCADE,
+        data BLOB NOT NULL
+    )""",
+    # clustered on the key: a lookup reads each key's postings from one place
+    """CREATE TABLE postings (
+        key INTEGER NOT NULL,
+        manifest INTEGER NOT NULL REFERENCES manifests (id) ON DELETE CASCADE,
+        second INTEGER NOT NULL,
+        PRIMARY KEY (key, manifest, second)
+    ) WITHOUT ROWID""",
+)
+
+_V1_POSTGRES = (
+    """CREATE TABLE manifests (
+        id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+        manifest_id TEXT NOT NULL UNIQUE,
+        store_sha256 BYTEA NOT NULL,
+        alg TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('video', 'image')),
+        format TEXT,
+        title TEXT,
+        signer TEXT,
+        issuer TEXT,
+        signed_at TEXT,
+        duration_ms INTEGER NOT NULL,
+        blocks BYTEA NOT NULL,
+        registered_at TIMESTAMPTZ NOT NULL DEFAULT now()
+    )""",
+    """CREATE TABLE manifest_stores (
+        manifest BIGINT PRIMARY KEY REFERENCES manifests (id) ON DELETE CASCADE,
+        data BYTEA NOT NULL
+    )""",
+    """CREATE TABLE postings (
+        key INTEGER NOT NULL,
+        manifest BIGINT NOT NULL REFERENCES manifests (id) ON DELETE CASCADE,
+        second INTEGER NOT NULL
+    )""",
+    # a plain index on the key: PostgreSQL deduplicates equal keys in it
+    "CREATE INDEX postings_key ON postings (key)",
+    "CREATE INDEX postings_manifest ON postings (manifest)",
+)
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "manifests, manifest stores and the fingerprint index", _V1_SQLITE, _V1_POSTGRES),
+)
+SCHEMA_VERSION = MIGRATIONS[-1].version

@@ -1,0 +1,162 @@
+"""The standard `c2pa.soft-binding` assertion carrying our fingerprint (C2PA 2.2, 18.10).
+
+    {"label": "c2pa.soft-binding",
+     "data": {"alg": "org.provenance.fingerprint.1",
+              "name": "...",
+              "blocks": [{"scope": {"timespan": {"start": 0, "end": 1000}}, "value": b64},
+                         ...],
+              "pad": ""}}
+
+`alg` is in our own reverse-DNS namespace: the algorithm is not (yet) on the C2PA soft
+binding algorithm list, which the specification asks for (9.3.2). c2pa-rs 0.91 (c2pa-python
+0.38) does not check the list; newer c2pa-rs reports `algorithm.unsupported` for any
+algorithm missing from its `soft_binding.soft_binding_algorithms` setting, so a validator
+on it must list ours there.
+
+A video has one block per whole second, its timespan in milliseconds from the start; a
+still image has one block with an empty scope. Each `value` is a `fingerprint.BlockValue`
+(21 bytes).
+
+Bytes: the specification types `value` and `pad` as CBOR byte strings, but a c2pa-python
+manifest definition is JSON, which c2pa-rs converts to CBOR generically, and JSON has no
+bytes: a base64 string would be signed as a text string, a list of byte values as an array
+of small integers. We write the list: it carries the byte values themselves, which
+c2pa-rs's own `SoftBinding` type (serde_bytes) reads back as bytes, and c2pa-python
+returns as base64. Both spellings are accepted when reading.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from .._vocab import SOFT_BINDING_LABEL as LABEL
+from ..errors import SoftBindingError
+from .fingerprint import Block, BlockValue, majority
+
+__all__ = ["ALG", "LABEL", "SoftBinding", "check_agreement"]
+
+ALG = "org.provenance.fingerprint.1"
+_NAME = (
+    "provenance-toolkit perceptual fingerprint: DCT sign hashes of the picture's core and "
+    "whole area, one value per second of video or per still image"
+)
+_MAX_BLOCKS = 24 * 3600  # a day of video; a larger table is hostile, not real
+
+
+@dataclass(frozen=True)
+class SoftBinding:
+    """Our soft binding: the fingerprint of each block of the asset."""
+
+    blocks: tuple[Block, ...]
+    alg: str = ALG
+
+    @property
+    def kind(self) -> str:
+        """ "image" (one block without a timespan) or "video"."""
+        return "image" if self.blocks and self.blocks[0].start_ms is None else "video"
+
+    @property
+    def duration_ms(self) -> int:
+        """Where the last block ends, in milliseconds (0 for a still)."""
+        return max((b.end_ms or 0) for b in self.blocks) if self.blocks else 0
+
+    def assertion(self) -> dict[str, Any]:
+        """The assertion, in the JSON form of a C2PA manifest definition."""
+        blocks: list[dict[str, Any]] = []
+        for b in self.blocks:
+            scope: dict[str, Any] = {}
+            if b.start_ms is not None and b.end_ms is not None:
+                scope["timespan"] = {"start": b.start_ms, "end": b.end_ms}
+            # a list of byte values: c2pa-rs writes it as a CBOR byte string (a base64
+            # string would become a text string, which the specification does not allow)
+            blocks.append({"scope": scope, "value": list(b.value.pack())})
+        return {
+            "label": LABEL,
+            "data": {"alg": self.alg, "name": _NAME, "blocks": blocks, "pad": []},
+        }
+
+    @classmethod
+    def from_assertion_data(cls, data: Any) -> SoftBinding:
+        """Read the `data` of a `c2pa.soft-binding` assertion as the C2PA library returns
+        it; raises `SoftBindingError` unless it is ours and well formed."""
+        if not isinstance(data, dict) or data.get("alg") != ALG:
+            alg = data.get("alg") if isinstance(data, dict) else None
+            raise SoftBindingError(f"soft binding algorithm {alg!r} is not {ALG}")
+        raw = data.get("blocks")
+        if not isinstance(raw, list) or not 0 < len(raw) <= _MAX_BLOCKS:
+            raise SoftBindingError("soft binding has no blocks, or too many")
+        blocks: list[Block] = []
+        for item in raw:
+            if not isinstance(item, dict) or not isinstance(item.get("scope"), dict):
+                raise SoftBindingError("soft binding block without a scope")
+            start, end = _timespan(item["scope"])
+            blocks.append(Block(start, end, BlockValue.unpack(_unb64(item.get("value")))))
+        binding = cls(tuple(blocks))
+        binding._check_shape()
+        return binding
+
+    def _check_shape(self) -> None:
+        timed = [b.start_ms is not None for b in self.blocks]
+        if not all(timed):
+            if len(self.blocks) != 1:
+                raise SoftBindingError("an image soft binding has exactly one block")
+            return
+        previous_end = 0
+        for b in self.blocks:
+            assert b.start_ms is not None and b.end_ms is not None
+            if b.start_ms < previous_end or b.end_ms <= b.start_ms:
+                raise SoftBindingError("soft binding timespans overlap or run backwards")
+            previous_end = b.end_ms
+
+
+def _timespan(scope: dict[str, Any]) -> tuple[int | None, int | None]:
+    span = scope.get("timespan")
+    if span is None:
+        return None, None
+    if not isinstance(span, dict):
+        raise SoftBindingError("soft binding timespan is not a map")
+    start, end = span.get("start"), span.get("end")
+    if not (isinstance(start, int) and isinstance(end, int) and 0 <= start < end):
+        raise SoftBindingError("soft binding timespan needs 0 <= start < end (milliseconds)")
+    return start, end
+
+
+def _unb64(value: Any) -> bytes:
+    # c2pa-python returns CBOR byte strings as base64 text; a list of byte values is the
+    # other JSON spelling of bytes the library accepts
+    if isinstance(value, list) and all(isinstance(x, int) and 0 <= x < 256 for x in value):
+        return bytes(value)
+    if not isinstance(value, str):
+        raise SoftBindingError("soft binding value is not a byte string")
+    try:
+        return base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError) as e:
+        raise SoftBindingError(f"soft binding value is not base64 ({e})") from None
+
+
+def check_agreement(
+    binding: SoftBinding, pts_us: npt.NDArray[np.int64], dct: npt.NDArray[np.uint64]
+) -> None:
+    """Raise `SoftBindingError` unless the soft binding was computed beside this frame
+    table: each block's frame-table majority must be the majority of the DCT hashes of the
+    table's frames in its timespan (for a still: `dct` is its one hash)."""
+    if binding.kind == "image":
+        if dct.shape != (1,) or int(dct[0]) != binding.blocks[0].value.table:
+            raise SoftBindingError("the soft binding disagrees with the signed region table")
+        return
+    seconds = np.maximum(pts_us, 0) // (1000 * 1000)
+    for b in binding.blocks:
+        assert b.start_ms is not None and b.end_ms is not None
+        first, last = b.start_ms // 1000, (b.end_ms - 1) // 1000
+        mine = dct[(seconds >= first) & (seconds <= last)]
+        if mine.size == 0 or majority(mine) != b.value.table:
+            raise SoftBindingError(
+                f"the soft binding disagrees with the signed frame table at "
+                f"{b.start_ms / 1000:.0f} s"
+            )

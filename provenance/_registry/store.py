@@ -1,0 +1,132 @@
+"""The registry interface, and the lookup every database backend shares.
+
+A `Registry` stores signed manifest stores with their soft-binding index and answers
+lookups. Three backends implement it: SQLite (`sqlite.py`, the embedded default),
+PostgreSQL (`postgres.py`) and an HTTP client of `provenance serve` (`client.py`).
+Registrations are batches, atomic and idempotent; backends are safe to share between
+threads (each thread gets its own database connection).
+"""
+
+from __future__ import annotations
+
+import abc
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any
+
+from ..models import Match, RegisterResult
+from .match import BlockTable, Candidate, keys_of, probe_keys, rank, vote
+from .query import Query
+from .softbinding import ALG, SoftBinding
+
+__all__ = [
+    "Registration",
+    "Registry",
+    "SqlRegistry",
+]
+
+CANDIDATES_VIDEO = 32
+CANDIDATES_IMAGE = 256
+
+
+@dataclass(frozen=True)
+class Registration:
+    """A validated manifest store, ready to index."""
+
+    manifest_id: str  # the active manifest's label, urn:c2pa:...
+    store: bytes  # the manifest store (application/c2pa)
+    binding: SoftBinding
+    format: str | None  # MIME type of the signed asset, when known
+    title: str | None = None
+    signer: str | None = None
+    issuer: str | None = None
+    signed_at: str | None = None
+
+    @property
+    def store_sha256(self) -> bytes:
+        """SHA-256 of the store: how a repeated registration is recognized."""
+        return hashlib.sha256(self.store).digest()
+
+    def row(self) -> dict[str, Any]:
+        """The `manifests` row (without id and registration time)."""
+        return {
+            "manifest_id": self.manifest_id,
+            "store_sha256": self.store_sha256,
+            "alg": self.binding.alg,
+            "kind": self.binding.kind,
+            "format": self.format,
+            "title": self.title,
+            "signer": self.signer,
+            "issuer": self.issuer,
+            "signed_at": self.signed_at,
+            "duration_ms": self.binding.duration_ms,
+            "blocks": BlockTable.of(self.binding).pack(),
+        }
+
+    def postings(self) -> list[tuple[int, int]]:
+        """(key, signed second) of every indexed block, without duplicates."""
+        return sorted(set(keys_of(self.binding)))
+
+
+class Registry(abc.ABC):
+    """A manifest registry: register stores, look fingerprints up, fetch stores."""
+
+    location: str
+
+    @abc.abstractmethod
+    def register(self, registrations: Sequence[Registration]) -> list[RegisterResult]:
+        """Register a batch in one transaction: every manifest is indexed completely or
+        not at all; one already registered is left as it is."""
+
+    @abc.abstractmethod
+    def search(self, query: Query, *, max_results: int = 10) -> list[Match]:
+        """Registered manifests the query matches, best first (see `match`)."""
+
+    @abc.abstractmethod
+    def manifest_store(self, manifest_id: str) -> bytes | None:
+        """The registered manifest store, or None."""
+
+    def algorithms(self) -> list[str]:
+        """The soft-binding algorithms this registry indexes."""
+        return [ALG]
+
+    def close(self) -> None:  # noqa: B027 - backends without resources keep the default
+        """Release connections."""
+
+    def __enter__(self) -> Registry:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+class SqlRegistry(Registry):
+    """The lookup the database backends share: probe, vote, align (see `match`)."""
+
+    def search(self, query: Query, *, max_results: int = 10) -> list[Match]:
+        """See `Registry.search`."""
+        probes = probe_keys(query, flips=query.flips)
+        votes = vote(query, probes, self._hits(probes.unique()))
+        # a still's alignment is one comparison: afford more of them
+        limit = CANDIDATES_IMAGE if query.kind == "image" else CANDIDATES_VIDEO
+        candidates = self._candidates(votes.top(limit))
+        return rank(query, candidates, votes, max_results)
+
+    @abc.abstractmethod
+    def count(self) -> int:
+        """How many manifests are registered."""
+
+    @abc.abstractmethod
+    def _hits(self, keys: Sequence[int]) -> list[tuple[int, int, int]]:
+        """(key, manifest pk, signed second) for every posting under `keys`."""
+
+    @abc.abstractmethod
+    def _candidates(self, pks: Sequence[int]) -> list[Candidate]:
+        """The candidates with these primary keys."""
