@@ -274,7 +274,7 @@ def read_detached(source: Source, ctx: c2pa.Context) -> Store | Unreadable:
     its own; what the asset in hand says is then up to the fingerprints."""
     try:
         with c2pa.Reader("application/c2pa", io.BytesIO(b""), source.store, context=ctx) as r:
-            store = _snapshot(r)
+            store = _snapshot(r, certificates=True)  # allow-lists name signers
     except c2pa.C2paError as e:
         return Unreadable(_c2pa.error_text(e))
     active = store.results.get("activeManifest") or {}
