@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -11,6 +12,10 @@ from provenance.errors import UsageError
 from provenance.trust import Trust
 
 from ._common import Command, err_console, exit_codes_help
+from .register import REGISTRY_HELP
+
+if TYPE_CHECKING:
+    from starlette.routing import BaseRoute
 
 __all__ = ["register", "serve"]
 
@@ -43,6 +48,15 @@ def serve(
             metavar="FILE",
             help="Roots that vouch for creators' certificates (CAWG identities; PEM, "
             "repeatable), kept apart from --trust.",
+        ),
+    ] = None,
+    registry: Annotated[
+        str | None,
+        typer.Option(
+            metavar="REG",
+            envvar="PROVENANCE_REGISTRY",
+            help=REGISTRY_HELP + " With one, unsigned uploads are looked up in it, and its "
+            "Soft Binding Resolution API is served under /registry.",
         ),
     ] = None,
     host: Annotated[
@@ -79,6 +93,8 @@ def serve(
       provenance serve --trust keys/ca.pem
 
       provenance serve --trust c2pa-trust-list.pem --port 9000
+
+      provenance serve --trust keys/ca.pem --registry registry.db
     """
     if port < 0 or port > 65535:
         raise UsageError(f"--port {port}: give a port from 0 to 65535")
@@ -88,7 +104,7 @@ def serve(
         trust or (), allowed=allowed_signers or (), identity=identity_trust or ()
     )
     try:
-        from provenance._web import Limits, Settings
+        from provenance._web import Limits, Settings, registry_lookup
         from provenance._web import serve as run
     except ModuleNotFoundError as e:
         raise UsageError(
@@ -104,11 +120,27 @@ def serve(
         trust=settings_trust,
         limits=Limits(max_upload_mb << 20, time_limit, concurrent),
     )
+    if registry is not None:
+        settings = replace(
+            settings, lookup=registry_lookup(registry), routes=_registry_routes(registry)
+        )
 
     def ready(url: str) -> None:
         err_console.print(f"Serving the web verifier at {url} (Ctrl-C to stop)", markup=False)
 
     run(settings, host=host, port=port, ready=ready)
+
+
+def _registry_routes(registry: str) -> list[BaseRoute]:
+    """The registry's resolution API under /registry; opened once here, so that a wrong
+    location is one line at start-up, not an error on every upload."""
+    from starlette.routing import Mount
+
+    from provenance import create_resolution_app, open_registry
+
+    with open_registry(registry):
+        pass
+    return [Mount("/registry", app=create_resolution_app(registry))]
 
 
 def register(app: typer.Typer) -> None:

@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from ..errors import UsageError
 from .app import HEADERS, Limits, Settings, create_app
-from .view import Found, Lookup
+from .view import Found, Lookup, registry_lookup
 
 __all__ = [
     "HEADERS",
@@ -24,6 +24,7 @@ __all__ = [
     "Lookup",
     "Settings",
     "create_app",
+    "registry_lookup",
     "serve",
 ]
 

@@ -28,9 +28,19 @@ from ..errors import ProvenanceError
 from ..history import history
 from ..models import History, Verdict, VerificationBatch, VerificationReport
 from ..trust import Trust
-from ..verify import verify_many
+from ..verify import verify, verify_many
 
-__all__ = ["Found", "Lookup", "Picture", "Step", "Upload", "View", "verify_upload", "view_upload"]
+__all__ = [
+    "Found",
+    "Lookup",
+    "Picture",
+    "Step",
+    "Upload",
+    "View",
+    "registry_lookup",
+    "verify_upload",
+    "view_upload",
+]
 
 Step = Callable[[str, int, int | None], None]
 """`step(stage, done, total)`: what the work is doing now ("reading", "decoding",
@@ -73,6 +83,20 @@ class Lookup(Protocol):
     def __call__(self, path: Path, *, trust: Trust, progress: Progress | None) -> Found | None:
         """Look `path` up and judge it against what was found, under `trust`."""
         ...
+
+
+def registry_lookup(registry: str) -> Lookup:
+    """A `Lookup` in a manifest registry (a SQLite path, postgresql:// or http(s):// URL),
+    through `verify(..., lookup=)`: the file judged against the original found there."""
+
+    def lookup(path: Path, *, trust: Trust, progress: Progress | None) -> Found | None:
+        report = verify(path, trust=trust, lookup=registry, progress=progress)
+        best = report.lookup.best if report.lookup is not None else None
+        if report.lookup is None or best is None:
+            return None
+        return Found(report, report.lookup.registry, best.manifest_id, best.similarity / 100)
+
+    return lookup
 
 
 @dataclass(frozen=True)

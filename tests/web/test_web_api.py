@@ -20,12 +20,12 @@ from mediautil import schema_validator
 from PIL import Image
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 from support.synth import iou
 from typer.testing import CliRunner
 
-from provenance import InputError, Trust
-from provenance._web import HEADERS, Limits, Settings
+from provenance import InputError, Trust, create_resolution_app, register
+from provenance._web import HEADERS, Limits, Settings, registry_lookup
 from provenance.cli import app
 from provenance.frames.visual import OUTLINES
 
@@ -179,6 +179,35 @@ def test_stripped_copy_is_looked_up_only_with_a_registry(
     assert report["message"].endswith(
         "registry lookup failed (https://registry.example: cannot connect)"
     )
+    assert list(uploads.iterdir()) == []
+
+
+def test_stripped_copy_found_in_a_real_registry(
+    serve: Serve, web_media: Media, uploads: Path, tmp_path: Path
+) -> None:
+    """With a SQLite registry holding the signed clip, a stripped upload is found there,
+    judged against the original's manifest and localized; the registry's resolution API
+    answers on the same server."""
+    db = tmp_path / "registry.db"
+    (done,) = register([web_media.signed_video], registry=db)
+    server = serve(
+        _trusted(
+            web_media,
+            uploads,
+            lookup=registry_lookup(str(db)),
+            routes=[Mount("/registry", app=create_resolution_app(db))],
+        )
+    )
+    _, last = _view(server, web_media.stripped_video)
+    view = last["result"]
+    schema_validator("web-view.schema.json").validate(view)
+    assert view["registry"]["manifest_id"] == done.manifest_id
+    assert 0.5 < view["registry"]["similarity"] <= 1
+    report = view["report"]["reports"][0]
+    assert report["manifest_source"] == "registry" and report["verdict"] == "tampered"
+    assert report["frames"]["summary"]["edited"] == len(EDITED)
+    r = httpx.get(f"{server.url}/registry/services/supportedAlgorithms", timeout=30)
+    assert r.status_code == 200 and "org.provenance.fingerprint.1" in r.text
     assert list(uploads.iterdir()) == []
 
 

@@ -19,7 +19,7 @@ def test_help_and_bad_options(web_media: Media) -> None:
     runner = CliRunner()
     out = runner.invoke(app, ["serve", "--help"])
     assert out.exit_code == 0
-    for option in ("--trust", "--allowed-signers", "--host", "--port", "--max-upload-mb"):
+    for option in ("--trust", "--allowed-signers", "--registry", "--host", "--port"):
         assert option in out.stdout
     assert "provenance serve --trust keys/ca.pem" in out.stdout
     out = runner.invoke(app, ["serve", "--port", "70000"])
@@ -28,6 +28,9 @@ def test_help_and_bad_options(web_media: Media) -> None:
     assert out.exit_code == 2 and "--trust" in out.stderr
     out = runner.invoke(app, ["serve", "--trust", str(web_media.folder / "missing.pem")])
     assert out.exit_code == 2 and "missing.pem" in out.stderr
+    out = runner.invoke(app, ["serve", "--registry", str(web_media.folder / "missing.db")])
+    assert out.exit_code == 2 and len(out.stderr.strip().splitlines()) == 1
+    assert "missing.db" in out.stderr
 
 
 def test_a_busy_port_is_one_line() -> None:
