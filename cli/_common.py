@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     err_console: Console  # status, progress
 
 __all__ = [
+    "REGISTRY_HELP",
     "Command",
     "Group",
     "console",
@@ -220,3 +221,10 @@ def progress_bar(label: str, *, enabled: bool = True) -> Iterator[ProgressCallba
             bar.update(task, completed=done, total=total, refresh=True)
 
         yield update
+
+
+# The --registry option's help, shared by the commands that take one.
+REGISTRY_HELP = (
+    "Manifest registry: a SQLite file (created on first registration), a postgresql:// "
+    "URL or the http(s):// URL of a resolution API. Default: $PROVENANCE_REGISTRY."
+)

@@ -14,14 +14,9 @@ from provenance.models import RegisterResult, RegisterStatus
 from provenance.registry import register as register_files
 from provenance.trust import Trust
 
-from ._common import Command, console, exit_codes_help
+from ._common import REGISTRY_HELP, Command, console, exit_codes_help
 
-__all__ = ["REGISTRY_HELP", "register", "register_command", "render"]
-
-REGISTRY_HELP = (
-    "Manifest registry: a SQLite file (created on first registration), a postgresql:// "
-    "URL or the http(s):// URL of a resolution API. Default: $PROVENANCE_REGISTRY."
-)
+__all__ = ["register", "register_command", "render"]
 
 
 def register_command(

@@ -11,8 +11,7 @@ import typer
 from provenance.errors import UsageError
 from provenance.trust import Trust
 
-from ._common import Command, err_console, exit_codes_help
-from .register import REGISTRY_HELP
+from ._common import REGISTRY_HELP, Command, err_console, exit_codes_help
 
 if TYPE_CHECKING:
     from starlette.routing import BaseRoute

@@ -24,9 +24,15 @@ from provenance.models import (
 from provenance.trust import Trust
 from provenance.verify import verify_many, write_visual_report
 
-from ._common import Command, console, err_console, exit_codes_help, progress_bar
+from ._common import (
+    REGISTRY_HELP,
+    Command,
+    console,
+    err_console,
+    exit_codes_help,
+    progress_bar,
+)
 from ._describe import capture_line, identity_line
-from .register import REGISTRY_HELP
 
 __all__ = [
     "expand_glob",

@@ -359,7 +359,9 @@ def test_cli_help_loads_no_command_and_nothing_heavy() -> None:
     ]
 
 
-@pytest.mark.parametrize("command", ["check", "demo", "history", "keygen", "sign", "verify"])
+@pytest.mark.parametrize(
+    "command", ["check", "demo", "history", "keygen", "register", "serve", "sign", "verify"]
+)
 def test_a_command_loads_only_its_own_module(command: str) -> None:
     """`provenance COMMAND --help` loads that command's module and what it uses, never
     another command's, nor NumPy, PyAV or the demo (which load only to decode pixels)."""
