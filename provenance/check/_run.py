@@ -188,9 +188,11 @@ class CheckReport(Outcome):
     cache_misses: int = field(default=0, compare=False)
 
     def tally(self) -> Tally:
+        """The counts of the results (counted again at each call)."""
         return Tally(self.results)
 
     def rows(self) -> Iterator[AssetResult]:
+        """The results, in path order."""
         return iter(self.results)
 
     def to_dict(self) -> dict[str, Any]:
@@ -211,9 +213,11 @@ class CheckRun(Outcome):
         self._rows: Iterator[AssetResult] | None = None
 
     def tally(self) -> Tally:
+        """The counts of the results read so far (all of them once `rows()` is done)."""
         return self._tally
 
     def rows(self) -> Iterator[AssetResult]:
+        """The results, in path order, each once as it arrives (this can be called once)."""
         if self._rows is None:
             raise RuntimeError("a CheckRun's rows are read once")
         rows, self._rows = self._rows, None
