@@ -1,5 +1,6 @@
 """Run a check: find assets, verify them (in parallel, through the cache), apply the
-policy and return one report in sorted path order, whatever the number of workers."""
+policy and give the results in path order, whatever the engine and number of workers:
+streamed (`stream_check`, nothing held per asset) or as one report (`run_check`)."""
 
 from __future__ import annotations
 
