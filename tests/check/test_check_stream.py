@@ -4,8 +4,10 @@ results arrive that equal the report held whole."""
 
 from __future__ import annotations
 
+import gc
 import json
 import os
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +15,13 @@ import pytest
 from typer.testing import CliRunner
 
 from provenance._demo_media import make_photo
-from provenance.check import CheckOptions, ReportFormat, render_check_report, run_check
+from provenance.check import (
+    CheckOptions,
+    ReportFormat,
+    render_check_report,
+    run_check,
+    stream_check,
+)
 from provenance.check._run import _assets
 from provenance.check._walk import Skipped, candidates, order
 from provenance.cli import app
@@ -127,3 +135,15 @@ def test_streamed_report_of_nothing(tmp_path: Path) -> None:
     assert doc["results"] == [] and doc["skipped"] == [
         {"path": "notes.txt", "reason": "not a supported media format"}
     ]
+
+
+def test_a_streamed_run_keeps_no_result(repo: Path) -> None:
+    run = stream_check(CheckOptions(paths=(repo,), cache=False))
+    seen = [weakref.ref(r) for r in run.rows()]
+    gc.collect()
+    assert len(seen) > 1 and all(r() is None for r in seen)  # none held by the run
+    whole = run_check(CheckOptions(paths=(repo,), cache=False))
+    assert run.summary() == whole.summary() and run.exit_code == whole.exit_code
+    assert run.skipped == list(whole.skipped)
+    with pytest.raises(RuntimeError, match="read once"):
+        next(run.rows())
