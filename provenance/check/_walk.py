@@ -191,22 +191,33 @@ def _git_lines(args: Sequence[str], cwd: Path) -> Iterator[str]:
 def _walk(root: Path, top: Path) -> Iterator[str]:
     """Every file under `top`, in `order` without a global sort: each folder's entries
     are sorted as the walk reaches them, a folder by its name plus "/" (where its files
-    fall among full paths: `a-b` < `a/x` < `a0`)."""
+    fall among full paths: `a-b` < `a/x` < `a0`). Iterative: any depth."""
+    stack = [_entries(top)]
+    while stack:
+        for path, is_dir in stack[-1]:
+            if is_dir:
+                stack.append(_entries(path))
+                break
+            yield Path(path).relative_to(root).as_posix()
+        else:
+            stack.pop()
+
+
+def _entries(folder: Path | str) -> Iterator[tuple[str, bool]]:
+    """A folder's entries (path, is a folder) in walk order; links to folders, `.git`
+    and the cache left out."""
     try:
-        entries = list(os.scandir(top))
+        with os.scandir(folder) as it:
+            entries = list(it)
     except OSError:
-        return  # an unreadable folder has no candidates, as os.walk had none
+        return iter(())  # an unreadable folder has no candidates, as with os.walk
     keyed = []
     for e in entries:
         is_dir = e.is_dir()
         if is_dir and (e.is_symlink() or e.name in (".git", CACHE_DIR)):
             continue  # a link to a folder is not followed
-        keyed.append((order(e.name + "/" if is_dir else e.name), is_dir, e.path))
-    for _, is_dir, path in sorted(keyed):
-        if is_dir:
-            yield from _walk(root, Path(path))
-        else:
-            yield Path(path).relative_to(root).as_posix()
+        keyed.append((order(e.name + "/" if is_dir else e.name), e.path, is_dir))
+    return iter([(path, is_dir) for _, path, is_dir in sorted(keyed)])
 
 
 def changed_files(root: Path, rev: str) -> set[str]:
