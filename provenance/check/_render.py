@@ -10,9 +10,9 @@ import shutil
 import tempfile
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, cast
 from urllib.parse import quote
 
 from rich.console import Console
@@ -393,15 +393,28 @@ def check_report_output(path: Path) -> None:
     check_output(path, force=True)
 
 
+class _OpenedLate(io.TextIOBase):
+    """`path`'s atomic output, created at the first write: every writer reads the rows
+    (and so the listing) before it writes, so a streamed run never lists its own
+    unfinished output."""
+
+    def __init__(self, path: Path, stack: ExitStack):
+        self._path, self._stack = path, stack
+        self._file: IO[str] | None = None
+
+    def write(self, text: str) -> int:
+        if self._file is None:
+            raw = self._stack.enter_context(atomic_output(self._path, force=True))
+            self._file = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+            self._stack.callback(self._file.detach)  # the file is atomic_output's to close
+            self._stack.callback(self._file.flush)  # first (callbacks run last in, first out)
+        return self._file.write(text)
+
+
 def write_check_report(report: Outcome, fmt: ReportFormat, path: Path) -> None:
-    """Write the report to `path` atomically (complete, or not at all). It is rendered
-    to a temporary file first: `path` appears only once the run is over, so a streamed
-    run never lists its own unfinished output."""
-    with tempfile.SpooledTemporaryFile(4 << 20, mode="w+", encoding="utf-8", newline="") as tmp:
-        print_check_report(report, fmt, tmp)
-        tmp.seek(0)
-        with atomic_output(path, force=True) as f:
-            text = io.TextIOWrapper(f, encoding="utf-8", newline="")
-            shutil.copyfileobj(tmp, text)
-            text.flush()
-            text.detach()
+    """Write the report to `path` atomically (complete, or not at all), as its rows
+    arrive."""
+    with ExitStack() as stack:
+        out = _OpenedLate(path, stack)
+        print_check_report(report, fmt, cast(IO[str], out))
+        out.write("")  # created even if nothing was written
