@@ -43,7 +43,7 @@ def check(
         typer.Option(
             metavar="FILE",
             help="Policy TOML file (default: provenance.toml, or \\[tool.provenance] in "
-            "pyproject.toml, in the checked root; else the default policy).",
+            "pyproject.toml, in the checked root; else the default policy)."
         ),
     ] = None,
     fmt: Annotated[

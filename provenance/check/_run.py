@@ -320,7 +320,9 @@ class _CheckTask(Task[Asset, _Checked]):
         return _Checked(report, internal, cached=None if key is None else False)
 
     def lost(self, item: Asset, why: str) -> _Checked:
-        return _Checked(error_report(str(item.abspath), f"{item.abspath}: its worker died ({why})"))
+        return _Checked(
+            error_report(str(item.abspath), f"{item.abspath}: its worker died ({why})")
+        )
 
 
 # ---------------------------------------------------------------------------------- run
