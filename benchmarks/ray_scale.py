@@ -7,8 +7,10 @@ One run prints:
   start-up (`ray.init`) apart, and its run both on fresh workers and on warm ones; the
   ratio Ray / pool (issue 14 target: <= 1.2);
 - the driver's peak memory (VmHWM; Ray's own daemons and workers are other processes)
-  for 1k and for all N assets: the engine alone (results consumed and dropped) and the
-  whole `check` (which keeps every result for its report);
+  for 1k and for all N assets: the engine alone (results consumed and dropped), `check`
+  streamed as the CLI runs it (`stream_check`, the JSON report written as results
+  arrive) and, as the baseline, `run_check` (the library call that holds the whole
+  report) side by side; `--memory` measures only this (a few minutes on a kept corpus);
 - per-asset costs for the scaling estimate in docs/scale.md: verify per small JPEG, per
   short video, and cache hashing per asset.
 
@@ -18,6 +20,7 @@ The corpus is the one of `check_speed.py` (distinct 64x48 JPEGs: signed, unsigne
 tampered) plus signed 2 s 320x240 H.264 videos, in a temporary git repository.
 
     python benchmarks/ray_scale.py [--files 10000] [--videos 50] [--repeat 3] [--keep DIR]
+                                   [--memory]
 
 With the defaults it took 50 minutes on 2 cores at a load average of 20 (the corpus
 about 6 of them); `--files 1200 --videos 6 --repeat 1` is a quick look.
@@ -82,7 +85,14 @@ def child(mode: str, repo: Path, subset: str | None) -> dict[str, Any]:
     """One measurement, in this (fresh) process."""
     import logging
 
-    from provenance.check import CheckOptions, Engine, run_check
+    from provenance.check import (
+        CheckOptions,
+        Engine,
+        ReportFormat,
+        run_check,
+        stream_check,
+        write_check_report,
+    )
 
     paths = tuple(repo / p for p in subset.split(",")) if subset else (repo,)
     out: dict[str, Any] = {}
@@ -102,6 +112,13 @@ def child(mode: str, repo: Path, subset: str | None) -> dict[str, Any]:
     if mode.endswith("engine"):
         out["rss0"] = _vm_hwm_mib()
         out["wall"], out["assets"] = _engine_only(opts)
+    elif mode.endswith("stream"):  # as the CLI runs it: the report written as it goes
+        run = stream_check(opts)
+        with tempfile.TemporaryDirectory() as tmp:
+            write_check_report(run, ReportFormat.JSON, Path(tmp) / "report.json")
+        out["assets"] = run.tally().assets
+    elif mode.endswith("whole"):  # the whole report held (one run)
+        out["assets"] = len(run_check(opts).results)
     else:
         t, c, d = time.perf_counter(), _tree_cpu(), _own_cpu()
         report = run_check(opts)
@@ -216,12 +233,61 @@ def unit_costs(repo: Path) -> dict[str, float]:
     }
 
 
+def _timing(repo: Path, args: argparse.Namespace) -> None:
+    """Wall and CPU time of the two engines, interleaved rounds."""
+    load0 = os.getloadavg()[0]
+    runs: dict[str, list[dict[str, Any]]] = {"pool": [], "ray": []}
+    for _ in range(args.repeat):
+        for mode in runs:
+            runs[mode].append(_run_child(mode, repo))
+        print("  round:", {m: round(r[-1]["wall"], 2) for m, r in runs.items()}, flush=True)
+    load1 = os.getloadavg()[0]
+    n = runs["pool"][0]["assets"]
+    assert all(r["assets"] == n for rs in runs.values() for r in rs)
+
+    def med(mode: str, key: str) -> float:
+        return statistics.median(r[key] for r in runs[mode])
+
+    print(f"load average {load0:.1f} before, {load1:.1f} after")
+    print(f"check --no-cache over {n} assets ({args.videos} videos), medians of {args.repeat}:")
+    pool, ray_cold, ray_warm = med("pool", "wall"), med("ray", "wall"), med("ray", "warm")
+
+    def walls(mode: str) -> str:
+        return ", ".join(f"{r['wall']:.2f}" for r in runs[mode])
+
+    cpu = {k: med(*k) for k in (("pool", "cpu"), ("ray", "cpu"), ("ray", "warm_cpu"))}
+    print(f"{'':29}{'wall s':>8}{'assets/s':>10}{'CPU s':>8}   wall runs")
+    rows = [
+        ("process pool, 2 workers", pool, cpu["pool", "cpu"], walls("pool")),
+        ("Ray 2 CPUs, fresh workers", ray_cold, cpu["ray", "cpu"], walls("ray")),
+        ("Ray 2 CPUs, warm workers", ray_warm, cpu["ray", "warm_cpu"], ""),
+    ]
+    for name, wall, cpu_s, each in rows:
+        print(f"  {name:27}{wall:8.2f}{n / wall:10.0f}{cpu_s:8.1f}   {each}")
+    print(
+        f"  Ray start-up (ray.init)    {med('ray', 'startup'):8.2f}  (apart; the workers' "
+        "first imports are the fresh - warm difference)"
+    )
+    for mode in runs:
+        per = med(mode, "driver_cpu") / n * 1000
+        print(f"  driver CPU per asset, {mode:4} : {per:5.2f} ms  (walk, policy, report)")
+    print(
+        f"  ratio Ray / pool, wall     : {ray_cold / pool:5.2f}x fresh, "
+        f"{ray_warm / pool:5.2f}x warm  (target <= 1.2)"
+    )
+    print(
+        f"  ratio Ray / pool, CPU      : {cpu['ray', 'cpu'] / cpu['pool', 'cpu']:5.2f}x fresh, "
+        f"{cpu['ray', 'warm_cpu'] / cpu['pool', 'cpu']:5.2f}x warm  (whole process trees)"
+    )
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--files", type=int, default=10_000)
     ap.add_argument("--videos", type=int, default=50)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--keep", type=Path, help="build the corpus here and keep it")
+    ap.add_argument("--memory", action="store_true", help="only the driver's memory")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--repo", type=Path, help=argparse.SUPPRESS)
     ap.add_argument("--subset", help=argparse.SUPPRESS)
@@ -242,57 +308,19 @@ def main() -> int:
         repo = tmp / "repo"
         if not (repo / ".git").exists():
             repo = build(tmp, args.files, args.videos)
-        load0 = os.getloadavg()[0]
-        runs: dict[str, list[dict[str, Any]]] = {"pool": [], "ray": []}
-        for _ in range(args.repeat):
-            for mode in runs:
-                runs[mode].append(_run_child(mode, repo))
-            print("  round:", {m: round(r[-1]["wall"], 2) for m, r in runs.items()}, flush=True)
-        load1 = os.getloadavg()[0]
-        n = runs["pool"][0]["assets"]
-        assert all(r["assets"] == n for rs in runs.values() for r in rs)
-
-        def med(mode: str, key: str) -> float:
-            return statistics.median(r[key] for r in runs[mode])
-
-        print(f"load average {load0:.1f} before, {load1:.1f} after")
-        print(f"check --no-cache over {n} assets ({args.videos} videos), medians of {args.repeat}:")
-        pool, ray_cold, ray_warm = med("pool", "wall"), med("ray", "wall"), med("ray", "warm")
-
-        def walls(mode: str) -> str:
-            return ", ".join(f"{r['wall']:.2f}" for r in runs[mode])
-
-        cpu = {k: med(*k) for k in (("pool", "cpu"), ("ray", "cpu"), ("ray", "warm_cpu"))}
-        print(f"{'':29}{'wall s':>8}{'assets/s':>10}{'CPU s':>8}   wall runs")
-        rows = [
-            ("process pool, 2 workers", pool, cpu["pool", "cpu"], walls("pool")),
-            ("Ray 2 CPUs, fresh workers", ray_cold, cpu["ray", "cpu"], walls("ray")),
-            ("Ray 2 CPUs, warm workers", ray_warm, cpu["ray", "warm_cpu"], ""),
-        ]
-        for name, wall, cpu_s, each in rows:
-            print(f"  {name:27}{wall:8.2f}{n / wall:10.0f}{cpu_s:8.1f}   {each}")
-        print(
-            f"  Ray start-up (ray.init)    {med('ray', 'startup'):8.2f}  (apart; the workers' "
-            "first imports are the fresh - warm difference)"
-        )
-        for mode in runs:
-            per = med(mode, "driver_cpu") / n * 1000
-            print(f"  driver CPU per asset, {mode:4} : {per:5.2f} ms  (walk, policy, report)")
-        print(
-            f"  ratio Ray / pool, wall     : {ray_cold / pool:5.2f}x fresh, "
-            f"{ray_warm / pool:5.2f}x warm  (target <= 1.2)"
-        )
-        print(
-            f"  ratio Ray / pool, CPU      : {cpu['ray', 'cpu'] / cpu['pool', 'cpu']:5.2f}x fresh, "
-            f"{cpu['ray', 'warm_cpu'] / cpu['pool', 'cpu']:5.2f}x warm  (whole process trees)"
-        )
-
+        if not args.memory:
+            _timing(repo, args)
         # Driver memory: 1k assets (4 folders of 250) against all of them.
         small = ",".join(f"assets/{i:02d}" for i in range(4))
         print("driver peak RSS (MiB), 1k assets -> all:")
-        for mode in ("pool-engine", "ray-engine", "pool", "ray"):
+        whats = {
+            "engine": "engine only, results dropped",
+            "stream": "check, streamed (the CLI)",
+            "whole": "run_check, whole report held",
+        }
+        for mode in (f"{e}-{w}" for w in whats for e in ("pool", "ray")):
             a, b = _run_child(mode, repo, small), _run_child(mode, repo)
-            what = "engine only, results dropped" if mode.endswith("engine") else "whole check"
+            what = whats[mode.split("-")[1]]
             per = (b["rss"] - a["rss"]) * 1024 / max(1, b["assets"] - a["assets"])
             print(
                 f"  {mode:12} {a['assets']:6} -> {b['assets']:6}: {a['rss']:7.1f} -> "

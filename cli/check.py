@@ -13,8 +13,8 @@ from provenance.check import (
     Engine,
     ReportFormat,
     check_report_output,
-    render_check_report,
-    run_check,
+    print_check_report,
+    stream_check,
     write_check_report,
 )
 from provenance.check._render import empty_message, render_text
@@ -133,25 +133,27 @@ def check(
         engine=Engine.parse(engine),
         ray_address=ray_address,
     )
+    # Streamed: results are written as they arrive, none kept (see docs/scale.md).
     with progress_bar("checking", enabled=not os.environ.get("CI")) as progress:
-        report = run_check(options, progress=progress)
-    if report.lfs_pointers:
+        run = stream_check(options, progress=progress)
+        if output is not None:
+            write_check_report(run, form, output)
+        elif form is ReportFormat.TEXT:
+            render_text(run, console)
+        else:
+            print_check_report(run, form, console.file)
+            console.file.flush()
+    if run.lfs_pointers:
         err_console.print(
-            f"warning: {report.lfs_pointers} files are Git LFS pointers and were not checked "
+            f"warning: {run.lfs_pointers} files are Git LFS pointers and were not checked "
             "(run git lfs pull first)",
             markup=False,
         )
-    if report.empty and form is not ReportFormat.TEXT:
-        err_console.print(f"warning: {empty_message(report)}", markup=False)
+    if run.empty and form is not ReportFormat.TEXT:
+        err_console.print(f"warning: {empty_message(run)}", markup=False)
     if output is not None:
-        write_check_report(report, form, output)
         err_console.print(f"report written to {output}", markup=False)
-    elif form is ReportFormat.TEXT:
-        render_text(report, console)
-    else:
-        console.file.write(render_check_report(report, form))
-        console.file.flush()
-    raise typer.Exit(int(report.exit_code))
+    raise typer.Exit(int(run.exit_code))
 
 
 def register(app: typer.Typer) -> None:

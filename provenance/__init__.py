@@ -26,14 +26,17 @@ if TYPE_CHECKING:
         AssetResult,
         CheckOptions,
         CheckReport,
+        CheckRun,
         Engine,
         Policy,
         ReportFormat,
         Violation,
         check_report_output,
         load_policy,
+        print_check_report,
         render_check_report,
         run_check,
+        stream_check,
         write_check_report,
     )
     from .errors import (
@@ -106,8 +109,9 @@ if TYPE_CHECKING:
 _MODULES: dict[str, str] = {
     "._version": "__version__",
     ".check": (
-        "AssetResult CheckOptions CheckReport Engine Policy ReportFormat Violation "
-        "check_report_output load_policy render_check_report run_check write_check_report"
+        "AssetResult CheckOptions CheckReport CheckRun Engine Policy ReportFormat Violation "
+        "check_report_output load_policy print_check_report render_check_report run_check "
+        "stream_check write_check_report"
     ),
     ".errors": (
         "CredentialError ExitCode InputError ManifestError OutputError OutputExistsError "
@@ -231,14 +235,17 @@ __all__ = [
     "AssetResult",
     "CheckOptions",
     "CheckReport",
+    "CheckRun",
     "Engine",
     "Policy",
     "ReportFormat",
     "Violation",
     "check_report_output",
     "load_policy",
+    "print_check_report",
     "render_check_report",
     "run_check",
+    "stream_check",
     "write_check_report",
     # errors and exit codes
     "CredentialError",

@@ -1,11 +1,15 @@
 """Run a check: find assets, verify them (in parallel, through the cache), apply the
-policy and return one report in sorted path order, whatever the number of workers."""
+policy and give the results in path order, whatever the engine and number of workers:
+streamed (`stream_check`, nothing held per asset) or as one report (`run_check`)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import os
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
+from itertools import tee
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -31,10 +35,20 @@ from ._walk import (
     classify,
     filter_globs,
     find_root,
+    order,
     sequence_of,
 )
 
-__all__ = ["CheckOptions", "AssetResult", "CheckReport", "run_check"]
+__all__ = [
+    "CheckOptions",
+    "AssetResult",
+    "CheckReport",
+    "CheckRun",
+    "Outcome",
+    "Tally",
+    "run_check",
+    "stream_check",
+]
 
 
 @dataclass(frozen=True)
@@ -79,16 +93,43 @@ class AssetResult:
         }
 
 
-@dataclass(frozen=True)
-class CheckReport:
-    """The outcome of a check, in sorted path order."""
+class Tally:
+    """Counts of a check's results, kept as they stream by: all that the summary and the
+    exit code need, whatever the number of assets."""
+
+    def __init__(self, results: Iterable[AssetResult] = ()):
+        self.assets = self.passed = self.failed = self.errors = 0
+        self.statuses: set[AssetStatus] = set()
+        self.by_rule: dict[str, int] = {}
+        for r in results:
+            self.add(r)
+
+    def add(self, r: AssetResult) -> None:
+        """Count one result."""
+        self.assets += 1
+        self.passed += r.status is AssetStatus.PASS
+        self.failed += r.status is AssetStatus.FAIL
+        self.errors += r.status in (AssetStatus.ERROR, AssetStatus.INTERNAL)
+        self.statuses.add(r.status)
+        for v in r.violations:
+            self.by_rule[v.rule] = self.by_rule.get(v.rule, 0) + 1
+
+
+class Outcome:
+    """What a check says as a whole (summary, exit code), from its `Tally`: the same for
+    a report held whole (`CheckReport`) and for one streamed (`CheckRun`)."""
 
     root: Path
     policy: Policy
-    results: tuple[AssetResult, ...]
-    skipped: tuple[Skipped, ...]
-    cache_hits: int = field(default=0, compare=False)
-    cache_misses: int = field(default=0, compare=False)
+    skipped: Sequence[Skipped]
+
+    def tally(self) -> Tally:
+        """The counts of the results."""
+        raise NotImplementedError
+
+    def rows(self) -> Iterator[AssetResult]:
+        """The results, in path order."""
+        raise NotImplementedError
 
     @property
     def exit_code(self) -> ExitCode:
@@ -97,12 +138,12 @@ class CheckReport:
         checking some asset hit a bug."""
         if self.empty and self.policy.require_assets:
             return ExitCode.FAILED
-        return check_exit_code(r.status for r in self.results)
+        return check_exit_code(self.tally().statuses)
 
     @property
     def empty(self) -> bool:
         """No media was found to check."""
-        return not self.results
+        return not self.tally().assets
 
     @property
     def lfs_pointers(self) -> int:
@@ -111,24 +152,19 @@ class CheckReport:
 
     def summary(self) -> dict[str, Any]:
         """Counts of assets by outcome and of violations by rule."""
-        by_rule: dict[str, int] = {}
-        for r in self.results:
-            for v in r.violations:
-                by_rule[v.rule] = by_rule.get(v.rule, 0) + 1
+        t = self.tally()
         return {
-            "assets": len(self.results),
-            "passed": sum(1 for r in self.results if r.status is AssetStatus.PASS),
-            "failed": sum(1 for r in self.results if r.status is AssetStatus.FAIL),
-            "errors": sum(
-                1 for r in self.results if r.status in (AssetStatus.ERROR, AssetStatus.INTERNAL)
-            ),
+            "assets": t.assets,
+            "passed": t.passed,
+            "failed": t.failed,
+            "errors": t.errors,
             "skipped": len(self.skipped),
-            "violations": sum(by_rule.values()),
-            "by_rule": dict(sorted(by_rule.items())),
+            "violations": sum(t.by_rule.values()),
+            "by_rule": dict(sorted(t.by_rule.items())),
         }
 
-    def to_dict(self) -> dict[str, Any]:
-        """The `--format json` document (schemas/check-report.schema.json)."""
+    def head(self) -> dict[str, Any]:
+        """The `--format json` document without its results (written apart, streamed)."""
         return {
             "schema_version": 1,
             "generator": _c2pa.generator().to_dict(),
@@ -136,9 +172,71 @@ class CheckReport:
             "policy": self.policy.to_dict(),
             "exit_code": int(self.exit_code),
             "summary": self.summary(),
-            "results": [r.to_dict() for r in self.results],
+            "results": [],
             "skipped": [s.to_dict() for s in self.skipped],
         }
+
+
+@dataclass(frozen=True)
+class CheckReport(Outcome):
+    """The outcome of a check, held whole, in path order."""
+
+    root: Path
+    policy: Policy
+    results: tuple[AssetResult, ...]
+    skipped: tuple[Skipped, ...]
+    cache_hits: int = field(default=0, compare=False)
+    cache_misses: int = field(default=0, compare=False)
+
+    def tally(self) -> Tally:
+        """The counts of the results (counted again at each call)."""
+        return Tally(self.results)
+
+    def rows(self) -> Iterator[AssetResult]:
+        """The results, in path order."""
+        return iter(self.results)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The `--format json` document (schemas/check-report.schema.json)."""
+        return {**self.head(), "results": [r.to_dict() for r in self.results]}
+
+
+class CheckRun(Outcome):
+    """A check as it runs: `rows()` yields each result once, in path order, as the
+    engine returns it, and keeps none. Only the skipped files and the `Tally` grow; once
+    the rows are consumed it answers like a `CheckReport` (summary, exit code)."""
+
+    def __init__(self, root: Path, policy: Policy):
+        self.root, self.policy = root, policy
+        self.skipped: list[Skipped] = []
+        self._tally = Tally()
+        self.cache_hits = self.cache_misses = 0
+        self._rows: Iterator[AssetResult] | None = None
+
+    def tally(self) -> Tally:
+        """The counts of the results read so far (all of them once `rows()` is done)."""
+        return self._tally
+
+    def rows(self) -> Iterator[AssetResult]:
+        """The results, in path order, each once as it arrives (this can be called once)."""
+        if self._rows is None:
+            raise RuntimeError("a CheckRun's rows are read once")
+        rows, self._rows = self._rows, None
+        for r in rows:
+            self._tally.add(r)
+            yield r
+
+    def report(self) -> CheckReport:
+        """Every result, held whole."""
+        results = tuple(self.rows())
+        return CheckReport(
+            root=self.root,
+            policy=self.policy,
+            results=results,
+            skipped=tuple(self.skipped),
+            cache_hits=self.cache_hits,
+            cache_misses=self.cache_misses,
+        )
 
 
 # ------------------------------------------------------------------------------ workers
@@ -261,8 +359,55 @@ def _load_policy(options: CheckOptions, root: Path) -> Policy:
     return policy
 
 
-def run_check(options: CheckOptions, *, progress: Progress | None = None) -> CheckReport:
-    """Check every asset under `options.paths` against the policy.
+def _could_precede(root: Path, path: str) -> bytes:
+    """The listing key past which no signed sequence folder can still sort before the
+    asset at `path`, or b"" when none can. A folder `F` sorts before `path` yet lists
+    its frames after it when `path` extends `F` with a character before "/" (`seq` <
+    `seq-b.jpg` < `seq/0001.png`); only folders with their `F.c2pa` beside them count."""
+    until = b""
+    for i, ch in enumerate(path):
+        if ch >= "/" or i == 0 or path[i - 1] == "/":
+            continue
+        folder = path[:i]
+        store = root / f"{folder}.c2pa"
+        if store.is_file() and not store.is_symlink() and (root / folder).is_dir():
+            until = max(until, order(folder) + b"0")  # "0" follows "/"
+    return until
+
+
+def _assets(root: Path, rels: Iterable[str], skipped: list[Skipped]) -> Iterator[Asset]:
+    """The assets among the candidate files (in `order`), in `order` of the assets'
+    paths; files that are not checked go to `skipped`. The frames of a signed image
+    sequence are one asset at its folder's path: an asset that such a folder could still
+    sort before waits (in `held`, a few entries) until the listing has passed it."""
+    held: list[tuple[bytes, bytes, Asset]] = []  # (order, release at, asset), sorted
+    sequences: dict[str, Asset | None] = {}  # by folder: looked up once, not per file
+    for rel in rels:
+        key = order(rel)
+        while held and held[0][1] <= key:
+            yield heapq.heappop(held)[2]
+        item = classify(root, rel)
+        if isinstance(item, Skipped):
+            skipped.append(item)
+            continue
+        # A frame of a signed image sequence is checked with its folder, as one asset.
+        folder = os.path.dirname(rel)
+        if folder in sequences:
+            seq = sequences[folder]
+            if seq is not None:
+                continue  # already held or given
+        else:
+            seq = sequences[folder] = sequence_of(root, rel)
+        item = seq or item
+        heapq.heappush(held, (order(item.path), _could_precede(root, item.path), item))
+    while held:
+        yield heapq.heappop(held)[2]
+
+
+def stream_check(options: CheckOptions, *, progress: Progress | None = None) -> CheckRun:
+    """Check every asset under `options.paths` against the policy, streamed: the listing
+    is read as the work goes, and `CheckRun.rows()` yields each result as it arrives, in
+    path order, keeping none (the driver's memory does not grow with the assets).
 
     Raises `ProvenanceError` (exit code 2) for usage, policy and I/O errors; policy
     violations, unreadable assets and assets whose check hit a bug are results."""
@@ -270,10 +415,8 @@ def run_check(options: CheckOptions, *, progress: Progress | None = None) -> Che
         raise UsageError("--jobs must be at least 1")
     root, in_git = find_root(options.paths)
     policy = _load_policy(options, root)
-
-    rels = candidates(root, options.paths, git=in_git)
     rels = filter_globs(
-        rels,
+        candidates(root, options.paths, git=in_git),
         include=(*policy.include, *options.include),
         exclude=(*policy.exclude, *options.exclude),
     )
@@ -283,47 +426,40 @@ def run_check(options: CheckOptions, *, progress: Progress | None = None) -> Che
         changed = changed_files(root, options.changed_since)
         # An asset whose sidecar manifest changed has changed too; so has every frame of
         # a sequence whose FOLDER.c2pa changed.
-        rels = [
+        rels = (
             r
             for r in rels
             if r in changed
             or f"{r}.c2pa" in changed
             or f"{os.path.splitext(r)[0]}.c2pa" in changed
             or (os.path.dirname(r) and f"{os.path.dirname(r)}.c2pa" in changed)
-        ]
+        )
+    run = CheckRun(root, policy)
+    run._rows = _results(options, run, _assets(root, rels, run.skipped), progress)
+    return run
 
-    found: dict[str, Asset] = {}
-    skipped: list[Skipped] = []
-    sequences: dict[str, Asset | None] = {}  # by folder: looked up once, not per file
-    for rel in rels:
-        item = classify(root, rel)
-        if isinstance(item, Skipped):
-            skipped.append(item)
-            continue
-        # A frame of a signed image sequence is checked with its folder, as one asset.
-        folder = os.path.dirname(rel)
-        if folder not in sequences:
-            sequences[folder] = sequence_of(root, rel)
-        item = sequences[folder] or item
-        found.setdefault(item.path, item)
-    assets = sorted(found.values(), key=lambda a: a.path)
 
+def _results(
+    options: CheckOptions, run: CheckRun, assets: Iterator[Asset], progress: Progress | None
+) -> Iterator[AssetResult]:
+    policy, root = run.policy, run.root
     # The signer's certificate is read only where the policy names signers; elsewhere
     # reports name them from the library's summary (`SignerInfo.certificate`).
     how = _How(localize=options.localize, signer_certificate=policy.names_signers)
     task = _CheckTask(root, _trust_pems(policy.trust), policy.trust_hash, how, options.cache)
-    total = len(assets)
-    if progress is not None:
-        progress(0, total)
     now = options.now or dt.datetime.now(dt.UTC)
-    hits = misses = 0
-    results = []
+    # The engine reads ahead a bounded window; `tee` keeps that window's assets to pair
+    # with their results, which come back in the same order.
+    ahead, mine = tee(assets)
     checked = imap(
-        task, assets, engine=options.engine, jobs=options.jobs, address=options.ray_address
+        task, ahead, engine=options.engine, jobs=options.jobs, address=options.ray_address
     )
-    for a, c in zip(assets, checked, strict=True):  # in sorted path order
-        hits += c.cached is True
-        misses += c.cached is False
+    if progress is not None:
+        progress(0, None)
+    done = 0
+    for a, c in zip(mine, checked, strict=True):
+        run.cache_hits += c.cached is True
+        run.cache_misses += c.cached is False
         report = _place(c.report, a, root)
         violations = (
             (Violation("internal-error", report.message),)
@@ -331,14 +467,16 @@ def run_check(options: CheckOptions, *, progress: Progress | None = None) -> Che
             else tuple(policy.evaluate(a.path, report, now=now))
         )
         status = asset_status(report.verdict, violations=len(violations), internal=c.internal)
-        results.append(AssetResult(a.path, status, violations, report))
+        yield AssetResult(a.path, status, violations, report)
+        done += 1
         if progress is not None:
-            progress(len(results), total)
-    return CheckReport(
-        root=root,
-        policy=policy,
-        results=tuple(results),
-        skipped=tuple(skipped),
-        cache_hits=hits,
-        cache_misses=misses,
-    )
+            progress(done, None)
+
+
+def run_check(options: CheckOptions, *, progress: Progress | None = None) -> CheckReport:
+    """Check every asset under `options.paths` against the policy; the report held
+    whole (`stream_check` for a run too large to hold).
+
+    Raises `ProvenanceError` (exit code 2) for usage, policy and I/O errors; policy
+    violations, unreadable assets and assets whose check hit a bug are results."""
+    return stream_check(options, progress=progress).report()

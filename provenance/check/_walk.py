@@ -12,12 +12,13 @@ then filter root-relative paths, and media is recognized from content.
 from __future__ import annotations
 
 import enum
+import heapq
 import os
 import posixpath
 import shutil
 import stat
 import subprocess
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +37,7 @@ __all__ = [
     "classify",
     "changed_files",
     "filter_globs",
+    "order",
     "sequence_of",
 ]
 
@@ -131,38 +133,91 @@ def _z(out: str) -> list[str]:
     return [s for s in out.split("\0") if s]
 
 
-def candidates(root: Path, paths: Sequence[Path], *, git: bool) -> list[str]:
-    """Root-relative POSIX paths of the candidate files, sorted and unique."""
+def order(path: str) -> bytes:
+    """The sort key of a root-relative path: its bytes, the order of git's index and of
+    object-store listings (for UTF-8 names, the same as sorting the text)."""
+    return os.fsencode(path)
+
+
+def candidates(root: Path, paths: Sequence[Path], *, git: bool) -> Iterator[str]:
+    """Root-relative POSIX paths of the candidate files, unique and in `order`, streamed:
+    the listing is never held whole."""
     for p in paths:
         if not p.exists() and not p.is_symlink():
             raise InputError(f"{p}: no such file or folder")
     rels = [_relative(root, p) for p in paths]
-    explicit = {r for r, p in zip(rels, paths, strict=True) if not p.is_dir()}
-    found: set[str] = set(explicit)
+    explicit = sorted({r for r, p in zip(rels, paths, strict=True) if not p.is_dir()}, key=order)
     folders = [r for r, p in zip(rels, paths, strict=True) if p.is_dir()] if paths else [""]
-    if folders:
-        if git:
-            spec = [f or "." for f in folders]
-            out = _git(
-                ["--literal-pathspecs", "ls-files", "-z", "--cached", "--others",
-                 "--exclude-standard", "--", *spec],
-                root,
-            )  # fmt: skip
-            if out is None:
-                raise InputError(f"{root}: git ls-files failed")
-            found.update(_z(out))
+    streams: list[Iterable[str]] = [explicit]
+    if folders and git:
+        spec = [f or "." for f in folders]
+        # The index lists in byte order, and so do untracked files: merged, not sorted.
+        for which in (["--cached"], ["--others", "--exclude-standard"]):
+            args = ["--literal-pathspecs", "ls-files", "-z", *which, "--", *spec]
+            streams.append(_git_lines(args, root))
+    elif folders:
+        streams += [_walk(root, root / f if f else root) for f in folders]
+    return _unique(heapq.merge(*streams, key=order))
+
+
+def _unique(rels: Iterator[str]) -> Iterator[str]:
+    last = None
+    for rel in rels:
+        if rel != last:  # a path under two given folders, or unmerged index stages
+            yield rel
+        last = rel
+
+
+def _git_lines(args: Sequence[str], cwd: Path) -> Iterator[str]:
+    """The NUL-separated output of a git command, read as it comes."""
+    git = shutil.which("git")
+    if git is None:
+        raise InputError(f"{cwd}: git ls-files failed (no git)")
+    env = {**os.environ, "GIT_OPTIONAL_LOCKS": "0"}
+    with subprocess.Popen(
+        [git, *args], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env
+    ) as proc:
+        assert proc.stdout is not None
+        rest = b""
+        while chunk := proc.stdout.read(1 << 16):
+            *lines, rest = (rest + chunk).split(b"\0")
+            for line in lines:
+                if line:
+                    yield os.fsdecode(line)
+        if proc.wait() != 0:
+            raise InputError(f"{cwd}: git ls-files failed")
+
+
+def _walk(root: Path, top: Path) -> Iterator[str]:
+    """Every file under `top`, in `order` without a global sort: each folder's entries
+    are sorted as the walk reaches them, a folder by its name plus "/" (where its files
+    fall among full paths: `a-b` < `a/x` < `a0`). Iterative: any depth."""
+    stack = [_entries(top)]
+    while stack:
+        for path, is_dir in stack[-1]:
+            if is_dir:
+                stack.append(_entries(path))
+                break
+            yield Path(path).relative_to(root).as_posix()
         else:
-            for f in folders:
-                found.update(_walk(root, root / f if f else root))
-    return sorted(found)
+            stack.pop()
 
 
-def _walk(root: Path, top: Path) -> Iterable[str]:
-    for dirpath, dirnames, filenames in os.walk(top):
-        dirnames[:] = sorted(d for d in dirnames if d not in (".git", CACHE_DIR))
-        base = Path(dirpath)
-        for name in filenames:
-            yield (base / name).relative_to(root).as_posix()
+def _entries(folder: Path | str) -> Iterator[tuple[str, bool]]:
+    """A folder's entries (path, is a folder) in walk order; links to folders, `.git`
+    and the cache left out."""
+    try:
+        with os.scandir(folder) as it:
+            entries = list(it)
+    except OSError:
+        return iter(())  # an unreadable folder has no candidates, as with os.walk
+    keyed = []
+    for e in entries:
+        is_dir = e.is_dir()
+        if is_dir and (e.is_symlink() or e.name in (".git", CACHE_DIR)):
+            continue  # a link to a folder is not followed
+        keyed.append((order(e.name + "/" if is_dir else e.name), e.path, is_dir))
+    return iter([(path, is_dir) for _, path, is_dir in sorted(keyed)])
 
 
 def changed_files(root: Path, rev: str) -> set[str]:
@@ -239,9 +294,10 @@ def sequence_of(root: Path, rel: str) -> Asset | None:
     return Asset(path=folder, abspath=root / folder, sidecar=store, size=size)
 
 
-def filter_globs(rels: Iterable[str], include: Sequence[str], exclude: Sequence[str]) -> list[str]:
-    """The paths the globs select (never the cache folder)."""
-    out = []
+def filter_globs(
+    rels: Iterable[str], include: Sequence[str], exclude: Sequence[str]
+) -> Iterator[str]:
+    """The paths the globs select (never the cache folder), streamed."""
     for r in rels:
         if r == CACHE_DIR or r.startswith(CACHE_DIR + "/"):
             continue
@@ -249,5 +305,4 @@ def filter_globs(rels: Iterable[str], include: Sequence[str], exclude: Sequence[
             continue
         if exclude and globs.match_any(r, exclude):
             continue
-        out.append(r)
-    return out
+        yield r

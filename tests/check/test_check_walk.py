@@ -51,9 +51,9 @@ def test_plain_folder_walk_skips_git_and_cache(tmp_path: Path) -> None:
     for rel in ("a/b.jpg", ".git/objects/x", ".provenance-cache/v1/k.json", "c.txt"):
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_text("x")
-    assert candidates(tmp_path, [tmp_path], git=False) == ["a/b.jpg", "c.txt"]
-    assert candidates(tmp_path, [tmp_path / "a"], git=False) == ["a/b.jpg"]
-    assert candidates(tmp_path, [tmp_path / "c.txt"], git=False) == ["c.txt"]
+    assert list(candidates(tmp_path, [tmp_path], git=False)) == ["a/b.jpg", "c.txt"]
+    assert list(candidates(tmp_path, [tmp_path / "a"], git=False)) == ["a/b.jpg"]
+    assert list(candidates(tmp_path, [tmp_path / "c.txt"], git=False)) == ["c.txt"]
 
 
 def test_root_and_paths_outside_it(repo: Path, tmp_path: Path) -> None:
@@ -70,7 +70,7 @@ def test_git_lists_untracked_but_not_ignored(repo: Path) -> None:
     cwd = os.getcwd()
     os.chdir(repo)
     try:
-        found = candidates(repo.resolve(), [], git=True)
+        found = list(candidates(repo.resolve(), [], git=True))
     finally:
         os.chdir(cwd)
     assert "photos/new.jpg" in found
