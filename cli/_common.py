@@ -11,7 +11,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
@@ -30,6 +30,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "REGISTRY_HELP",
+    "AllowedSignersOption",
+    "IdentityTrustOption",
+    "TrustOption",
     "Command",
     "Group",
     "console",
@@ -228,3 +231,28 @@ REGISTRY_HELP = (
     "Manifest registry: a SQLite file (created on first registration), a postgresql:// "
     "URL or the http(s):// URL of a resolution API. Default: $PROVENANCE_REGISTRY."
 )
+
+# The trust options of the commands that judge signers (`verify`, `serve`): one wording.
+TrustOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        metavar="FILE",
+        help="Trust-anchor PEM bundle (repeatable). Without it nothing is trusted.",
+    ),
+]
+AllowedSignersOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        metavar="FILE",
+        help="Only these signer certificates (PEM) may be trusted, within --trust anchors.",
+    ),
+]
+IdentityTrustOption = Annotated[
+    list[Path] | None,
+    typer.Option(
+        metavar="FILE",
+        help="Roots that vouch for creators' certificates (CAWG identities; PEM, "
+        "repeatable). Kept apart from --trust: a root for people never vouches for "
+        "signers, nor the other way round.",
+    ),
+]

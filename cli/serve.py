@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -11,7 +10,15 @@ import typer
 from provenance.errors import UsageError
 from provenance.trust import Trust
 
-from ._common import REGISTRY_HELP, Command, err_console, exit_codes_help
+from ._common import (
+    REGISTRY_HELP,
+    AllowedSignersOption,
+    Command,
+    IdentityTrustOption,
+    TrustOption,
+    err_console,
+    exit_codes_help,
+)
 
 if TYPE_CHECKING:
     from starlette.routing import BaseRoute
@@ -27,28 +34,9 @@ _EPILOG = exit_codes_help(
 
 
 def serve(
-    trust: Annotated[
-        list[Path] | None,
-        typer.Option(
-            metavar="FILE",
-            help="Trust-anchor PEM bundle (repeatable). Without it nothing is trusted.",
-        ),
-    ] = None,
-    allowed_signers: Annotated[
-        list[Path] | None,
-        typer.Option(
-            metavar="FILE",
-            help="Only these signer certificates (PEM) may be trusted, within --trust anchors.",
-        ),
-    ] = None,
-    identity_trust: Annotated[
-        list[Path] | None,
-        typer.Option(
-            metavar="FILE",
-            help="Roots that vouch for creators' certificates (CAWG identities; PEM, "
-            "repeatable), kept apart from --trust.",
-        ),
-    ] = None,
+    trust: TrustOption = None,
+    allowed_signers: AllowedSignersOption = None,
+    identity_trust: IdentityTrustOption = None,
     registry: Annotated[
         str | None,
         typer.Option(

@@ -26,7 +26,10 @@ from provenance.verify import verify_many, write_visual_report
 
 from ._common import (
     REGISTRY_HELP,
+    AllowedSignersOption,
     Command,
+    IdentityTrustOption,
+    TrustOption,
     console,
     err_console,
     exit_codes_help,
@@ -58,29 +61,9 @@ def verify(
     files: Annotated[
         list[Path], typer.Argument(metavar="FILE", help="Files (or folders of frames) to verify.")
     ],
-    trust: Annotated[
-        list[Path] | None,
-        typer.Option(
-            metavar="FILE",
-            help="Trust-anchor PEM bundle (repeatable). Without it nothing is trusted.",
-        ),
-    ] = None,
-    allowed_signers: Annotated[
-        list[Path] | None,
-        typer.Option(
-            metavar="FILE",
-            help="Only these signer certificates (PEM) may be trusted, within --trust anchors.",
-        ),
-    ] = None,
-    identity_trust: Annotated[
-        list[Path] | None,
-        typer.Option(
-            metavar="FILE",
-            help="Roots that vouch for creators' certificates (CAWG identities; PEM, "
-            "repeatable). Kept apart from --trust: a root for people never vouches for "
-            "signers, nor the other way round.",
-        ),
-    ] = None,
+    trust: TrustOption = None,
+    allowed_signers: AllowedSignersOption = None,
+    identity_trust: IdentityTrustOption = None,
     reference: Annotated[
         Path | None,
         typer.Option(
