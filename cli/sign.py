@@ -230,27 +230,26 @@ def sign(
     )
     if register_in is not None and (output == Path("-") or no_fingerprints):
         raise UsageError("--register needs a signed file (not -o -) with fingerprints")
+    # What every file is signed with, alone or in a batch.
+    options: dict[str, Any] = dict(
+        identity=identity,
+        author=author,
+        action=action,
+        source_type=source_type,
+        tsa_url=tsa,
+        sidecar=sidecar,
+        force=force,
+        fingerprints=not no_fingerprints,
+        creator=creator,
+        capture=capture_metadata,
+        redact=redact or (),
+    )
     if out_dir is not None:
         for given, name in ((output, "--output"), (title, "--title"), (parent, "--parent")):
             if given is not None:
                 raise UsageError(f"{name} names one file; it cannot be used with --out-dir")
         _sign_batch(
-            inputs,
-            out_dir,
-            identity=identity,
-            author=author,
-            action=action,
-            source_type=source_type,
-            tsa_url=tsa,
-            sidecar=sidecar,
-            force=force,
-            fingerprints=not no_fingerprints,
-            creator=creator,
-            capture=capture_metadata,
-            redact=redact or (),
-            jobs=jobs,
-            as_json=as_json,
-            register_in=register_in,
+            inputs, out_dir, jobs=jobs, as_json=as_json, register_in=register_in, **options
         )
         return
     if len(inputs) > 1:
@@ -265,22 +264,7 @@ def sign(
         target = sys.stdout.buffer
     with progress_bar(f"fingerprinting {input.name}") as progress:
         result = provenance.sign(
-            input,
-            target,
-            identity=identity,
-            title=title,
-            author=author,
-            action=action,
-            source_type=source_type,
-            parent=parent,
-            tsa_url=tsa,
-            sidecar=sidecar,
-            force=force,
-            fingerprints=not no_fingerprints,
-            creator=creator,
-            capture=capture_metadata,
-            redact=redact or (),
-            progress=progress,
+            input, target, title=title, parent=parent, progress=progress, **options
         )
     # The signed bytes own standard output when they go there.
     out = err_console if result.output == "-" else console
