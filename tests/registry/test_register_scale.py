@@ -36,7 +36,13 @@ def photos(tmp_path_factory: pytest.TempPathFactory, identity: Identity) -> list
         if i == 2:
             files.append(src)  # no credentials: refused
             continue
-        files.append(Path(sign(src, root / f"p{i}.signed.png", identity=identity).output))
+        files.append(
+            Path(
+                sign(
+                    src, root / f"p{i}.signed.png", identity=identity, source_type="digitalCapture"
+                ).output
+            )
+        )
     return files
 
 
