@@ -93,10 +93,13 @@ def register_each(
     http(s):// URL; a SQLite file is created first. Raises `RegistryError` when the
     registry cannot be opened."""
     where = str(registry) if registry is not None else os.environ.get(REGISTRY_ENV, "")
+    if where.strip() and "://" not in where:
+        where = os.path.abspath(where)  # workers (Ray's) need not share our directory
     with open_registry(where, create=True):
         pass  # a bad location fails here, once, and a new SQLite file gets its schema
     task = _RegisterTask(where, Trust.coerce(trust), require_trusted)
-    return imap(task, (str(p) for p in paths), engine=engine, jobs=jobs, address=ray_address)
+    items = ((str(p), os.path.abspath(p)) for p in paths)
+    return imap(task, items, engine=engine, jobs=jobs, address=ray_address)
 
 
 def _registration(p: Path | str, trust: Trust, require_trusted: bool) -> Registration:
@@ -115,23 +118,25 @@ def _registration(p: Path | str, trust: Trust, require_trusted: bool) -> Registr
         raise RegistrationRefused(f"{p}: {e}") from None
 
 
-class _RegisterTask(Task[str, RegisterResult]):
-    """Validate each file of a batch; register the valid ones in one transaction."""
+class _RegisterTask(Task[tuple[str, str], RegisterResult]):
+    """Validate each file of a batch; register the valid ones in one transaction. Items
+    are (the path as given, its absolute path): rows show the first, workers read the
+    second."""
 
     def __init__(self, registry: str, trust: Trust, require_trusted: bool):
         self.registry, self.trust, self.require_trusted = registry, trust, require_trusted
 
-    def run_batch(self, items: Sequence[str]) -> list[RegisterResult]:
-        rows: list[RegisterResult | None] = []
+    def run_batch(self, items: Sequence[tuple[str, str]]) -> list[RegisterResult]:
+        rows: list[RegisterResult] = []
         valid: list[tuple[int, Registration]] = []
-        for path in items:
+        for path, abspath in items:
             try:
-                valid.append((len(rows), _registration(path, self.trust, self.require_trusted)))
-                rows.append(None)
-            except RegistrationRefused as e:
-                rows.append(RegisterResult("", RegisterStatus.REFUSED, path, str(e)))
+                valid.append((len(rows), _registration(abspath, self.trust, self.require_trusted)))
+                rows.append(RegisterResult("", RegisterStatus.ADDED, path))  # set below
             except ProvenanceError as e:
-                rows.append(RegisterResult("", RegisterStatus.ERROR, path, str(e)))
+                refused = isinstance(e, RegistrationRefused)
+                status = RegisterStatus.REFUSED if refused else RegisterStatus.ERROR
+                rows.append(RegisterResult("", status, path, str(e).replace(abspath, path)))
         if valid:
             try:
                 with open_registry(self.registry, create=False) as reg:
@@ -142,11 +147,12 @@ class _RegisterTask(Task[str, RegisterResult]):
                     for _, r in valid
                 ]
             for (i, _), w in zip(valid, written, strict=True):
-                rows[i] = replace(w, path=items[i], reason=w.reason or _why(w))
-        return [r for r in rows if r is not None]
+                rows[i] = replace(w, path=rows[i].path, reason=w.reason or _why(w))
+        return rows
 
-    def lost(self, item: str, why: str) -> RegisterResult:
-        return RegisterResult("", RegisterStatus.ERROR, item, f"{item}: its worker died ({why})")
+    def lost(self, item: tuple[str, str], why: str) -> RegisterResult:
+        path = item[0]
+        return RegisterResult("", RegisterStatus.ERROR, path, f"{path}: its worker died ({why})")
 
 
 def _why(result: RegisterResult) -> str | None:

@@ -106,13 +106,16 @@ def test_workers_writing_the_same_manifests_at_once(
 
 @pytest.mark.slow
 def test_ray_registers_as_the_local_engine_does(
-    ray_instance: Any, pg_cluster: Cluster, photos: list[Path]
+    ray_instance: Any, pg_cluster: Cluster, photos: list[Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    files = [str(p) for p in photos] * 6  # 30 rows: several batches on both workers
+    monkeypatch.chdir(photos[0].parent)  # relative paths: Ray's workers run elsewhere
+    files = [p.name for p in photos] * 6  # 30 rows: several batches on both workers
     local, on_ray = pg_url(pg_cluster), pg_url(pg_cluster)
     code_l, doc_l = cli(*files, "--registry", local, "--engine", "local", "--jobs", "2")
     code_r, doc_r = cli(*files, "--registry", on_ray, "--engine", "ray")
     assert code_l == code_r == 1  # the unsigned photo
+    refused = [r for r in doc_r["results"] if r["status"] == "refused"]
+    assert len(refused) == 6 and all(r["reason"].startswith(f"{files[2]}: ") for r in refused)
     # which copy of a file is 'added' depends on timing; the rest must be identical
     strip = [{**r, "status": r["status"].replace("added", "unchanged")} for r in doc_l["results"]]
     assert strip == [
