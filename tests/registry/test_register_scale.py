@@ -85,14 +85,18 @@ def test_a_refused_file_is_its_own_row_and_the_rest_register(
     assert not (tmp_path / "b.db").exists() or open_registry(tmp_path / "b.db").count() == 0  # type: ignore[attr-defined]
 
 
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
 def test_workers_writing_the_same_manifests_at_once(
-    pg_cluster: Cluster, photos: list[Path]
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path, photos: list[Path]
 ) -> None:
-    """Copies of the same files in every order, from two processes into one PostgreSQL
-    registry: each manifest is added exactly once, every other row is unchanged."""
+    """Copies of the same files in every order, from two processes into one registry:
+    each manifest is added exactly once, every other row is unchanged."""
+    if backend == "sqlite":
+        url = str(tmp_path / "shared.db")
+    else:
+        url = pg_url(request.getfixturevalue("pg_cluster"))
     signed = [p for i, p in enumerate(photos) if i != 2]
     items = [p for k in range(8) for p in (signed if k % 2 else signed[::-1])]  # 32 rows
-    url = pg_url(pg_cluster)
     rows = list(register_each(items, registry=url, engine=Engine.LOCAL, jobs=2))
     assert [r.path for r in rows] == [str(p) for p in items]
     by_id = Counter((r.manifest_id, r.status.value) for r in rows)
