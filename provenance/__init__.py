@@ -100,7 +100,14 @@ if TYPE_CHECKING:
         VerificationReport,
         VerifiedIdentity,
     )
-    from .registry import ServerLimits, create_resolution_app, lookup, open_registry, register
+    from .registry import (
+        ServerLimits,
+        create_resolution_app,
+        lookup,
+        open_registry,
+        register,
+        register_each,
+    )
     from .sign import sign
     from .trust import Trust
     from .verify import verify, verify_many, write_visual_report
@@ -131,7 +138,7 @@ _MODULES: dict[str, str] = {
         "TrustDecision TrustStatus ValidityCheck Verdict VerificationBatch "
         "VerificationReport VerifiedIdentity"
     ),
-    ".registry": "ServerLimits create_resolution_app lookup open_registry register",
+    ".registry": "ServerLimits create_resolution_app lookup open_registry register register_each",
     ".sign": "sign",
     ".trust": "Trust",
     ".verify": "verify verify_many write_visual_report",
@@ -176,6 +183,7 @@ __all__ = [
     "write_visual_report",
     # the manifest registry: stripped copies
     "register",
+    "register_each",
     "lookup",
     "open_registry",
     "create_resolution_app",

@@ -755,6 +755,9 @@ class RegisterStatus(enum.StrEnum):
     ADDED = "added"
     UNCHANGED = "unchanged"  # the same store was already registered: nothing to do
     CONFLICT = "conflict"  # a different store is registered under this manifest id
+    # Only in per-file runs (`register_each`), where one file's failure is its own row:
+    REFUSED = "refused"  # no, invalid or untrusted credentials: nothing registered
+    ERROR = "error"  # the file or the registry could not be read or written
 
 
 @dataclass(frozen=True)
@@ -764,15 +767,24 @@ class RegisterResult:
     manifest_id: str
     status: RegisterStatus
     path: str | None = None  # the signed file it came from, when registered from one
+    reason: str | None = None  # why a file was refused or failed (one line for users)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON form (register-result schema, one entry of `results`)."""
-        return {"path": self.path, "manifest_id": self.manifest_id, "status": self.status.value}
+        d = {"path": self.path, "manifest_id": self.manifest_id, "status": self.status.value}
+        if self.reason is not None:
+            d["reason"] = self.reason
+        return d
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any]) -> RegisterResult:
         """Read back `to_dict()` output."""
-        return cls(str(d["manifest_id"]), RegisterStatus(d["status"]), _opt(d.get("path")))
+        return cls(
+            str(d["manifest_id"]),
+            RegisterStatus(d["status"]),
+            _opt(d.get("path")),
+            _opt(d.get("reason")),
+        )
 
 
 _Box = tuple[float, float, float, float]

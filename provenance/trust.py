@@ -124,6 +124,10 @@ class Trust:
         """The creator-identity anchors as one PEM bundle, or None without them."""
         return _pem(self.identity_anchors) or None
 
+    def __reduce__(self) -> tuple[object, tuple[str | None, ...]]:
+        # Certificate objects do not pickle: worker processes get the PEM text.
+        return _from_pems, (self.anchors_pem, self.allowed_pem, self.identity_anchors_pem)
+
     @property
     def supplied(self) -> bool:
         """Whether any trust in signers was supplied (without it, no signer is ever
@@ -151,3 +155,10 @@ class Trust:
             ):
                 return c.fingerprint(hashes.SHA256()).hex()
         return None
+
+
+def _from_pems(anchors: str | None, allowed: str | None, identity: str | None) -> Trust:
+    def load(pem: str | None) -> tuple[x509.Certificate, ...]:
+        return tuple(x509.load_pem_x509_certificates(pem.encode())) if pem else ()
+
+    return Trust(anchors=load(anchors), allowed=load(allowed), identity_anchors=load(identity))

@@ -87,11 +87,15 @@ class PostgresRegistry(SqlRegistry):
     def register(self, registrations: Sequence[Registration]) -> list[RegisterResult]:
         """See `Registry.register`."""
         conn = self._conn()
-        results = []
+        results: dict[int, RegisterResult] = {}
+        # Rows are locked in manifest-id order: concurrent batches that share manifests
+        # (copies of one signed file) then wait for each other instead of deadlocking.
+        order = sorted(range(len(registrations)), key=lambda i: registrations[i].manifest_id)
         try:
             with conn.transaction():
                 added: list[tuple[int, Registration]] = []
-                for reg in registrations:
+                for i in order:
+                    reg = registrations[i]
                     row = reg.row()
                     pk = conn.execute(
                         f"INSERT INTO manifests ({', '.join(row)}) "
@@ -100,10 +104,10 @@ class PostgresRegistry(SqlRegistry):
                         tuple(row.values()),
                     ).fetchone()
                     if pk is None:
-                        results.append(self._existing(conn, reg))
+                        results[i] = self._existing(conn, reg)
                         continue
                     added.append((int(pk[0]), reg))
-                    results.append(RegisterResult(reg.manifest_id, RegisterStatus.ADDED))
+                    results[i] = RegisterResult(reg.manifest_id, RegisterStatus.ADDED)
                 with conn.cursor() as cur:
                     with cur.copy("COPY manifest_stores (manifest, data) FROM STDIN") as copy:
                         for pk_, reg in added:
@@ -114,7 +118,7 @@ class PostgresRegistry(SqlRegistry):
                                 copy.write_row((key, pk_, second))
         except psycopg.Error as e:
             raise RegistryError(f"{self.location}: registration failed ({_first(e)})") from None
-        return results
+        return [results[i] for i in range(len(registrations))]
 
     @staticmethod
     def _existing(conn: Any, reg: Registration) -> RegisterResult:
