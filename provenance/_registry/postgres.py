@@ -31,6 +31,8 @@ except ImportError:  # pragma: no cover - depends on the installed extras
 class PostgresRegistry(SqlRegistry):
     """A registry in a PostgreSQL database, given as a `postgresql://` URL."""
 
+    _MARK = "%s"
+
     def __init__(self, url: str) -> None:
         if psycopg is None:
             raise RegistryError(
@@ -147,19 +149,6 @@ class PostgresRegistry(SqlRegistry):
             Candidate(int(i), mid, kind, title, signer, int(i), BlockTable.unpack(bytes(blocks)))
             for i, mid, kind, title, signer, blocks in rows
         ]
-
-    def manifest_store(self, manifest_id: str) -> bytes | None:
-        """See `Registry.manifest_store`."""
-        rows = self._query(
-            "SELECT s.data FROM manifests m JOIN manifest_stores s ON s.manifest = m.id "
-            "WHERE m.manifest_id = %s",
-            (manifest_id,),
-        )
-        return bytes(rows[0][0]) if rows else None
-
-    def count(self) -> int:
-        """See `SqlRegistry.count`."""
-        return int(self._query("SELECT count(*) FROM manifests", ())[0][0])
 
     def _query(self, sql: str, params: tuple[object, ...]) -> list[tuple[Any, ...]]:
         conn = self._conn()

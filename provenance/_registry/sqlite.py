@@ -141,19 +141,6 @@ class SqliteRegistry(SqlRegistry):
             for i, mid, kind, title, signer, blocks in rows
         ]
 
-    def manifest_store(self, manifest_id: str) -> bytes | None:
-        """See `Registry.manifest_store`."""
-        rows = self._query(
-            "SELECT s.data FROM manifests m JOIN manifest_stores s ON s.manifest = m.id "
-            "WHERE m.manifest_id = ?",
-            (manifest_id,),
-        )
-        return bytes(rows[0][0]) if rows else None
-
-    def count(self) -> int:
-        """See `SqlRegistry.count`."""
-        return int(self._query("SELECT count(*) FROM manifests", ())[0][0])
-
     def _query(self, sql: str, params: tuple[object, ...]) -> list[tuple[Any, ...]]:
         try:
             return list(self._conn().execute(sql, params).fetchall())

@@ -119,9 +119,25 @@ class SqlRegistry(Registry):
         candidates = self._candidates(votes.top(limit))
         return rank(query, candidates, votes, max_results)
 
-    @abc.abstractmethod
+    # The database driver's parameter marker ("?" for sqlite3, "%s" for psycopg).
+    _MARK = "?"
+
+    def manifest_store(self, manifest_id: str) -> bytes | None:
+        """See `Registry.manifest_store`."""
+        rows = self._query(
+            "SELECT s.data FROM manifests m JOIN manifest_stores s ON s.manifest = m.id "
+            f"WHERE m.manifest_id = {self._MARK}",
+            (manifest_id,),
+        )
+        return bytes(rows[0][0]) if rows else None
+
     def count(self) -> int:
         """How many manifests are registered."""
+        return int(self._query("SELECT count(*) FROM manifests", ())[0][0])
+
+    @abc.abstractmethod
+    def _query(self, sql: str, params: tuple[object, ...]) -> list[tuple[Any, ...]]:
+        """The rows `sql` selects."""
 
     @abc.abstractmethod
     def _hits(self, keys: Sequence[int]) -> list[tuple[int, int, int]]:
