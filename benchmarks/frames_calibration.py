@@ -160,7 +160,7 @@ def fine_stats(signed: VideoFingerprint, checked: VideoFingerprint) -> float:
     assert checked.frame_fine is not None
     for g in range(n // GROUP):
         mean = checked.frame_fine[g * GROUP : (g + 1) * GROUP].mean(axis=0)
-        worst = max(worst, float(grid.fine_scores(signed.fine[g], mean).max()))
+        worst = max(worst, float(grid.fine_scores(signed.fine[g], mean, pooled=True).max()))
     return worst
 
 

@@ -554,7 +554,10 @@ def _fine_groups(
         if g in cut or np.unique(si[sel]).size < FINE_MIN_COVERAGE * size or max(ends) > step:
             continue  # the matched frames no longer stand for the group's mean
         mean = c.frame_fine[cj[sel]].mean(axis=0, dtype=np.float64)
-        out[g] = fine_scores(s.fine[g], mean, cell_pixels)
+        # blocks of cells only where every frame is there: a frame-rate conversion's
+        # thinned-out mean carries the motion within the group, which blocks add up
+        whole = np.unique(si[sel]).size == size
+        out[g] = fine_scores(s.fine[g], mean, cell_pixels, pooled=whole)
     # an edit lasts: a cell at FINE_PAIRED of the threshold counts when the same place (give
     # or take a cell) is as high in a neighbouring group; codec noise peaks move around
     near = {g: _dilate(score) for g, score in out.items()}
@@ -702,12 +705,20 @@ def _classify(
     for k in np.flatnonzero(edited):
         coarse = cells_to_rects(coarse_scores[k], c.width, c.height) if coarse_edited[k] else []
         rects = fine_rects.get(int(groups[k]), []) if from_fine[k] else []
-        # the fine rectangles are sharper; keep coarse ones only where nothing fine is
-        rects = rects + [r for r in coarse if not any(overlap(r, f) for f in rects)]
+        # the fine rectangles are sharper; keep coarse ones where nothing fine is, or only
+        # a small part of the edit (a few cells of it in a group where it is brief)
+        rects = rects + [
+            r for r in coarse
+            if sum(_area(f) for f in rects if overlap(r, f)) < 0.25 * _area(r)
+        ]  # fmt: skip
         regions[int(both[k])] = rects
     st = np.where(exact, _INTACT, np.where(edited, _EDITED, _REENCODED)).astype(np.int8)
     status[both] = st
     return _Classified(status, regions)
+
+
+def _area(r: Rect) -> int:
+    return r[2] * r[3]
 
 
 def _merge(rects: list[Rect]) -> list[Rect]:

@@ -310,3 +310,12 @@ def test_edit_inside_a_group_keeps_its_own_frames() -> None:
     assert _segments(d) == [("reencoded", [0, 19], [0, 19]), ("edited", [20, 63], [20, 63])]
     x, y, w, h = d["segments"][1]["regions"][0]
     assert (x, y, w, h) == (600, 270, 60, 45), d["segments"][1]["regions"]
+
+
+def test_faint_edit_over_a_few_fine_cells_is_found_by_their_blocks() -> None:
+    # 2x3 fine cells (a face of 0.3% of the frame) brightened by 2 levels throughout:
+    # each cell stays at 0.6 of its threshold, the 2x2 blocks inside the edit reach 1.2
+    signed, checked = _fine_edit_pair([0.0] * 64, [2.0] * 64, (12, 30, 2, 3))
+    d = compare_fingerprints(signed, checked).to_dict()
+    assert _segments(d) == [("edited", [0, 63], [0, 63])]
+    assert d["segments"][0]["regions"] == [[600, 270, 60, 45]]
