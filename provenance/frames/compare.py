@@ -551,13 +551,13 @@ def _fine_groups(
         size = min(GROUP, s.frame_count - g * GROUP)
         first, last = g * GROUP, g * GROUP + size - 1
         ends = int(si[sel].min()) - first, last - int(si[sel].max())
-        if g in cut or np.unique(si[sel]).size < FINE_MIN_COVERAGE * size or max(ends) > step:
+        matched = np.unique(si[sel]).size
+        if g in cut or matched < FINE_MIN_COVERAGE * size or max(ends) > step:
             continue  # the matched frames no longer stand for the group's mean
         mean = c.frame_fine[cj[sel]].mean(axis=0, dtype=np.float64)
         # blocks of cells only where every frame is there: a frame-rate conversion's
         # thinned-out mean carries the motion within the group, which blocks add up
-        whole = np.unique(si[sel]).size == size
-        out[g] = fine_scores(s.fine[g], mean, cell_pixels, pooled=whole)
+        out[g] = fine_scores(s.fine[g], mean, cell_pixels, pooled=matched == size)
     # an edit lasts: a cell at FINE_PAIRED of the threshold counts when the same place (give
     # or take a cell) is as high in a neighbouring group; codec noise peaks move around
     near = {g: _dilate(score) for g, score in out.items()}
