@@ -532,12 +532,13 @@ def _fine_groups(
     si: npt.NDArray[np.int64],
     cj: npt.NDArray[np.int64],
     cut: set[int],
+    blocks: bool = True,
 ) -> dict[int, npt.NDArray[np.float64]]:
     """Fine cell scores (32, 64) of every signed group whose frames are all there (`cut`:
     groups with missing frames) or were only thinned out by a frame-rate change: the
     checked frames' fine grids averaged over the frames matched to the group, against the
     signed group's mean. The matched frames must reach both ends of the group, or the
-    motion within it would bias the mean."""
+    motion within it would bias the mean. `blocks`: see fine_scores' `pooled`."""
     out: dict[int, npt.NDArray[np.float64]] = {}
     if c.frame_fine is None or si.size == 0:
         return out
@@ -557,7 +558,7 @@ def _fine_groups(
         mean = c.frame_fine[cj[sel]].mean(axis=0, dtype=np.float64)
         # blocks of cells only where every frame is there: a frame-rate conversion's
         # thinned-out mean carries the motion within the group, which blocks add up
-        out[g] = fine_scores(s.fine[g], mean, cell_pixels, pooled=matched == size)
+        out[g] = fine_scores(s.fine[g], mean, cell_pixels, pooled=blocks and matched == size)
     # an edit lasts: a cell at FINE_PAIRED of the threshold counts when the same place (give
     # or take a cell) is as high in a neighbouring group; codec noise peaks move around
     near = {g: _dilate(score) for g, score in out.items()}
@@ -670,6 +671,7 @@ def _classify(
     exact, coarse_edited, coarse_scores = _coarse(s, c, si, cj)
     cut = {int(i) // GROUP for i, j in arr if j < 0}
     fine = _fine_groups(s, c, si, cj, cut)
+    plain: dict[int, npt.NDArray[np.float64]] | None = None
     fine_rects = {
         g: cells_to_rects(score, c.width, c.height, FINE_ROWS, FINE_COLS)
         for g, score in fine.items()
@@ -697,7 +699,11 @@ def _classify(
             hi = members[-1] if g + 1 in fine_rects else members[b]
             from_fine[members[(members >= lo) & (members <= hi)]] = True
             continue
-        part = _edited_part(s, c, g, fine[g], cj[members], g - 1 in fine_rects, g + 1 in fine_rects)
+        # which frames follow the change is read on the cells' own scores: blocks lift
+        # more cells to half the threshold, where the camera's motion weighs too
+        plain = _fine_groups(s, c, si, cj, cut, blocks=False) if plain is None else plain
+        ends = g - 1 in fine_rects, g + 1 in fine_rects
+        part = _edited_part(s, c, g, plain[g], cj[members], *ends)
         from_fine[members if part is None else members[part]] = True
     edited |= from_fine
     edited &= ~exact
