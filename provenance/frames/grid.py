@@ -71,7 +71,7 @@ floor and this many times the median of all blocks (then scaled like a cell): a 
 0.25% of the frame spans about five cells, each near the threshold, and the block mean
 averages codec noise down while the face's change stays. On the realistic set
 (docs/localization.md) the unedited copies' blocks peak at 0.85 of the threshold (8 times
-the median: 0.95; 7 flagged 4 groups), and 0.25% faces went from 61.5% to 77.1% of their
+the median: 0.95; 7 flagged 4 groups), and 0.25% faces went from 61.5% to 77.3% of their
 frames."""
 FINE_CELL_PIXELS = 200.0
 """Smallest cell area (pixels of the checked picture) the thresholds hold for (a 960x540
