@@ -160,7 +160,7 @@ def fine_stats(signed: VideoFingerprint, checked: VideoFingerprint) -> float:
     assert checked.frame_fine is not None
     for g in range(n // GROUP):
         mean = checked.frame_fine[g * GROUP : (g + 1) * GROUP].mean(axis=0)
-        worst = max(worst, float(grid.fine_scores(signed.fine[g], mean).max()))
+        worst = max(worst, float(grid.fine_scores(signed.fine[g], mean, pooled=True).max()))
     return worst
 
 
@@ -174,12 +174,13 @@ class CaseResult:
 
 def run_case(
     work: Path, k: int, subject: str, donor: str, share: float, frames: int, quick: bool,
-    with_controls: bool = True,
+    with_controls: bool = True, with_edits: bool = True,
 ) -> CaseResult:  # fmt: skip
     """One subject at one face size: master, controls, swap, swapped copies."""
     portraits = footage.portraits()
     edits, controls = (QUICK_EDITS, QUICK_CONTROLS) if quick else (EDITS, CONTROLS)
     controls = controls if with_controls else []
+    edits = edits if with_edits else []
     # the astronaut gets a donor through the 128x128 bottleneck, Grace Hopper a full one
     bottleneck = {"astronaut": 128, "hopper": None}[subject]
     tag = f"{subject}_{share}"
@@ -203,6 +204,8 @@ def run_case(
         o.false_gaps = rep.summary["inserted"] + rep.summary["missing"]
         worst = fine_stats(signed, checked) if v.fps is None else float("nan")
         result.controls.append((f"{subject} {share:.2%} {v.name}", o, worst))
+    if not edits:
+        return result
     side = int(round((share * SIZE[0] * SIZE[1]) ** 0.5))
     swapper = footage.FaceSwapper(portraits[donor], side, bottleneck=bottleneck)
     swapped = [swapper(i, f) if i >= SWAP_FROM else f for i, f in enumerate(decoded)]
@@ -218,39 +221,11 @@ def run_case(
     return result
 
 
-def run_video(
-    work: Path, quick: bool, frames: int, jobs: int, shares: tuple[float, ...], controls: bool
+def print_edits(
+    table: dict[tuple[float, str], list[Outcome]], shares: tuple[float, ...], names: list[str]
 ) -> None:
-    pairs = [("astronaut", "hopper"), ("hopper", "astronaut")][: 1 if quick else 2]
-    edits = QUICK_EDITS if quick else EDITS
-    table: dict[tuple[float, str], list[Outcome]] = defaultdict(list)
-    control_rows: list[tuple[str, Outcome, float]] = []
-    sizes: list[float] = []
-    t0 = time.perf_counter()
-    cases = [
-        (work, k, subject, donor, share, frames, quick, controls)
-        for k, (subject, donor) in enumerate(pairs)
-        for share in shares
-    ]
-    with ProcessPoolExecutor(jobs) as pool:
-        futures = {pool.submit(run_case, *case): case for case in cases}
-        for future in as_completed(futures):
-            share = futures[future][4]
-            r = future.result()
-            sizes.append(r.size)
-            control_rows += r.controls
-            for name, o in r.edits:
-                table[(share, name)].append(o)
-            print(f"  {r.tag}: done ({time.perf_counter() - t0:.0f} s)", flush=True)
-    control_rows.sort(key=lambda row: row[0])
-
-    print(
-        f"\nAssertion size on the {len(sizes)} camera masters ({SIZE[0]}x{SIZE[1]}, {frames}"
-        f" frames): {statistics.mean(sizes):.1f} bytes/frame (max {max(sizes):.1f})"
-    )
     print("\nFace swaps: swapped frames found edited (per-frame IoU mean; unswapped frames")
     print("of the clip flagged; frames wrongly inserted/missing), both subjects:")
-    names = [v.name for v in edits]
     print(f"  {'face':>6s}  " + "  ".join(f"{n:>22s}" for n in names))
     for share in shares:
         cells = []
@@ -273,6 +248,43 @@ def run_video(
             f" per-frame IoU mean {np.mean(ious) if ious else 0:.2f}"
             f" (min {np.min(ious) if ious else 0:.2f})"
         )
+
+
+def run_video(
+    work: Path, quick: bool, frames: int, jobs: int, shares: tuple[float, ...],
+    controls: bool, edits_: bool,
+) -> None:  # fmt: skip
+    pairs = [("astronaut", "hopper"), ("hopper", "astronaut")][: 1 if quick else 2]
+    edits = (QUICK_EDITS if quick else EDITS) if edits_ else []
+    table: dict[tuple[float, str], list[Outcome]] = defaultdict(list)
+    control_rows: list[tuple[str, Outcome, float]] = []
+    sizes: list[float] = []
+    t0 = time.perf_counter()
+    cases = [
+        (work, k, subject, donor, share, frames, quick, controls, edits_)
+        for k, (subject, donor) in enumerate(pairs)
+        for share in shares
+    ]
+    with ProcessPoolExecutor(jobs) as pool:
+        futures = {pool.submit(run_case, *case): case for case in cases}
+        for future in as_completed(futures):
+            share = futures[future][4]
+            r = future.result()
+            sizes.append(r.size)
+            control_rows += r.controls
+            for name, o in r.edits:
+                table[(share, name)].append(o)
+            print(f"  {r.tag}: done ({time.perf_counter() - t0:.0f} s)", flush=True)
+    control_rows.sort(key=lambda row: row[0])
+
+    print(
+        f"\nAssertion size on the {len(sizes)} camera masters ({SIZE[0]}x{SIZE[1]}, {frames}"
+        f" frames): {statistics.mean(sizes):.1f} bytes/frame (max {max(sizes):.1f})"
+    )
+    if edits:
+        print_edits(table, shares, [v.name for v in edits])
+    else:
+        print("\nFace swaps: not run (--controls-only)")
     if not control_rows:
         print("\nControls: not run (--edits-only)")
         return
@@ -360,8 +372,12 @@ def main() -> None:
     ap.add_argument("--stills-only", action="store_true")
     ap.add_argument("--jobs", type=int, default=2, help="cases run in parallel (default 2)")
     ap.add_argument("--shares", help="face sizes to run, e.g. 0.06,0.02 (default: all)")
-    ap.add_argument(
+    only = ap.add_mutually_exclusive_group()
+    only.add_argument(
         "--edits-only", action="store_true", help="skip the controls (no false-flag figures)"
+    )
+    only.add_argument(
+        "--controls-only", action="store_true", help="only the controls (no swapped copies)"
     )
     args = ap.parse_args()
     shares = (0.02, 0.0025) if args.quick else SHARES
@@ -372,7 +388,10 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     frames = args.frames or (90 if args.quick else 150)
     if not args.stills_only:
-        run_video(work, args.quick, frames, args.jobs, shares, not args.edits_only)
+        run_video(
+            work, args.quick, frames, args.jobs, shares,
+            not args.edits_only, not args.controls_only,
+        )  # fmt: skip
     run_stills(work, args.quick)
     print(f"elapsed {time.perf_counter() - t0:.0f} s")
 

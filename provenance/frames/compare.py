@@ -532,12 +532,13 @@ def _fine_groups(
     si: npt.NDArray[np.int64],
     cj: npt.NDArray[np.int64],
     cut: set[int],
+    blocks: bool = True,
 ) -> dict[int, npt.NDArray[np.float64]]:
     """Fine cell scores (32, 64) of every signed group whose frames are all there (`cut`:
     groups with missing frames) or were only thinned out by a frame-rate change: the
     checked frames' fine grids averaged over the frames matched to the group, against the
     signed group's mean. The matched frames must reach both ends of the group, or the
-    motion within it would bias the mean."""
+    motion within it would bias the mean. `blocks`: see fine_scores' `pooled`."""
     out: dict[int, npt.NDArray[np.float64]] = {}
     if c.frame_fine is None or si.size == 0:
         return out
@@ -551,10 +552,13 @@ def _fine_groups(
         size = min(GROUP, s.frame_count - g * GROUP)
         first, last = g * GROUP, g * GROUP + size - 1
         ends = int(si[sel].min()) - first, last - int(si[sel].max())
-        if g in cut or np.unique(si[sel]).size < FINE_MIN_COVERAGE * size or max(ends) > step:
+        matched = np.unique(si[sel]).size
+        if g in cut or matched < FINE_MIN_COVERAGE * size or max(ends) > step:
             continue  # the matched frames no longer stand for the group's mean
         mean = c.frame_fine[cj[sel]].mean(axis=0, dtype=np.float64)
-        out[g] = fine_scores(s.fine[g], mean, cell_pixels)
+        # blocks of cells only where every frame is there: a frame-rate conversion's
+        # thinned-out mean carries the motion within the group, which blocks add up
+        out[g] = fine_scores(s.fine[g], mean, cell_pixels, pooled=blocks and matched == size)
     # an edit lasts: a cell at FINE_PAIRED of the threshold counts when the same place (give
     # or take a cell) is as high in a neighbouring group; codec noise peaks move around
     near = {g: _dilate(score) for g, score in out.items()}
@@ -667,6 +671,7 @@ def _classify(
     exact, coarse_edited, coarse_scores = _coarse(s, c, si, cj)
     cut = {int(i) // GROUP for i, j in arr if j < 0}
     fine = _fine_groups(s, c, si, cj, cut)
+    plain: dict[int, npt.NDArray[np.float64]] | None = None
     fine_rects = {
         g: cells_to_rects(score, c.width, c.height, FINE_ROWS, FINE_COLS)
         for g, score in fine.items()
@@ -694,7 +699,11 @@ def _classify(
             hi = members[-1] if g + 1 in fine_rects else members[b]
             from_fine[members[(members >= lo) & (members <= hi)]] = True
             continue
-        part = _edited_part(s, c, g, fine[g], cj[members], g - 1 in fine_rects, g + 1 in fine_rects)
+        # which frames follow the change is read on the cells' own scores: blocks lift
+        # more cells to half the threshold, where the camera's motion weighs too
+        plain = _fine_groups(s, c, si, cj, cut, blocks=False) if plain is None else plain
+        ends = g - 1 in fine_rects, g + 1 in fine_rects
+        part = _edited_part(s, c, g, plain[g], cj[members], *ends)
         from_fine[members if part is None else members[part]] = True
     edited |= from_fine
     edited &= ~exact
@@ -702,12 +711,20 @@ def _classify(
     for k in np.flatnonzero(edited):
         coarse = cells_to_rects(coarse_scores[k], c.width, c.height) if coarse_edited[k] else []
         rects = fine_rects.get(int(groups[k]), []) if from_fine[k] else []
-        # the fine rectangles are sharper; keep coarse ones only where nothing fine is
-        rects = rects + [r for r in coarse if not any(overlap(r, f) for f in rects)]
+        # the fine rectangles are sharper; keep coarse ones where nothing fine is, or only
+        # a small part of the edit (a few cells of it in a group where it is brief)
+        rects = rects + [
+            r for r in coarse
+            if sum(_area(f) for f in rects if overlap(r, f)) < 0.25 * _area(r)
+        ]  # fmt: skip
         regions[int(both[k])] = rects
     st = np.where(exact, _INTACT, np.where(edited, _EDITED, _REENCODED)).astype(np.int8)
     status[both] = st
     return _Classified(status, regions)
+
+
+def _area(r: Rect) -> int:
+    return r[2] * r[3]
 
 
 def _merge(rects: list[Rect]) -> list[Rect]:

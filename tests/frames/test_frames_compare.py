@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 import json
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 import jsonschema  # type: ignore[import-untyped, unused-ignore]
 import numpy as np
+import numpy.typing as npt
 import pytest
 from support import synth
 from support.synth import ClipSet as Clips
@@ -17,6 +19,8 @@ from provenance.frames import (
     compare_video,
     fingerprint_video,
 )
+from provenance.frames.features import FINE_COLS, FINE_ROWS
+from provenance.frames.table import GROUP, VideoFingerprint
 
 SCHEMA = json.loads(
     (Path(__file__).resolve().parents[2] / "schemas" / "frames-report.schema.json").read_text()
@@ -250,3 +254,68 @@ def test_small_region_found_per_group_with_frame_regions(clips: Clips) -> None:
     covered = [j for r in seg["frame_regions"] for j in range(r["frames"][0], r["frames"][1] + 1)]
     assert covered == list(range(40, 80))
     assert max(synth.iou(tuple(r), rect) for r in seg["regions"]) > 0.3
+
+
+def _fine_edit_pair(
+    pan: list[float], edit: list[float], rect: tuple[int, int, int, int]
+) -> tuple[VideoFingerprint, VideoFingerprint]:
+    """Signed and checked fingerprints (no decoding) of a re-encode whose fine cells in
+    `rect` (row, col, rows, cols) are brightened by edit[i] on frame i; the camera pans
+    across a brightness gradient by pan[i] cells. The coarse grids are those of the signed
+    side (the edit is below their reach), so only the fine grid places it."""
+    n = len(edit)
+    rng = np.random.default_rng(5)
+    cols = np.arange(FINE_COLS + 16, dtype=np.float64)
+    scene = 40 + 2.0 * cols[None, :] + rng.normal(0, 2, (FINE_ROWS, cols.size))
+    frames = np.stack([scene[:, round(p) : round(p) + FINE_COLS] for p in pan])
+    checked = frames + rng.integers(-1, 2, frames.shape)  # codec noise
+    r, c, h, w = rect
+    checked[:, r : r + h, c : c + w] += np.asarray(edit)[:, None, None]
+
+    def build(exact: npt.NDArray[np.uint8], fine: npt.NDArray[np.float64]) -> VideoFingerprint:
+        groups = [fine[g : g + GROUP].mean(axis=0) for g in range(0, n, GROUP)]
+        return VideoFingerprint(
+            frame_count=n,
+            frame_rate=Fraction(30),
+            width=1280,
+            height=720,
+            duration=n / 30,
+            pts_us=np.arange(n, dtype=np.int64) * 1_000_000 // 30,
+            exact=exact,
+            dct=rng.integers(0, 2**63, n, dtype=np.uint64),
+            luma=np.full((n, 64), 128, dtype=np.uint8),
+            detail=np.full((n, 64), 90, dtype=np.uint8),
+            fine=np.clip(np.rint(groups), 0, 255).astype(np.uint8),
+            frame_fine=np.clip(np.rint(fine), 0, 255).astype(np.uint8),
+        )
+
+    signed = build(rng.integers(0, 256, (n, 16), dtype=np.uint8), frames)
+    other = build(rng.integers(0, 256, (n, 16), dtype=np.uint8), checked)
+    other.dct, other.luma, other.detail = signed.dct, signed.luma, signed.detail
+    return signed, other
+
+
+def test_edit_inside_a_group_keeps_its_own_frames() -> None:
+    # a small edit (6 fine cells, 0.3% of the frame) from frame 20 to the end of a 64-frame
+    # clip. In group 0 the camera pans for its first 5 frames: they differ from the group's
+    # mean along the edit's cells too, but gradually, not by the jump where the edit starts,
+    # so they stay unedited. In group 1 the edit fades out (a dissolve) to the last frame:
+    # its last frames follow the change less and less, but no frame-to-frame jump ends it
+    # before the video does.
+    pan = [3.0 * (5 - i) if i < 5 else 0.0 for i in range(64)]
+    edit = [0.0] * 20 + [24.0] * 12 + list(np.linspace(24, 3, 32))
+    signed, checked = _fine_edit_pair(pan, edit, (12, 30, 2, 3))
+    d = compare_fingerprints(signed, checked).to_dict()
+    jsonschema.validate(d, SCHEMA, cls=jsonschema.Draft202012Validator)
+    assert _segments(d) == [("reencoded", [0, 19], [0, 19]), ("edited", [20, 63], [20, 63])]
+    x, y, w, h = d["segments"][1]["regions"][0]
+    assert (x, y, w, h) == (600, 270, 60, 45), d["segments"][1]["regions"]
+
+
+def test_faint_edit_over_a_few_fine_cells_is_found_by_their_blocks() -> None:
+    # 2x3 fine cells (a face of 0.3% of the frame) brightened by 2 levels throughout:
+    # each cell stays at 0.6 of its threshold, the 2x2 blocks inside the edit reach 1.2
+    signed, checked = _fine_edit_pair([0.0] * 64, [2.0] * 64, (12, 30, 2, 3))
+    d = compare_fingerprints(signed, checked).to_dict()
+    assert _segments(d) == [("edited", [0, 63], [0, 63])]
+    assert d["segments"][0]["regions"] == [[600, 270, 60, 45]]
