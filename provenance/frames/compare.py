@@ -567,7 +567,9 @@ def _fine_groups(
         around = np.maximum(near.get(g - 1, empty), near.get(g + 1, empty))
         paired = (score > FINE_PAIRED) & (around > FINE_PAIRED)
         boosted = np.where(paired & (score <= 1.0), score / FINE_PAIRED, score)
-        out[g] = spatial_support(boosted, FINE_ROWS, FINE_COLS)
+        # a face of 0.25% of the frame may move one cell only: the neighbouring group
+        # supports it where no neighbouring cell does
+        out[g] = spatial_support(boosted, FINE_ROWS, FINE_COLS, supported=paired)
     return out
 
 

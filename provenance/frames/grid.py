@@ -182,13 +182,15 @@ def _scored(
 
 
 def spatial_support(
-    score: npt.NDArray[np.float64], rows: int = GRID, cols: int = GRID
-) -> npt.NDArray[np.float64]:
+    score: npt.NDArray[np.float64], rows: int = GRID, cols: int = GRID,
+    supported: npt.NDArray[np.bool_] | None = None,
+) -> npt.NDArray[np.float64]:  # fmt: skip
     """Drop over-threshold cells that no neighbouring cell supports.
 
     An edit of 1/16 of the frame or more spans several cells, so at least one of the 8
     neighbours also moves noticeably (score >= SUPPORT_SCORE); codec noise peaks in
-    isolated cells. Scores above STRONG_SCORE stand on their own.
+    isolated cells. Scores above STRONG_SCORE stand on their own, and so do `supported`
+    cells (support found elsewhere, e.g. in time).
     """
     grid = score.reshape(-1, rows, cols)
     padded = np.pad(grid, ((0, 0), (1, 1), (1, 1)))
@@ -199,6 +201,8 @@ def spatial_support(
                 shifted = padded[:, 1 + dr : 1 + dr + rows, 1 + dc : 1 + dc + cols]
                 neigh = np.maximum(neigh, shifted)
     keep = (neigh >= SUPPORT_SCORE) | (grid > STRONG_SCORE)
+    if supported is not None:
+        keep |= supported.reshape(grid.shape)
     return np.where(keep, grid, np.minimum(grid, 1.0)).reshape(score.shape)
 
 
