@@ -319,3 +319,20 @@ def test_faint_edit_over_a_few_fine_cells_is_found_by_their_blocks() -> None:
     d = compare_fingerprints(signed, checked).to_dict()
     assert _segments(d) == [("edited", [0, 63], [0, 63])]
     assert d["segments"][0]["regions"] == [[600, 270, 60, 45]]
+
+
+def test_one_fine_cell_changed_in_consecutive_groups_is_found() -> None:
+    # a face of 0.25% of the frame may change one fine cell only (1.4 times its threshold
+    # here, its neighbours not at all): no neighbouring cell supports it, the same place in
+    # the next group does
+    signed, checked = _fine_edit_pair([0.0] * 64, [5.0] * 64, (12, 30, 1, 1))
+    d = compare_fingerprints(signed, checked).to_dict()
+    assert _segments(d) == [("edited", [0, 63], [0, 63])]
+    assert d["segments"][0]["regions"] == [[600, 270, 20, 22]]
+
+
+def test_one_fine_cell_changed_in_one_group_is_noise() -> None:
+    # the same change in one group only stands alone in space and time: a codec peak
+    signed, checked = _fine_edit_pair([0.0] * 64, [5.0] * 32 + [0.0] * 32, (12, 30, 1, 1))
+    d = compare_fingerprints(signed, checked).to_dict()
+    assert _segments(d) == [("reencoded", [0, 63], [0, 63])]
