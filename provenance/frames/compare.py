@@ -62,7 +62,9 @@ their coarse cells kept their luminance within 4 levels (re-encoding noise: medi
 texture, do not."""
 FINE_PAIRED = 0.8
 """Share of the fine threshold at which a cell counts when a neighbouring group agrees (0.6
-flagged unedited CRF 35 copies; 0.8 keeps most of the gain for 0.25% faces)."""
+flagged unedited CRF 35 copies; 0.8 keeps most of the gain for 0.25% faces). Such a cell
+needs no neighbouring cell over SUPPORT_SCORE: a face of 0.25% may move one fine cell only
+(on the realistic set, no cell of the controls is paired: their highest is 0.69)."""
 FINE_MIN_COVERAGE = 0.4
 """A signed group is compared on its fine grid when this share of its frames is matched
 (a 60 to 30 fps conversion keeps half) and none is missing."""
