@@ -63,7 +63,7 @@ texture, do not."""
 FINE_PAIRED = 0.8
 """Share of the fine threshold at which a cell counts when a neighbouring group agrees (0.6
 flagged unedited CRF 35 copies; 0.8 keeps most of the gain for 0.25% faces). Such a cell
-needs no neighbouring cell over SUPPORT_SCORE: a face of 0.25% may move one fine cell only
+needs no neighbouring cell over SUPPORT_SCORE: a face of 0.25% may change one fine cell only
 (on the realistic set, no cell of the controls is paired: their highest is 0.69)."""
 FINE_MIN_COVERAGE = 0.4
 """A signed group is compared on its fine grid when this share of its frames is matched
@@ -569,7 +569,7 @@ def _fine_groups(
         around = np.maximum(near.get(g - 1, empty), near.get(g + 1, empty))
         paired = (score > FINE_PAIRED) & (around > FINE_PAIRED)
         boosted = np.where(paired & (score <= 1.0), score / FINE_PAIRED, score)
-        # a face of 0.25% of the frame may move one cell only: the neighbouring group
+        # a face of 0.25% of the frame may change one cell only: the neighbouring group
         # supports it where no neighbouring cell does
         out[g] = spatial_support(boosted, FINE_ROWS, FINE_COLS, supported=paired)
     return out
