@@ -224,6 +224,12 @@ def sign(
     fingerprints; --register adds the signed file to a manifest registry, where
     `verify --lookup` finds it from a stripped, re-encoded copy.
     """  # noqa: E501 - examples are kept whole
+    if out_dir is None and len(inputs) == 1:
+        # A photo starts decoding on the other core while the C2PA library, the key
+        # and NumPy load: signing takes it from there (benchmarks/sign_verify_speed.py).
+        from provenance import _still
+
+        _still.prefetch(inputs[0])
     identity = load_identity(key, cert, p12, passphrase_env)
     creator = _creator(
         identity_key, identity_cert, identity_p12, identity_role, identity_passphrase_env

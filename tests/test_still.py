@@ -104,13 +104,13 @@ def test_sign_decodes_a_still_once_for_its_thumbnail_and_fingerprint(
 ) -> None:
     src = _jpeg(photo, tmp_path / "photo.jpg")
     decoded: list[Path] = []
-    real = _still.decode
+    real = _still._open  # every decode, prefetched or not, opens the picture here
 
-    def counted(path: Path | str) -> _still.Still:
+    def counted(path: Path | str) -> tuple[Image.Image, int, int]:
         decoded.append(Path(path))
         return real(path)
 
-    monkeypatch.setattr(_still, "decode", counted)
+    monkeypatch.setattr(_still, "_open", counted)
     out = tmp_path / "signed.jpg"
     sign(src, out, identity=identity, source_type="digitalCapture")
     assert decoded == [src]
