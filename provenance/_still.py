@@ -184,7 +184,9 @@ def thumbnail(still: Still) -> bytes | None:
     scale = THUMBNAIL_EDGE / max(img.size)
     if scale < 1:  # as Image.thumbnail resizes, without copying the picture first
         size = (max(1, round(img.width * scale)), max(1, round(img.height * scale)))
-        img = img.resize(size, Image.Resampling.BICUBIC, reducing_gap=2.0)
+        # A box reduction to within 1x of the size, then bicubic: half the work of a
+        # reduction to within 2x, and no visible difference at a preview's size.
+        img = img.resize(size, Image.Resampling.BICUBIC, reducing_gap=1.0)
     buf = io.BytesIO()
     try:
         img.convert("RGB").save(buf, "JPEG", quality=80)
