@@ -39,8 +39,8 @@ _log = logging.getLogger("provenance")
 
 
 def load_parts(media: MediaType) -> None:
-    """Import what fingerprinting `media` needs (NumPy above all), so that its import
-    overlaps a still still decoding in a worker thread (`_still.prefetch`)."""
+    """Import what fingerprinting `media` needs (NumPy above all), so that the import
+    overlaps the decode of a prefetched picture (`_still.prefetch`)."""
     if media.kind == "image" and media.mime != "image/svg+xml":
         from ._registry import compute  # noqa: F401
         from .frames import image  # noqa: F401

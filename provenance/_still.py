@@ -18,9 +18,11 @@ C2PA library, reads the key and plans the signing on the other core meanwhile.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import threading
+from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
@@ -39,6 +41,7 @@ __all__ = [
     "discard",
     "load",
     "prefetch",
+    "prefetched",
     "thumbnail",
     "worker",
 ]
@@ -149,6 +152,17 @@ def prefetch(path: Path | str) -> None:
     future = worker().submit(_finish, *opened)
     with _lock:
         _pending[name] = (key, future)
+
+
+@contextlib.contextmanager
+def prefetched(path: Path | str) -> Iterator[None]:
+    """`prefetch` for the time of the block: what no `load` took in it is dropped at its
+    end, however it ends."""
+    prefetch(path)
+    try:
+        yield
+    finally:
+        discard(path)
 
 
 def discard(path: Path | str) -> None:

@@ -89,8 +89,7 @@ def sign(
             progress=progress,
         )
     # A photo decodes on another core while the signing is planned (`_still.prefetch`).
-    _still.prefetch(src)
-    try:
+    with _still.prefetched(src):
         plan = _write.plan(
             src,
             out,
@@ -126,8 +125,6 @@ def sign(
             manifest = _write.sign(plan, [*cap.assertions, *extra], thumbnail)
         result = plan.result(src, plan.media.mime, manifest, frames_signed)
         return replace(result, capture=cap.facts, redacted=cap.redacted)
-    finally:
-        _still.discard(src)
 
 
 def _pictures(
