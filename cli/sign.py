@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import sys
 from pathlib import Path
@@ -224,59 +225,65 @@ def sign(
     fingerprints; --register adds the signed file to a manifest registry, where
     `verify --lookup` finds it from a stripped, re-encoded copy.
     """  # noqa: E501 - examples are kept whole
-    identity = load_identity(key, cert, p12, passphrase_env)
-    creator = _creator(
-        identity_key, identity_cert, identity_p12, identity_role, identity_passphrase_env
-    )
-    if register_in is not None and (output == Path("-") or no_fingerprints):
-        raise UsageError("--register needs a signed file (not -o -) with fingerprints")
-    # What every file is signed with, alone or in a batch.
-    options: dict[str, Any] = dict(
-        identity=identity,
-        author=author,
-        action=action,
-        source_type=source_type,
-        tsa_url=tsa,
-        sidecar=sidecar,
-        force=force,
-        fingerprints=not no_fingerprints,
-        creator=creator,
-        capture=capture_metadata,
-        redact=redact or (),
-    )
-    if out_dir is not None:
-        for given, name in ((output, "--output"), (title, "--title"), (parent, "--parent")):
-            if given is not None:
-                raise UsageError(f"{name} names one file; it cannot be used with --out-dir")
-        _sign_batch(
-            inputs, out_dir, jobs=jobs, as_json=as_json, register_in=register_in, **options
+    from provenance import _still
+
+    # A photo starts decoding on the other core while the C2PA library, the key and
+    # NumPy load; signing takes it from there (benchmarks/sign_verify_speed.py).
+    single = out_dir is None and len(inputs) == 1
+    with _still.prefetched(inputs[0]) if single else contextlib.nullcontext():
+        identity = load_identity(key, cert, p12, passphrase_env)
+        creator = _creator(
+            identity_key, identity_cert, identity_p12, identity_role, identity_passphrase_env
         )
-        return
-    if len(inputs) > 1:
-        raise UsageError(f"{len(inputs)} files given: sign several with --out-dir DIR")
-    if jobs is not None:
-        raise UsageError("--jobs applies to several files signed with --out-dir")
-    (input,) = inputs
-    target: Path | BinaryIO | None = output
-    if output == Path("-"):
-        if sys.stdout.isatty():
-            raise UsageError("standard output is a terminal: redirect it (-o - > FILE)")
-        target = sys.stdout.buffer
-    with progress_bar(f"fingerprinting {input.name}") as progress:
-        result = provenance.sign(
-            input, target, title=title, parent=parent, progress=progress, **options
+        if register_in is not None and (output == Path("-") or no_fingerprints):
+            raise UsageError("--register needs a signed file (not -o -) with fingerprints")
+        # What every file is signed with, alone or in a batch.
+        options: dict[str, Any] = dict(
+            identity=identity,
+            author=author,
+            action=action,
+            source_type=source_type,
+            tsa_url=tsa,
+            sidecar=sidecar,
+            force=force,
+            fingerprints=not no_fingerprints,
+            creator=creator,
+            capture=capture_metadata,
+            redact=redact or (),
         )
-    # The signed bytes own standard output when they go there.
-    out = err_console if result.output == "-" else console
-    if as_json:
-        out.print_json(json.dumps(result.to_dict()))
-    else:
-        render(result, out)
-    _warn_parent(result)
-    if source_type is not None and result.action == "c2pa.opened":
-        _warn_no_source_type(f"{input} is")
-    if register_in is not None:
-        _register([result.output], register_in)
+        if out_dir is not None:
+            for given, name in ((output, "--output"), (title, "--title"), (parent, "--parent")):
+                if given is not None:
+                    raise UsageError(f"{name} names one file; it cannot be used with --out-dir")
+            _sign_batch(
+                inputs, out_dir, jobs=jobs, as_json=as_json, register_in=register_in, **options
+            )
+            return
+        if len(inputs) > 1:
+            raise UsageError(f"{len(inputs)} files given: sign several with --out-dir DIR")
+        if jobs is not None:
+            raise UsageError("--jobs applies to several files signed with --out-dir")
+        (input,) = inputs
+        target: Path | BinaryIO | None = output
+        if output == Path("-"):
+            if sys.stdout.isatty():
+                raise UsageError("standard output is a terminal: redirect it (-o - > FILE)")
+            target = sys.stdout.buffer
+        with progress_bar(f"fingerprinting {input.name}") as progress:
+            result = provenance.sign(
+                input, target, title=title, parent=parent, progress=progress, **options
+            )
+        # The signed bytes own standard output when they go there.
+        out = err_console if result.output == "-" else console
+        if as_json:
+            out.print_json(json.dumps(result.to_dict()))
+        else:
+            render(result, out)
+        _warn_parent(result)
+        if source_type is not None and result.action == "c2pa.opened":
+            _warn_no_source_type(f"{input} is")
+        if register_in is not None:
+            _register([result.output], register_in)
 
 
 def _warn_parent(result: SignResult) -> None:

@@ -26,9 +26,24 @@ from ._vocab import FRAMES_LABEL, REGIONS_LABEL, SOFT_BINDING_LABEL, Progress
 from .errors import SoftBindingError
 from .models import FrameReport, SourceKind, Verdict, VerificationReport
 
-__all__ = ["Snapshot", "assertions_for", "localize", "snapshots", "write_visual_report"]
+__all__ = [
+    "Snapshot",
+    "assertions_for",
+    "load_parts",
+    "localize",
+    "snapshots",
+    "write_visual_report",
+]
 
 _log = logging.getLogger("provenance")
+
+
+def load_parts(media: MediaType) -> None:
+    """Import what fingerprinting `media` needs (NumPy above all), so that the import
+    overlaps the decode of a prefetched picture (`_still.prefetch`)."""
+    if media.kind == "image" and media.mime != "image/svg+xml":
+        from ._registry import compute  # noqa: F401
+        from .frames import image  # noqa: F401
 
 
 def assertions_for(

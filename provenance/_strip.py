@@ -116,20 +116,24 @@ def leftovers(
         tags = video_tags(path)
         found = {g for g in wanted if video_facts(tags).has(g)} | _tag_hits(tags, wanted)
         return [g.value for g in Redaction if g in found]
-    facts = read_capture(path, media, strict=True)
-    found = {g for g in wanted if facts.has(g)}
+    found = set()
+    exif = True  # whether Pillow may find EXIF to read capture facts from
     if media.mime == "image/jpeg":
         with open(path, "rb") as f:
-            indexed = False
+            indexed = exif = False
             for marker, payload in _jpeg_segments(f):
                 found |= _segment_hits(marker, payload, wanted)
                 indexed |= marker == _APP2 and payload.startswith(_MPF_HEAD)
+                exif |= marker == _APP1 and payload.startswith(_EXIF_HEAD)
             if thorough or indexed:
                 found |= _trailing_exif_hits(f.read(), wanted)
     elif media.mime == "image/png":
         with open(path, "rb") as f:
             for ctype, data in png_chunks(f):
                 found |= _chunk_hits(ctype, data, wanted)
+    if exif:  # Pillow reads a JPEG's EXIF from its EXIF segment only: none, nothing to read
+        facts = read_capture(path, media, strict=True)
+        found |= {g for g in wanted if facts.has(g)}
     return [g.value for g in Redaction if g in found]
 
 

@@ -88,52 +88,58 @@ def sign(
             creator=creator,
             progress=progress,
         )
-    plan = _write.plan(
-        src,
-        out,
-        identity=identity,
-        title=title,
-        author=author,
-        action=action,
-        source_type=source_type,
-        parent=Path(parent) if parent is not None else None,
-        tsa_url=tsa_url,
-        sidecar=sidecar,
-        force=force,
-        creator=creator,
-    )
-    if capture is None:
-        capture = (
-            plan.action == "c2pa.created"
-            and plan.source_type is not None
-            and (short_source_type(plan.source_type) in CAPTURE_SOURCE_TYPES)
+    # A photo decodes on another core while the signing is planned (`_still.prefetch`).
+    with _still.prefetched(src):
+        plan = _write.plan(
+            src,
+            out,
+            identity=identity,
+            title=title,
+            author=author,
+            action=action,
+            source_type=source_type,
+            parent=Path(parent) if parent is not None else None,
+            tsa_url=tsa_url,
+            sidecar=sidecar,
+            force=force,
+            creator=creator,
         )
-    with tempfile.TemporaryDirectory(prefix="provenance-sign-") as work:
-        # What is signed is a copy without the withheld metadata (the input when there
-        # was nothing to strip): the signature covers the stripped bytes.
-        cap = plan_capture(src, plan.media, record=capture, redact=groups, workdir=Path(work))
-        if cap.source != src and sidecar:
-            raise UsageError(
-                f"{src}: a sidecar leaves the file as it is, so its "
-                f"{', '.join(r.value for r in cap.redacted)} metadata cannot be stripped; "
-                "sign into a new file (-o) to redact"
+        if capture is None:
+            capture = (
+                plan.action == "c2pa.created"
+                and plan.source_type is not None
+                and (short_source_type(plan.source_type) in CAPTURE_SOURCE_TYPES)
             )
-        plan = replace(plan, source=cap.source, extra_actions=cap.actions)
-        extra, frames_signed, thumbnail = _pictures(plan, fingerprints, progress)
-        manifest = _write.sign(plan, [*cap.assertions, *extra], thumbnail)
-    result = plan.result(src, plan.media.mime, manifest, frames_signed)
-    return replace(result, capture=cap.facts, redacted=cap.redacted)
+        with tempfile.TemporaryDirectory(prefix="provenance-sign-") as work:
+            # What is signed is a copy without the withheld metadata (the input when there
+            # was nothing to strip): the signature covers the stripped bytes.
+            cap = plan_capture(src, plan.media, record=capture, redact=groups, workdir=Path(work))
+            if cap.source != src and sidecar:
+                raise UsageError(
+                    f"{src}: a sidecar leaves the file as it is, so its "
+                    f"{', '.join(r.value for r in cap.redacted)} metadata cannot be stripped; "
+                    "sign into a new file (-o) to redact"
+                )
+            plan = replace(plan, source=cap.source, extra_actions=cap.actions)
+            extra, frames_signed, thumbnail = _pictures(plan, fingerprints, progress)
+            manifest = _write.sign(plan, [*cap.assertions, *extra], thumbnail)
+        result = plan.result(src, plan.media.mime, manifest, frames_signed)
+        return replace(result, capture=cap.facts, redacted=cap.redacted)
 
 
 def _pictures(
     plan: _write.Plan, fingerprints: bool, progress: Progress | None
 ) -> tuple[list[dict[str, Any]], int | None, bytes | None]:
     """The fingerprint assertions, how many frames they cover, and the thumbnail. A
-    still is decoded once, at reduced scale, for both (and freed before signing)."""
+    still is decoded once, at reduced scale, for both (and freed before signing); the
+    thumbnail is encoded on another core while the fingerprints are computed."""
+    if fingerprints:
+        _fingerprints.load_parts(plan.media)  # while a prefetched still decodes
     still = _still.load(plan.source) if plan.media.kind == "image" else None
+    thumbnail = _still.worker().submit(_still.thumbnail, still) if still is not None else None
     extra, frames_signed = (
         _fingerprints.assertions_for(plan.source, plan.media, progress, still)
         if fingerprints
         else ([], None)
     )
-    return extra, frames_signed, _still.thumbnail(still) if still is not None else None
+    return extra, frames_signed, thumbnail.result() if thumbnail is not None else None

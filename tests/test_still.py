@@ -104,13 +104,13 @@ def test_sign_decodes_a_still_once_for_its_thumbnail_and_fingerprint(
 ) -> None:
     src = _jpeg(photo, tmp_path / "photo.jpg")
     decoded: list[Path] = []
-    real = _still.decode
+    real = _still._open  # every decode, prefetched or not, opens the picture here
 
-    def counted(path: Path | str) -> _still.Still:
+    def counted(path: Path | str) -> tuple[Image.Image, int, int]:
         decoded.append(Path(path))
         return real(path)
 
-    monkeypatch.setattr(_still, "decode", counted)
+    monkeypatch.setattr(_still, "_open", counted)
     out = tmp_path / "signed.jpg"
     sign(src, out, identity=identity, source_type="digitalCapture")
     assert decoded == [src]
@@ -158,3 +158,66 @@ def test_signing_a_still_loads_no_video_modules(
     # Without fingerprints, the thumbnail needs no NumPy either.
     args = [*args[:3], str(tmp_path / "b.jpg"), *keys, "--no-fingerprints"]
     assert _loaded_by_signing(args) == []
+
+
+def _counting_opens(monkeypatch: pytest.MonkeyPatch) -> list[Path]:
+    """Every decode of a still, prefetched or not, opens it through `_still._open`."""
+    opened: list[Path] = []
+    real = _still._open
+
+    def counted(path: Path | str) -> tuple[Image.Image, int, int]:
+        opened.append(Path(path))
+        return real(path)
+
+    monkeypatch.setattr(_still, "_open", counted)
+    return opened
+
+
+def test_a_prefetched_still_is_taken_once_while_its_file_is_unchanged(
+    photo: np.ndarray, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    src = _jpeg(photo[:600, :900], tmp_path / "a.jpg")
+    direct = _still.decode(src)
+    opened = _counting_opens(monkeypatch)
+    _still.prefetch(src)
+    _still.prefetch(src)  # already under way: not decoded twice
+    taken = _still.load(src)
+    assert opened == [src]
+    assert taken is not None and taken.image.tobytes() == direct.image.tobytes()
+    assert (taken.width, taken.height) == (direct.width, direct.height)
+    assert _still.load(src) is not None and opened == [src, src]  # taken once only
+
+    # Rewritten after the decode started: the next load decodes the new picture.
+    _still.prefetch(src)
+    _jpeg(photo[:300, :400], src)
+    changed = _still.load(src)
+    assert changed is not None and changed.image.size == (400, 300)
+
+    # Not a picture, or dropped unused: nothing is left pending.
+    text = tmp_path / "notes.txt"
+    text.write_text("not a picture")
+    _still.prefetch(text)
+    _still.prefetch(tmp_path / "missing.jpg")
+    _still.prefetch(src)
+    _still.discard(src)
+    assert _still._pending == {}
+
+
+def test_the_cli_decodes_a_photo_once_from_its_prefetch(
+    photo: np.ndarray, dev: DevIdentity, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from provenance.cli import app
+
+    src = _jpeg(photo[:800, :1200], tmp_path / "photo.jpg")
+    opened = _counting_opens(monkeypatch)
+    prefetched: list[Path] = []
+    real = _still.prefetch
+    monkeypatch.setattr(_still, "prefetch", lambda p: (prefetched.append(Path(p)), real(p)))
+    out = tmp_path / "signed.jpg"
+    args = ["sign", str(src), "-o", str(out), "--key", str(dev.key), "--cert", str(dev.cert)]
+    result = CliRunner().invoke(app, [*args, "--source-type", "digitalCapture"])
+    assert result.exit_code == 0, result.output
+    assert prefetched[0] == src and opened == [src] and _still._pending == {}
+    assert verify(out, trust=[dev.ca]).verdict.value == "trusted"

@@ -52,7 +52,7 @@ def image_binding(image: Path | str | Still, dct: int | None = None) -> SoftBind
     """One block for a still image (a file, or as decoded for signing: `_still`); `dct`:
     its region fingerprint's hash, when known."""
     if isinstance(image, Still):
-        gray = still_gray(image.image)
+        gray = still_gray(image.gray)  # the grey picture the fingerprint reduced too
     else:
         from .decode import image_analysis
 

@@ -118,7 +118,7 @@ def fingerprint_image(image: str | Path | Still) -> ImageFingerprint:
     img = still.image
     h = blake3.blake3(f"{img.mode}:{img.width}x{img.height}:".encode())
     h.update(img.tobytes())
-    gray = img.convert("L").resize((FINE_SIZE, FINE_SIZE), Image.Resampling.BOX)
+    gray = still.gray.resize((FINE_SIZE, FINE_SIZE), Image.Resampling.BOX)
     pixels = np.asarray(gray, dtype=np.uint8)
     dct, luma, detail = compute_features(pixels)
     return ImageFingerprint(
