@@ -49,10 +49,10 @@ from provenance._registry.fingerprint import (  # noqa: E402
     BLOCK_MS,
     COARSE,
     KEY_BITS,
+    SIZE,  # noqa: E402
     Block,
     BlockValue,
 )
-from provenance._registry.fingerprint import SIZE  # noqa: E402
 from provenance._registry.match import _KEY_MASK, _ROW  # noqa: E402
 from provenance._registry.query import PHASE_MS, WEAK_BITS, Probe, Query  # noqa: E402
 from provenance._registry.softbinding import ALG, SoftBinding  # noqa: E402
@@ -207,8 +207,8 @@ def _bulk_postgres(reg: SqlRegistry, first: int, videos: list[np.ndarray]) -> No
         ).fetchall()
         for name, _ in fks:
             conn.execute(f"ALTER TABLE postings DROP CONSTRAINT {name}")
-        for (name,) in conn.execute(
-            "SELECT indexname FROM pg_indexes WHERE tablename = 'postings'").fetchall():  # fmt: skip
+        names = "SELECT indexname FROM pg_indexes WHERE tablename = 'postings'"
+        for (name,) in conn.execute(names).fetchall():
             conn.execute(f"DROP INDEX {name}")
         post = _postings(pks, videos)
         binary = np.empty(post.size, dtype=[("n", ">i2"), ("l1", ">i4"), ("key", ">i4"),
@@ -310,7 +310,7 @@ def run_backend(
         print(f"  {name}: reusing {total} registered videos", file=sys.stderr, flush=True)
     for scale in scales:
 
-        def video() -> np.ndarray:
+        def video(scale: int = scale) -> np.ndarray:
             nonlocal minutes
             cores = synthetic_cores(rng, int(rng.integers(30, 91)))
             all_cores.append(cores)

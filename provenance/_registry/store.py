@@ -16,6 +16,9 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
+
 from ..models import Match, RegisterResult
 from .match import BlockTable, Candidate, keys_of, probe_keys, rank, vote
 from .query import Query
@@ -140,8 +143,8 @@ class SqlRegistry(Registry):
         """The rows `sql` selects."""
 
     @abc.abstractmethod
-    def _hits(self, keys: Sequence[int]) -> list[tuple[int, int, int]]:
-        """(key, manifest pk, signed second) for every posting under `keys`."""
+    def _hits(self, keys: Sequence[int]) -> npt.NDArray[np.int64]:
+        """(key, manifest pk, signed second), one row for every posting under `keys`."""
 
     @abc.abstractmethod
     def _candidates(self, pks: Sequence[int]) -> list[Candidate]:
