@@ -35,6 +35,7 @@ class PostgresRegistry(SqlRegistry):
     """A registry in a PostgreSQL database, given as a `postgresql://` URL."""
 
     _MARK = "%s"
+    _HITS = "SELECT key, manifest, second FROM postings WHERE key = ANY(%s)"
 
     def __init__(self, url: str) -> None:
         if psycopg is None:
@@ -136,9 +137,7 @@ class PostgresRegistry(SqlRegistry):
         )
 
     def _hits(self, keys: Sequence[int]) -> npt.NDArray[np.int64]:
-        rows = self._query(
-            "SELECT key, manifest, second FROM postings WHERE key = ANY(%s)", (list(keys),)
-        )
+        rows = self._query(self._HITS, (list(keys),))
         return np.array(rows, dtype=np.int64).reshape(-1, 3)
 
     def _candidates(self, pks: Sequence[int]) -> list[Candidate]:

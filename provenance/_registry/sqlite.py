@@ -34,6 +34,10 @@ _MMAP_BYTES = 1 << 40  # SQLite caps it at its compile-time limit (2 GiB in most
 class SqliteRegistry(SqlRegistry):
     """A registry in a SQLite file."""
 
+    _HITS = (
+        "SELECT key, manifest, second FROM postings WHERE key IN (SELECT value FROM json_each(?))"
+    )
+
     def __init__(self, path: Path | str, *, create: bool = False) -> None:
         self.path = Path(path)
         self.location = str(self.path)
@@ -128,11 +132,7 @@ class SqliteRegistry(SqlRegistry):
         return results
 
     def _hits(self, keys: Sequence[int]) -> npt.NDArray[np.int64]:
-        rows = self._query(
-            "SELECT key, manifest, second FROM postings "
-            "WHERE key IN (SELECT value FROM json_each(?))",
-            (json.dumps(list(keys)),),
-        )
+        rows = self._query(self._HITS, (json.dumps(list(keys)),))
         return np.array(rows, dtype=np.int64).reshape(-1, 3)
 
     def _candidates(self, pks: Sequence[int]) -> list[Candidate]:

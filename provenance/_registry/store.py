@@ -124,6 +124,8 @@ class SqlRegistry(Registry):
 
     # The database driver's parameter marker ("?" for sqlite3, "%s" for psycopg).
     _MARK = "?"
+    # The postings under a list of keys (the one parameter), in the database's dialect.
+    _HITS: str
 
     def manifest_store(self, manifest_id: str) -> bytes | None:
         """See `Registry.manifest_store`."""
