@@ -171,7 +171,8 @@ def _bulk_sqlite(reg: SqlRegistry, first: int, videos: list[np.ndarray]) -> None
             [(int(pks[lo + j]), r["_store"]) for j, r in enumerate(rows)],
         )
         conn.execute("COMMIT")
-    post = np.sort(_postings(pks, videos), order=["key", "manifest", "second"])
+    post = _postings(pks, videos)
+    post = post[np.lexsort((post["second"], post["manifest"], post["key"]))]
     step = 5_000_000
     for lo in range(0, post.size, step):
         chunk = post[lo : lo + step]
