@@ -24,7 +24,10 @@ as `lookup_file` sends it: 31 one-second windows at 100 ms phases,
 - "absent": windows of a video that is not registered (what an unrelated file costs, and
   the second round with the 27 crop hypotheses that such a file always runs).
 Baseline, measured side by side: a brute-force scan of every signed value (NumPy XOR and
-popcount over the whole table, in memory), which grows linearly with the index.
+popcount over the whole table, in memory), which grows linearly with the index. Beside
+the wall-clock latencies, the CPU time of each lookup (the benchmark's thread, plus the
+PostgreSQL backend's) and the load average while they ran: on a shared machine the
+wall-clock tail is mostly other processes' share of the cores.
 
 PostgreSQL runs in a throwaway cluster started for the run (Debian's initdb/pg_ctl, as an
 unprivileged user when run as root) unless --postgres URL names a server.
@@ -132,8 +135,10 @@ def bulk_fill(reg: SqlRegistry, first: int, videos: list[np.ndarray]) -> None:
         real = registration(first + int(i), videos[i], rng)
         row = bulk_rows(first + int(i), videos[i])
         assert row.pop("_store") == real.store and row == real.row(), "bulk rows differ"
-        keys = [(int(k), int(s)) for k, s in zip(videos[i] & _KEY_MASK,
-                                                 range(len(videos[i])), strict=True)]
+        keys = [
+            (int(k), int(s))
+            for k, s in zip(videos[i] & _KEY_MASK, range(len(videos[i])), strict=True)
+        ]
         assert sorted(keys) == real.postings(), "bulk postings differ"
     if isinstance(reg, PostgresRegistry):
         _bulk_postgres(reg, first, videos)
@@ -193,9 +198,10 @@ def _bulk_postgres(reg: SqlRegistry, first: int, videos: list[np.ndarray]) -> No
     cols = list(bulk_rows(0, videos[0]))[:-1]
     with conn.transaction():
         base = int(conn.execute("SELECT coalesce(max(id), 0) FROM manifests").fetchone()[0])
-        with conn.cursor() as cur, cur.copy(
-            f"COPY manifests ({', '.join(cols)}) FROM STDIN"
-        ) as copy:
+        with (
+            conn.cursor() as cur,
+            cur.copy(f"COPY manifests ({', '.join(cols)}) FROM STDIN") as copy,
+        ):
             for i, v in enumerate(videos):
                 r = bulk_rows(first + i, v)
                 copy.write_row([r[c] for c in cols])
@@ -205,9 +211,10 @@ def _bulk_postgres(reg: SqlRegistry, first: int, videos: list[np.ndarray]) -> No
             [ids[f"urn:c2pa:{first + i:012d}-0000-4000-8000-bench"] for i in range(len(videos))],
             dtype=np.int64,
         )
-        with conn.cursor() as cur, cur.copy(
-            "COPY manifest_stores (manifest, data) FROM STDIN"
-        ) as copy:
+        with (
+            conn.cursor() as cur,
+            cur.copy("COPY manifest_stores (manifest, data) FROM STDIN") as copy,
+        ):
             for i, pk in enumerate(pks.tolist()):
                 copy.write_row((pk, b"synthetic manifest store %d" % (first + i)))
         # the postings' indexes and foreign key are rebuilt after the load, from their own
@@ -230,9 +237,10 @@ def _bulk_postgres(reg: SqlRegistry, first: int, videos: list[np.ndarray]) -> No
         binary["n"], binary["l1"], binary["l2"], binary["l3"] = 3, 4, 8, 4
         for name in ("key", "manifest", "second"):
             binary[name] = post[name]
-        with conn.cursor() as cur, cur.copy(
-            "COPY postings (key, manifest, second) FROM STDIN (FORMAT BINARY)"
-        ) as copy:
+        with (
+            conn.cursor() as cur,
+            cur.copy("COPY postings (key, manifest, second) FROM STDIN (FORMAT BINARY)") as copy,
+        ):
             copy.write(b"PGCOPY\n\xff\r\n\x00" + bytes(8))
             for lo in range(0, binary.size, 1_000_000):
                 copy.write(binary[lo : lo + 1_000_000].tobytes())
@@ -288,6 +296,18 @@ def size_bytes(reg: SqlRegistry) -> int:
         "SELECT pg_total_relation_size('manifests') + pg_total_relation_size('postings')", ()
     )
     return int(rows[0][0])
+
+
+def server_cpu(reg: SqlRegistry) -> Callable[[], int]:
+    """Nanoseconds on CPU of the PostgreSQL backend serving `reg` (0 for SQLite, whose
+    work is the benchmark's own thread's): with the client's, what a lookup costs whatever
+    else the machine runs."""
+    from provenance._registry.postgres import PostgresRegistry
+
+    if not isinstance(reg, PostgresRegistry):
+        return lambda: 0
+    stat = Path(f"/proc/{reg._query('SELECT pg_backend_pid()', ())[0][0]}/schedstat")
+    return lambda: int(stat.read_text().split()[0])
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -364,16 +384,21 @@ def run_backend(
         absent_all = [stretch_query(rng, synthetic_cores(rng, 60), hypotheses=len(COARSE),
                                     found=False) for _ in range(args.queries // 10)]  # fmt: skip
         lat: dict[str, list[float]] = {"found": [], "absent": [], "absent, 27 hypotheses": []}
+        cpu: dict[str, list[float]] = {label: [] for label in lat}
+        server = server_cpu(reg)
         hits = 0
         for q in found_q[:5]:
             reg.search(q)  # warm the caches
+        load = os.getloadavg()[0]
         for label, queries in (("found", found_q), ("absent", absent_q),
                                ("absent, 27 hypotheses", absent_all)):  # fmt: skip
             for q in queries:
-                t0 = time.perf_counter()
+                c0, s0, t0 = time.thread_time_ns(), server(), time.perf_counter()
                 matches = reg.search(q)
                 lat[label].append((time.perf_counter() - t0) * 1000)
+                cpu[label].append((time.thread_time_ns() - c0 + server() - s0) / 1e6)
                 hits += label == "found" and bool(matches)
+        load = (load + os.getloadavg()[0]) / 2
         scan = []
         for q in found_q[: max(3, min(20, 2_000_000 // total))]:
             cores_q = np.array([p.core for p in q.probes], dtype=np.uint64)
@@ -395,6 +420,10 @@ def run_backend(
             "absent_p99": percentile(lat["absent"], 99),
             "absent27_p50": percentile(lat["absent, 27 hypotheses"], 50),
             "absent27_p99": percentile(lat["absent, 27 hypotheses"], 99),
+            "found_cpu_p50": percentile(cpu["found"], 50),
+            "found_cpu_p99": percentile(cpu["found"], 99),
+            "absent27_cpu_p50": percentile(cpu["absent, 27 hypotheses"], 50),
+            "load": load,
             "scan_p50": statistics.median(scan),
             "recall": hits / len(found_q),
         }
@@ -408,7 +437,8 @@ HEADER = (
     f"{'backend':9} {'videos':>8} {'B/video-min':>11} {'size MB':>8} {'reg videos/s':>12} "
     f"{'bulk videos/s':>13} "
     f"{'found p50/p99 ms':>17} {'absent p50/p99':>15} {'27 hyp p50/p99':>15} "
-    f"{'scan p50 ms':>11} {'recall':>6}"
+    f"{'scan p50 ms':>11} {'recall':>6} {'found CPU p50/p99':>17} {'27 hyp CPU p50':>14} "
+    f"{'load':>5}"
 )
 
 
@@ -418,7 +448,9 @@ def print_row(r: dict[str, Any]) -> None:
         f"{r['register_videos_s']:>12.0f} {r['bulk_videos_s']:>13.0f} "
         f"{r['found_p50']:>8.1f}/{r['found_p99']:<8.1f} {r['absent_p50']:>7.1f}/"
         f"{r['absent_p99']:<7.1f} {r['absent27_p50']:>7.1f}/{r['absent27_p99']:<7.1f} "
-        f"{r['scan_p50']:>11.1f} {r['recall']:>6.1%}",
+        f"{r['scan_p50']:>11.1f} {r['recall']:>6.1%} "
+        f"{r['found_cpu_p50']:>8.1f}/{r['found_cpu_p99']:<8.1f} {r['absent27_cpu_p50']:>14.1f} "
+        f"{r['load']:>5.1f}",
         flush=True,
     )
 
