@@ -6,7 +6,15 @@ benchmarks/registry_accuracy.py): videos of 60 s on average (uniform 30-90 s), o
 per second, bits balanced (as measured on real clips: every key bit is set in 40-58% of
 blocks) and consecutive seconds differing in each bit with probability 0.3 (real clips:
 22 of 64 bits on average). Registration goes through `Registry.register` in batches of
-`--batch` videos, as a fleet of workers would.
+`--batch` videos, as a fleet of workers would. With `--bulk`, all but the last `--sample`
+videos of each scale are written by `bulk_fill` instead: the same rows (checked against
+`Registration.row()` and `.postings()` on a sample), in large transactions, the postings
+in key order (SQLite) or by binary COPY with their indexes and foreign key rebuilt after
+the load (PostgreSQL), then ANALYZE. Both throughputs are printed: `register` (the real
+path, measured on the sample at that index size) and `bulk`. The bulk path stays here:
+it drops and rebuilds indexes, which no live registry shared with concurrent writers can
+afford, and a user registering an archive spends far more per file validating its
+manifest than writing its rows (`register` already writes a batch in one transaction).
 
 Lookups are `Registry.search` on precomputed queries (decode excluded), one stretch of 4 s
 as `lookup_file` sends it: 31 one-second windows at 100 ms phases,
@@ -16,18 +24,27 @@ as `lookup_file` sends it: 31 one-second windows at 100 ms phases,
 - "absent": windows of a video that is not registered (what an unrelated file costs, and
   the second round with the 27 crop hypotheses that such a file always runs).
 Baseline, measured side by side: a brute-force scan of every signed value (NumPy XOR and
-popcount over the whole table, in memory), which grows linearly with the index.
+popcount over the whole table, in memory), which grows linearly with the index. Beside
+the wall-clock latencies, the CPU time of each lookup (the benchmark's thread, plus the
+PostgreSQL backend's) and the load average while they ran: on a shared machine the
+wall-clock tail is mostly other processes' share of the cores.
 
 PostgreSQL runs in a throwaway cluster started for the run (Debian's initdb/pg_ctl, as an
 unprivileged user when run as root) unless --postgres URL names a server.
 
-Run:  .venv/bin/python benchmarks/registry_scale.py --scales 10000,100000        (~10 min)
-      .venv/bin/python benchmarks/registry_scale.py --scales 10000,100000,1000000 (~2 h)
+`--reuse` measures the lookups again on the database a previous run left (the SQLite file
+in --workdir, or the --postgres database) when it holds the largest scale already.
+
+Run:  .venv/bin/python benchmarks/registry_scale.py --scales 10000,100000        (~35 min)
+      .venv/bin/python benchmarks/registry_scale.py --scales 10000,100000,1000000 --bulk
+          (~25-35 min per backend here; 2.3 GB of SQLite, ~11 GB of PostgreSQL with its WAL)
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
+import hashlib
 import os
 import statistics
 import sys
@@ -47,11 +64,13 @@ from provenance._registry.fingerprint import (  # noqa: E402
     BLOCK_MS,
     COARSE,
     KEY_BITS,
+    SIZE,  # noqa: E402
     Block,
     BlockValue,
 )
+from provenance._registry.match import _KEY_MASK, _ROW  # noqa: E402
 from provenance._registry.query import PHASE_MS, WEAK_BITS, Probe, Query  # noqa: E402
-from provenance._registry.softbinding import SoftBinding  # noqa: E402
+from provenance._registry.softbinding import ALG, SoftBinding  # noqa: E402
 from provenance._registry.store import Registration, SqlRegistry  # noqa: E402
 
 FLIP_NEXT = 0.3  # per-bit change from one second to the next
@@ -78,6 +97,161 @@ def registration(index: int, cores: np.ndarray, rng: np.random.Generator) -> Reg
         format="video/mp4",
         title=f"synthetic {index}",
     )
+
+
+def bulk_rows(index: int, cores: np.ndarray) -> dict[str, Any]:
+    """`registration(index, cores).row()`, without building a block per second."""
+    rows = np.zeros(len(cores), dtype=_ROW)
+    rows["start"] = np.arange(len(cores)) * BLOCK_MS
+    rows["length"] = BLOCK_MS
+    rows["core"] = cores
+    store = b"synthetic manifest store %d" % index
+    return {
+        "manifest_id": f"urn:c2pa:{index:012d}-0000-4000-8000-bench",
+        "store_sha256": hashlib.sha256(store).digest(),
+        "alg": ALG,
+        "kind": "video",
+        "format": "video/mp4",
+        "title": f"synthetic {index}",
+        "signer": None,
+        "issuer": None,
+        "signed_at": None,
+        "duration_ms": len(cores) * BLOCK_MS,
+        "blocks": bytes((0, 0, SIZE, SIZE)) + rows.tobytes(),
+        "_store": store,
+    }
+
+
+def bulk_fill(reg: SqlRegistry, first: int, videos: list[np.ndarray]) -> None:
+    """Write the rows `reg.register` would write for these synthetic videos, in bulk: one
+    transaction per 20,000 manifests, the postings in key order (SQLite) or by COPY into
+    the table with its indexes and foreign key dropped and then rebuilt (PostgreSQL),
+    statistics refreshed at the end. A sample of videos is checked against the rows the
+    real path builds."""
+    from provenance._registry.postgres import PostgresRegistry
+
+    rng = np.random.default_rng(first)
+    for i in rng.integers(0, len(videos), 3):
+        real = registration(first + int(i), videos[i], rng)
+        row = bulk_rows(first + int(i), videos[i])
+        assert row.pop("_store") == real.store and row == real.row(), "bulk rows differ"
+        keys = [
+            (int(k), int(s))
+            for k, s in zip(videos[i] & _KEY_MASK, range(len(videos[i])), strict=True)
+        ]
+        assert sorted(keys) == real.postings(), "bulk postings differ"
+    if isinstance(reg, PostgresRegistry):
+        _bulk_postgres(reg, first, videos)
+    else:
+        _bulk_sqlite(reg, first, videos)
+
+
+def _postings(pks: np.ndarray, videos: list[np.ndarray]) -> np.ndarray:
+    lengths = np.array([len(v) for v in videos])
+    out = np.empty(int(lengths.sum()), dtype=[("key", "<i8"), ("manifest", "<i8"),
+                                              ("second", "<i8")])  # fmt: skip
+    cores = np.concatenate(videos)
+    out["key"] = (cores & np.uint64(_KEY_MASK)).astype(np.int64)
+    out["manifest"] = np.repeat(pks, lengths)
+    out["second"] = np.arange(out.size) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    return out
+
+
+def _bulk_sqlite(reg: SqlRegistry, first: int, videos: list[np.ndarray]) -> None:
+    conn = reg._conn()  # type: ignore[attr-defined]
+    base = int(conn.execute("SELECT coalesce(max(id), 0) FROM manifests").fetchone()[0]) + 1
+    pks = np.arange(base, base + len(videos), dtype=np.int64)
+    now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    cols = list(bulk_rows(0, videos[0]))[:-1]
+    for lo in range(0, len(videos), 20_000):
+        rows = [bulk_rows(first + i, videos[i]) for i in range(lo, min(lo + 20_000, len(videos)))]
+        conn.execute("BEGIN IMMEDIATE")
+        conn.executemany(
+            f"INSERT INTO manifests (id, {', '.join(cols)}, registered_at) "
+            f"VALUES ({', '.join('?' for _ in range(len(cols) + 2))})",
+            [(int(pks[lo + j]), *(r[c] for c in cols), now) for j, r in enumerate(rows)],
+        )
+        conn.executemany(
+            "INSERT INTO manifest_stores (manifest, data) VALUES (?, ?)",
+            [(int(pks[lo + j]), r["_store"]) for j, r in enumerate(rows)],
+        )
+        conn.execute("COMMIT")
+    post = _postings(pks, videos)
+    post = post[np.lexsort((post["second"], post["manifest"], post["key"]))]
+    step = 5_000_000
+    for lo in range(0, post.size, step):
+        chunk = post[lo : lo + step]
+        conn.execute("BEGIN IMMEDIATE")
+        conn.executemany(
+            "INSERT INTO postings (key, manifest, second) VALUES (?, ?, ?)",
+            zip(chunk["key"].tolist(), chunk["manifest"].tolist(), chunk["second"].tolist(),
+                strict=True),
+        )  # fmt: skip
+        conn.execute("COMMIT")
+        print(f"    postings {lo + chunk.size}/{post.size}", file=sys.stderr, flush=True)
+    conn.execute("ANALYZE")
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def _bulk_postgres(reg: SqlRegistry, first: int, videos: list[np.ndarray]) -> None:
+    conn = reg._conn()  # type: ignore[attr-defined]
+    cols = list(bulk_rows(0, videos[0]))[:-1]
+    with conn.transaction():
+        base = int(conn.execute("SELECT coalesce(max(id), 0) FROM manifests").fetchone()[0])
+        with (
+            conn.cursor() as cur,
+            cur.copy(f"COPY manifests ({', '.join(cols)}) FROM STDIN") as copy,
+        ):
+            for i, v in enumerate(videos):
+                r = bulk_rows(first + i, v)
+                copy.write_row([r[c] for c in cols])
+        ids = dict(conn.execute(
+            "SELECT manifest_id, id FROM manifests WHERE id > %s", (base,)).fetchall())  # fmt: skip
+        pks = np.array(
+            [ids[f"urn:c2pa:{first + i:012d}-0000-4000-8000-bench"] for i in range(len(videos))],
+            dtype=np.int64,
+        )
+        with (
+            conn.cursor() as cur,
+            cur.copy("COPY manifest_stores (manifest, data) FROM STDIN") as copy,
+        ):
+            for i, pk in enumerate(pks.tolist()):
+                copy.write_row((pk, b"synthetic manifest store %d" % (first + i)))
+        # the postings' indexes and foreign key are rebuilt after the load, from their own
+        # definitions: one sort instead of 60 million index insertions and key checks
+        indexes = [d for (d,) in conn.execute(
+            "SELECT indexdef FROM pg_indexes WHERE tablename = 'postings'").fetchall()]  # fmt: skip
+        fks = conn.execute(
+            "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE conrelid = 'postings'::regclass AND contype = 'f'"
+        ).fetchall()
+        for name, _ in fks:
+            conn.execute(f"ALTER TABLE postings DROP CONSTRAINT {name}")
+        names = "SELECT indexname FROM pg_indexes WHERE tablename = 'postings'"
+        for (name,) in conn.execute(names).fetchall():
+            conn.execute(f"DROP INDEX {name}")
+        post = _postings(pks, videos)
+        binary = np.empty(post.size, dtype=[("n", ">i2"), ("l1", ">i4"), ("key", ">i4"),
+                                            ("l2", ">i4"), ("manifest", ">i8"), ("l3", ">i4"),
+                                            ("second", ">i4")])  # fmt: skip
+        binary["n"], binary["l1"], binary["l2"], binary["l3"] = 3, 4, 8, 4
+        for name in ("key", "manifest", "second"):
+            binary[name] = post[name]
+        with (
+            conn.cursor() as cur,
+            cur.copy("COPY postings (key, manifest, second) FROM STDIN (FORMAT BINARY)") as copy,
+        ):
+            copy.write(b"PGCOPY\n\xff\r\n\x00" + bytes(8))
+            for lo in range(0, binary.size, 1_000_000):
+                copy.write(binary[lo : lo + 1_000_000].tobytes())
+            copy.write(b"\xff\xff")
+        conn.execute("SET maintenance_work_mem = '1GB'")
+        for definition in indexes:
+            conn.execute(definition)
+        for name, definition in fks:
+            conn.execute(f"ALTER TABLE postings ADD CONSTRAINT {name} {definition}")
+    conn.execute("VACUUM ANALYZE postings")
+    conn.execute("VACUUM ANALYZE manifests")
 
 
 def stretch_query(
@@ -124,6 +298,18 @@ def size_bytes(reg: SqlRegistry) -> int:
     return int(rows[0][0])
 
 
+def server_cpu(reg: SqlRegistry) -> Callable[[], int]:
+    """Nanoseconds on CPU of the PostgreSQL backend serving `reg` (0 for SQLite, whose
+    work is the benchmark's own thread's): with the client's, what a lookup costs whatever
+    else the machine runs."""
+    from provenance._registry.postgres import PostgresRegistry
+
+    if not isinstance(reg, PostgresRegistry):
+        return lambda: 0
+    stat = Path(f"/proc/{reg._query('SELECT pg_backend_pid()', ())[0][0]}/schedstat")
+    return lambda: int(stat.read_text().split()[0])
+
+
 def percentile(values: list[float], q: float) -> float:
     return float(np.percentile(np.array(values), q))
 
@@ -156,18 +342,32 @@ def run_backend(
         scales = [total]
         print(f"  {name}: reusing {total} registered videos", file=sys.stderr, flush=True)
     for scale in scales:
+
+        def video(scale: int = scale) -> np.ndarray:
+            nonlocal minutes
+            cores = synthetic_cores(rng, int(rng.integers(30, 91)))
+            all_cores.append(cores)
+            minutes += len(cores) / 60
+            if rng.random() < 2000 / max(scale, 1) or len(samples) < 50:
+                samples.append(cores)
+            return cores
+
+        # the last --sample videos of each scale go through Registry.register, the rest
+        # (with --bulk) through bulk_fill
+        real = scale - total if not args.bulk else min(args.sample, scale - total)
+        t_bulk, bulked = 0.0, 0
+        if scale - total > real:
+            videos = [video() for _ in range(scale - total - real)]
+            t0 = time.perf_counter()
+            bulk_fill(reg, total, videos)
+            t_bulk, bulked = time.perf_counter() - t0, len(videos)
+            total += len(videos)
+            print(f"  {name}: {total} videos (bulk, {t_bulk:.0f} s)", file=sys.stderr, flush=True)
         t_reg = 0.0
         added = 0
         while total < scale:
             n = min(args.batch, scale - total)
-            batch = []
-            for i in range(n):
-                cores = synthetic_cores(rng, int(rng.integers(30, 91)))
-                all_cores.append(cores)
-                minutes += len(cores) / 60
-                if rng.random() < 2000 / max(scale, 1) or len(samples) < 50:
-                    samples.append(cores)
-                batch.append(registration(total + i, cores, rng))
+            batch = [registration(total + i, video(), rng) for i in range(n)]
             t0 = time.perf_counter()
             reg.register(batch)
             t_reg += time.perf_counter() - t0
@@ -184,18 +384,23 @@ def run_backend(
         absent_all = [stretch_query(rng, synthetic_cores(rng, 60), hypotheses=len(COARSE),
                                     found=False) for _ in range(args.queries // 10)]  # fmt: skip
         lat: dict[str, list[float]] = {"found": [], "absent": [], "absent, 27 hypotheses": []}
+        cpu: dict[str, list[float]] = {label: [] for label in lat}
+        server = server_cpu(reg)
         hits = 0
         for q in found_q[:5]:
             reg.search(q)  # warm the caches
+        load = os.getloadavg()[0]
         for label, queries in (("found", found_q), ("absent", absent_q),
                                ("absent, 27 hypotheses", absent_all)):  # fmt: skip
             for q in queries:
-                t0 = time.perf_counter()
+                c0, s0, t0 = time.thread_time_ns(), server(), time.perf_counter()
                 matches = reg.search(q)
                 lat[label].append((time.perf_counter() - t0) * 1000)
+                cpu[label].append((time.thread_time_ns() - c0 + server() - s0) / 1e6)
                 hits += label == "found" and bool(matches)
+        load = (load + os.getloadavg()[0]) / 2
         scan = []
-        for q in found_q[:20]:
+        for q in found_q[: max(3, min(20, 2_000_000 // total))]:
             cores_q = np.array([p.core for p in q.probes], dtype=np.uint64)
             t0 = time.perf_counter()
             for c in cores_q:
@@ -208,12 +413,17 @@ def run_backend(
             "bytes_per_minute": size / minutes,
             "size_mb": size / 1e6,
             "register_videos_s": added / t_reg if t_reg else float("nan"),
+            "bulk_videos_s": bulked / t_bulk if t_bulk else float("nan"),
             "found_p50": percentile(lat["found"], 50),
             "found_p99": percentile(lat["found"], 99),
             "absent_p50": percentile(lat["absent"], 50),
             "absent_p99": percentile(lat["absent"], 99),
             "absent27_p50": percentile(lat["absent, 27 hypotheses"], 50),
             "absent27_p99": percentile(lat["absent, 27 hypotheses"], 99),
+            "found_cpu_p50": percentile(cpu["found"], 50),
+            "found_cpu_p99": percentile(cpu["found"], 99),
+            "absent27_cpu_p50": percentile(cpu["absent, 27 hypotheses"], 50),
+            "load": load,
             "scan_p50": statistics.median(scan),
             "recall": hits / len(found_q),
         }
@@ -225,18 +435,22 @@ def run_backend(
 
 HEADER = (
     f"{'backend':9} {'videos':>8} {'B/video-min':>11} {'size MB':>8} {'reg videos/s':>12} "
+    f"{'bulk videos/s':>13} "
     f"{'found p50/p99 ms':>17} {'absent p50/p99':>15} {'27 hyp p50/p99':>15} "
-    f"{'scan p50 ms':>11} {'recall':>6}"
+    f"{'scan p50 ms':>11} {'recall':>6} {'found CPU p50/p99':>17} {'27 hyp CPU p50':>14} "
+    f"{'load':>5}"
 )
 
 
 def print_row(r: dict[str, Any]) -> None:
     print(
         f"{r['backend']:9} {r['videos']:>8} {r['bytes_per_minute']:>11.0f} {r['size_mb']:>8.0f} "
-        f"{r['register_videos_s']:>12.0f} "
+        f"{r['register_videos_s']:>12.0f} {r['bulk_videos_s']:>13.0f} "
         f"{r['found_p50']:>8.1f}/{r['found_p99']:<8.1f} {r['absent_p50']:>7.1f}/"
         f"{r['absent_p99']:<7.1f} {r['absent27_p50']:>7.1f}/{r['absent27_p99']:<7.1f} "
-        f"{r['scan_p50']:>11.1f} {r['recall']:>6.1%}",
+        f"{r['scan_p50']:>11.1f} {r['recall']:>6.1%} "
+        f"{r['found_cpu_p50']:>8.1f}/{r['found_cpu_p99']:<8.1f} {r['absent27_cpu_p50']:>14.1f} "
+        f"{r['load']:>5.1f}",
         flush=True,
     )
 
@@ -247,6 +461,13 @@ def main() -> None:
     ap.add_argument("--backends", default="sqlite,postgres")
     ap.add_argument("--batch", type=int, default=1000, help="videos per register() call")
     ap.add_argument("--queries", type=int, default=200)
+    ap.add_argument(
+        "--bulk",
+        action="store_true",
+        help="fill each scale with bulk_fill (the same rows, written in bulk), all but the "
+        "last --sample videos, which go through Registry.register",
+    )
+    ap.add_argument("--sample", type=int, default=2000, help="videos registered the real way")
     ap.add_argument("--workdir", type=Path, default=None, help="where the SQLite file goes")
     ap.add_argument("--postgres", default=None, help="a postgresql:// URL (else a throwaway)")
     ap.add_argument(

@@ -199,12 +199,11 @@ class Votes:
         second: npt.NDArray[np.int64],
     ) -> Votes:
         """Count distinct signed seconds per (manifest, offset, hypothesis)."""
-        if pk.size == 0:
-            empty = np.zeros(0, dtype=np.int64)
-            return cls(empty, empty, empty, empty)
-        distinct = np.unique(np.stack([pk, offset, hyp, second], axis=1), axis=0)
-        groups, counts = np.unique(distinct[:, :3], axis=0, return_counts=True)
-        return cls(groups[:, 0], groups[:, 1], groups[:, 2], counts.astype(np.int64))
+        group = _lex_codes(pk, offset, hyp)
+        _, distinct = np.unique(_lex_codes(group, second), return_index=True)
+        _, first, counts = np.unique(group[distinct], return_index=True, return_counts=True)
+        rep = distinct[first]
+        return cls(pk[rep], offset[rep], hyp[rep], counts.astype(np.int64))
 
     def top(self, limit: int) -> list[int]:
         """Manifests to align, most voted first (all their offsets and hypotheses count:
@@ -220,16 +219,28 @@ class Votes:
         return [(int(self.offset[i]), int(self.hyp[i])) for i in best]
 
 
-def vote(query: Query, probes: Probes, hits: Sequence[tuple[int, int, int]]) -> Votes:
+def _lex_codes(*columns: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """One integer per row of these columns, ordered as the rows are lexicographically
+    (equal rows, equal codes): sorting and grouping by it is one-dimensional, many times
+    faster than `np.unique(..., axis=0)` on a lookup's tens of thousands of hits."""
+    code = np.zeros(columns[0].size, dtype=np.int64)
+    for column in columns:
+        values, rank_ = np.unique(column, return_inverse=True)
+        # both factors are below the row count: the product stays far inside int64
+        _, code = np.unique(code * values.size + rank_, return_inverse=True)
+    return code
+
+
+def vote(query: Query, probes: Probes, hits: npt.ArrayLike) -> Votes:
     """Count, per manifest, the signed seconds behind each (offset, hypothesis)."""
     h = np.array(hits, dtype=np.int64).reshape(-1, 3)
     hit_keys, per_key = np.unique(h[:, 0], return_counts=True)
     h = h[~np.isin(h[:, 0], hit_keys[per_key > _HOT_KEY])]
     starts = np.array([p.start_ms for p in query.probes], dtype=np.int64)
     hyps = np.array([p.hyp for p in query.probes], dtype=np.int64)
-    asked = np.unique(
-        np.stack([probes.key, starts[probes.probe], hyps[probes.probe]], axis=1), axis=0
-    )
+    columns = (probes.key, starts[probes.probe], hyps[probes.probe])
+    _, first = np.unique(_lex_codes(*columns), return_index=True)
+    asked = np.stack([c[first] for c in columns], axis=1)
     lo = np.searchsorted(asked[:, 0], h[:, 0], side="left")
     hi = np.searchsorted(asked[:, 0], h[:, 0], side="right")
     n = hi - lo

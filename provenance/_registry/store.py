@@ -16,6 +16,9 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
+
 from ..models import Match, RegisterResult
 from .match import BlockTable, Candidate, keys_of, probe_keys, rank, vote
 from .query import Query
@@ -121,6 +124,8 @@ class SqlRegistry(Registry):
 
     # The database driver's parameter marker ("?" for sqlite3, "%s" for psycopg).
     _MARK = "?"
+    # The postings under a list of keys (the one parameter), in the database's dialect.
+    _HITS: str
 
     def manifest_store(self, manifest_id: str) -> bytes | None:
         """See `Registry.manifest_store`."""
@@ -140,8 +145,8 @@ class SqlRegistry(Registry):
         """The rows `sql` selects."""
 
     @abc.abstractmethod
-    def _hits(self, keys: Sequence[int]) -> list[tuple[int, int, int]]:
-        """(key, manifest pk, signed second) for every posting under `keys`."""
+    def _hits(self, keys: Sequence[int]) -> npt.NDArray[np.int64]:
+        """(key, manifest pk, signed second), one row for every posting under `keys`."""
 
     @abc.abstractmethod
     def _candidates(self, pks: Sequence[int]) -> list[Candidate]:

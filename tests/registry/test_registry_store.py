@@ -29,7 +29,7 @@ def test_a_new_registry_is_migrated_once(new_registry: Callable[[], Registry]) -
     assert isinstance(reg, SqlRegistry)
     assert reg.count() == 0
     versions = reg._query("SELECT version FROM schema_migrations", ())  # type: ignore[attr-defined]
-    assert [v for (v,) in versions] == [SCHEMA_VERSION]
+    assert sorted(v for (v,) in versions) == list(range(1, SCHEMA_VERSION + 1))
     # opening it again runs nothing twice
     again = type(reg)(reg.path, create=False) if isinstance(reg, SqliteRegistry) else None
     if again is not None:

@@ -1,0 +1,74 @@
+"""The index a lookup reads (SQLite and PostgreSQL) and the votes it casts: each key's
+postings come from the index alone, and the votes count what the anti-spoofing rule
+expects, however many hits there are."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+
+import numpy as np
+from support.registrations import synthetic
+
+from provenance._registry.match import Probes, Votes, key_of, vote
+from provenance._registry.postgres import PostgresRegistry
+from provenance._registry.query import Probe, Query
+from provenance._registry.sqlite import SqliteRegistry
+from provenance._registry.store import Registry
+
+
+def test_votes_count_distinct_signed_seconds_per_offset_and_hypothesis() -> None:
+    rng = np.random.default_rng(4)
+    n = 20_000
+    pk = rng.integers(1, 60, n)
+    offset = rng.integers(-40, 40, n) * 100
+    hyp = rng.integers(0, 27, n)
+    second = rng.integers(0, 90, n)
+    seconds: dict[tuple[int, int, int], set[int]] = defaultdict(set)
+    for row in zip(pk.tolist(), offset.tolist(), hyp.tolist(), second.tolist(), strict=True):
+        seconds[row[:3]].add(row[3])
+    votes = Votes.tally(pk, offset, hyp, second)
+    got = list(zip(votes.pk.tolist(), votes.offset.tolist(), votes.hyp.tolist(), strict=True))
+    assert got == sorted(seconds)  # groups in (manifest, offset, hypothesis) order
+    assert votes.count.tolist() == [len(seconds[g]) for g in got]
+    assert Votes.tally(*(np.zeros(0, np.int64) for _ in range(4))).count.size == 0
+
+
+def test_a_hit_votes_for_every_window_that_asked_its_key() -> None:
+    core = 0xABCDEF123456
+    windows = (Probe(0, 0, core, b""), Probe(2000, 0, core, b""), Probe(1000, 0, core ^ 1, b""))
+    query = Query("video", 640, 360, (0, 0, 128, 128), windows, 3000)
+    probes = Probes(np.array([key_of(p.core) for p in windows]), np.arange(3))
+    # signed second 5 of manifest 7 has the first two windows' key; manifest 8 the third's
+    hits = np.array([(key_of(core), 7, 5), (key_of(core ^ 1), 8, 1)])
+    votes = vote(query, probes, hits)
+    assert sorted(zip(votes.pk.tolist(), votes.offset.tolist(), strict=True)) == [
+        (7, 3000),  # window at 2 s shows signed second 5: offset +3 s
+        (7, 5000),  # window at 0 s
+        (8, 0),
+    ]
+    assert votes.top(1) == [7]
+
+
+def test_lookups_read_each_keys_postings_from_the_index_alone(
+    new_registry: Callable[[], Registry],
+) -> None:
+    reg = new_registry()
+    reg.register([synthetic(i) for i in range(30)])
+    if isinstance(reg, SqliteRegistry):
+        plan = reg._query(f"EXPLAIN QUERY PLAN {reg._HITS}", ("[1, 2]",))
+        assert any("USING PRIMARY KEY (key=?)" in row[-1] for row in plan), plan
+        # the postings table is the key-ordered index itself
+        ddl = reg._query("SELECT sql FROM sqlite_master WHERE name = 'postings'", ())[0][0]
+        assert "WITHOUT ROWID" in ddl
+        return
+    assert isinstance(reg, PostgresRegistry)
+    conn = reg._conn()
+    conn.execute("VACUUM postings")  # what autovacuum does after a tenth of new rows
+    conn.execute("SET enable_seqscan = off")  # a 600-row table would be read whole
+    conn.execute("SET enable_bitmapscan = off")
+    keys = [key for key, _ in synthetic(0).postings()]  # 24-bit keys, as a lookup sends
+    plan = "\n".join(r[0] for r in conn.execute(f"EXPLAIN {reg._HITS}", (keys,)).fetchall())
+    assert "Index Only Scan using postings_key_covering" in plan, plan
+    hits = reg._hits(keys)
+    assert sorted(map(tuple, hits[hits[:, 1] == 1][:, [0, 2]].tolist())) == synthetic(0).postings()
