@@ -5,11 +5,11 @@ and are stripped by re-encoding as copies rescaled to 0.5x, given bars (letterbo
 clip, pillarbox for the photo) and cropped by 5% a side. `verify --lookup` (SQLite) and
 `verify --reference` must report the exact frame ranges and rectangles that cover the
 pasted object where it lies *in the copy*: each run of frames' rectangles, bounded
-together, overlaps it with IoU >= 0.5 (measured: 0.58-0.95 for the clip's runs, whose
-first frames come from the coarse grid; 0.97-0.99 for the photo), and none lies apart
-from it. Without the mapping through the match's geometry, the bars and the crop move
-every cell (the whole clip came out edited, inserted and missing) and the rectangles
-land 30 px (bars) or 16 px (crop) away.
+together, overlaps it with IoU >= 0.5 (measured: 0.85-0.93 for the clip's runs, 0.97-0.99
+for the photo; docs/registry.md), and none lies apart from it. Without the mapping through
+the match's geometry, the bars and the crop move every cell: the clip came out edited,
+inserted and missing throughout, the photo with three regions for its one object, and
+those cases fail.
 """
 
 from __future__ import annotations
