@@ -248,40 +248,44 @@ def _group_picture(
     window: Window, signed: VideoFingerprint, times: npt.NDArray[np.float64], pictures: list[Gray]
 ) -> tuple[npt.NDArray[Any], Gray] | None:
     """(a signed group's fine cells, the mean of the checked pictures showing that
-    group's frames), or None when no whole group was decoded or found."""
+    group's frames), or None when no whole group was decoded and found.
+
+    Each checked frame's nearest DCT hash in the signed table proposes a time offset. For
+    each whole signed group, the offsets its frames propose are tried, and the one under
+    which the checked frames shown during the group agree best with the signed frames' luma
+    grids is kept (neighbouring frames share DCT hashes; a cut or a frame-rate change moves
+    the offset, so it is chosen group by group); the group that agrees best wins."""
     if len(pictures) < GROUP or signed.frame_count < GROUP:
         return None
     features = [compute_features(window.sample(p)) for p in pictures]
     dct = np.array([f[0] for f in features], dtype=np.uint64)
     luma = np.frombuffer(b"".join(f[1] for f in features), dtype=np.uint8).reshape(len(dct), -1)
     ham = np.bitwise_count(np.bitwise_xor(dct[:, None], signed.dct[None, :]))
-    near = ham.min(axis=1) <= _PROBE_BITS
-    if near.sum() < GROUP // 2:
-        return None
-    # each frame's nearest DCT hash proposes a time offset; neighbouring frames look alike,
-    # so the offset kept is the one under which the frames' luma grids agree best
+    nearest = ham.argmin(axis=1)
+    found = ham.min(axis=1) <= _PROBE_BITS
     st = signed.timestamps()
-    proposed = np.unique(np.round(st[ham.argmin(axis=1)][near] - times[near], 4))
-
-    def misfit(offset: float) -> float:
-        k = np.clip(np.searchsorted(st, times + offset - 1e-4), 0, len(st) - 1)
-        return float(np.abs(luma.astype(np.int16) - signed.luma[k]).mean())
-
-    offset = float(min(proposed, key=misfit))
+    proposed = np.round(st[nearest] - times, 4)
     tol = 0.5 / float(signed.frame_rate or 30)
-    for g in range(len(signed.fine)):
-        first, last = g * GROUP, min(signed.frame_count, (g + 1) * GROUP) - 1
-        if last - first + 1 < GROUP:
-            break
-        lo, hi = st[first] - offset - tol, st[last] - offset + tol
-        if lo < times[0] - tol:
+    best: tuple[float, npt.NDArray[np.bool_], int] | None = None
+    for g in range(signed.frame_count // GROUP):
+        first, last = g * GROUP, (g + 1) * GROUP - 1
+        mine = found & (nearest >= first) & (nearest <= last)
+        if mine.sum() < GROUP // 2:
             continue
-        if hi > times[-1] + tol:
-            break
-        shown = [p for t, p in zip(times, pictures, strict=True) if lo <= t <= hi]
-        mean = np.mean(np.stack(shown), axis=0)
-        return signed.fine[g], np.clip(np.rint(mean), 0, 255).astype(np.uint8)
-    return None
+        for offset in np.unique(proposed[mine]):
+            lo, hi = st[first] - offset - tol, st[last] - offset + tol
+            if lo < times[0] - tol or hi > times[-1] + tol:
+                continue
+            shown = (times >= lo) & (times <= hi)
+            k = np.clip(np.searchsorted(st, times[shown] + offset - tol), 0, len(st) - 1)
+            fit = float(np.abs(luma[shown].astype(np.int16) - signed.luma[k]).mean())
+            if best is None or fit < best[0]:
+                best = (fit, shown, g)
+    if best is None:
+        return None
+    _, shown, g = best
+    mean = np.mean(np.stack([p for p, s in zip(pictures, shown, strict=True) if s]), axis=0)
+    return signed.fine[g], np.clip(np.rint(mean), 0, 255).astype(np.uint8)
 
 
 _PROBE_S = 3.0
