@@ -173,8 +173,7 @@ def fingerprint_video(
                     )
                     gray = np.asarray(small.to_ndarray(), dtype=np.uint8)
                 else:
-                    full = reformatter.reformat(frame, format="gray", threads=1)
-                    gray = window.sample(np.asarray(full.to_ndarray(), dtype=np.uint8))
+                    gray = window.frame_sample(frame, reformatter)
                 pts_us = _frame_pts_us(frame, acc.count, rate)
                 dct = acc.add_features(pts_us, gray)
                 if on_frame is not None:

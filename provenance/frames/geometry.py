@@ -21,6 +21,8 @@ from typing import Any
 import av
 import numpy as np
 import numpy.typing as npt
+from av.video.frame import VideoFrame
+from av.video.reformatter import Interpolation, VideoReformatter
 from PIL import Image
 
 from provenance.frames.features import FINE_SIZE, GRID, compute_features
@@ -71,6 +73,35 @@ class Window:
         """The signed frame's size in checked pixels: the size rectangles are found in."""
         return max(1, round(self.box[2])), max(1, round(self.box[3]))
 
+    def gray(self, frame: VideoFrame, scaler: VideoReformatter, detail: int) -> Gray:
+        """A decoded frame in grey, scaled down (AREA) as far as keeps `detail` pixels
+        across the window each way: what `sample` and `refine` take."""
+        k = min(1.0, max(detail / self.box[2], detail / self.box[3]))
+        size = max(1, round(frame.width * k)), max(1, round(frame.height * k))
+        small = scaler.reformat(frame, width=size[0], height=size[1], format="gray",
+                                interpolation=Interpolation.AREA, threads=1)  # fmt: skip
+        return np.asarray(small.to_ndarray(), dtype=np.uint8)
+
+    def frame_sample(self, frame: VideoFrame, scaler: VideoReformatter) -> Gray:
+        """A decoded video frame's window, FINE_SIZE square, scaled as the signed frames
+        were (swscale AREA from the full picture; `sample` would box-average, which moves
+        the texture measure of the coarse cells): the window is cut at whole pixels."""
+        full = np.asarray(
+            scaler.reformat(frame, format="gray", threads=1).to_ndarray(), dtype=np.uint8
+        )
+        h, w = full.shape
+        x, y, bw, bh = self.box
+        kx, ky = w / self.size[0], h / self.size[1]
+        x0, y0, x1, y1 = (round(v) for v in (x * kx, y * ky, (x + bw) * kx, (y + bh) * ky))
+        pad = ((max(0, -y0), max(0, y1 - h)), (max(0, -x0), max(0, x1 - w)))
+        if any(p for side in pad for p in side):
+            full = np.pad(full, pad, mode="symmetric")
+        cut = full[y0 + pad[0][0] : y1 + pad[0][0], x0 + pad[1][0] : x1 + pad[1][0]]
+        picture = VideoFrame.from_ndarray(np.ascontiguousarray(cut), format="gray")
+        small = scaler.reformat(picture, width=FINE_SIZE, height=FINE_SIZE, format="gray",
+                                interpolation=Interpolation.AREA, threads=1)  # fmt: skip
+        return np.asarray(small.to_ndarray(), dtype=np.uint8)
+
     def sample(self, gray: Gray, side: int = FINE_SIZE) -> Gray:
         """The signed frame's part of a grayscale checked picture (any scale of it:
         `gray` may be decoded smaller than `size`), box-averaged to `side` x `side`."""
@@ -107,20 +138,19 @@ class Window:
         pixels wide. A coarse scan of scales about the match's centre, then steps of
         shift and scale halved down to `_FINEST` of the window, on coarser cells first."""
         signed = grid.astype(np.float64)
-        small = _reduced(picture)
         best = min(
-            (self.moved(0.0, 0.0, z) for z in _SCAN), key=lambda w: w._cost(signed, small, 4)
+            (self.moved(0.0, 0.0, z) for z in _SCAN), key=lambda w: w._cost(signed, picture, 4)
         )
         step = _FIRST_STEP
         while step >= _FINEST:
             factor = 4 if step > 0.01 else 2 if step > 0.004 else 1
-            cost = best._cost(signed, small, factor)
+            cost = best._cost(signed, picture, factor)
             improved = True
             while improved:
                 improved = False
                 for dx, dy, dz in _MOVES:
                     cand = best.moved(dx * step, dy * step, 1.0 + dz * step)
-                    c = cand._cost(signed, small, factor)
+                    c = cand._cost(signed, picture, factor)
                     if c < cost:
                         best, cost, improved = cand, c, True
             step /= 2
@@ -194,15 +224,7 @@ _FIRST_STEP = 0.02
 _FINEST = 0.001
 _MOVES = [(a, b, c) for a, b, c in ((1, 0, 0), (-1, 0, 0), (0, 1, 0), (0, -1, 0),
                                     (0, 0, 1), (0, 0, -1))]  # fmt: skip
-_REDUCED = 512  # the picture is searched at this width at most
-
-
-def _reduced(picture: Gray) -> Gray:
-    h, w = picture.shape
-    if w <= _REDUCED:
-        return picture
-    size = (_REDUCED, max(1, round(h * _REDUCED / w)))
-    return np.asarray(Image.fromarray(picture).resize(size, Image.Resampling.BOX), dtype=np.uint8)
+_DETAIL = 3 * FINE_SIZE  # pixels across the window a video's probe keeps each way
 
 
 def coarse_hidden(fine: Mask) -> npt.NDArray[np.bool_]:
@@ -231,6 +253,7 @@ def video_window(
             return None
         times: list[float] = []
         pictures: list[Gray] = []
+        scaler = VideoReformatter()
         for frame in container.decode(stream):
             if frame.pts is None or frame.time_base is None:
                 break
@@ -238,7 +261,7 @@ def video_window(
             if times and t - times[0] > _PROBE_S:
                 break
             times.append(t)
-            pictures.append(_reduced(np.asarray(frame.to_ndarray(format="gray"), dtype=np.uint8)))
+            pictures.append(window.gray(frame, scaler, _DETAIL))
     picture = _group_picture(window, signed, np.array(times), pictures)
     refined = window if picture is None else window.refine(*picture)
     return None if refined.fills else refined
@@ -288,5 +311,5 @@ def _group_picture(
     return signed.fine[g], np.clip(np.rint(mean), 0, 255).astype(np.uint8)
 
 
-_PROBE_S = 3.0
+_PROBE_S = 2.5  # a whole group of 32 frames, wherever the copy starts
 _PROBE_BITS = 12  # a frame counts as found within this many of 64 DCT bits
