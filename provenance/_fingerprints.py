@@ -106,15 +106,16 @@ def localize(
     video = assertion_data(manifest, FRAMES_LABEL)
     still = assertion_data(manifest, REGIONS_LABEL)
     try:
-        geometry = _geometry(report, path, manifest)
         if video is not None and media.kind == "video":
             signed = frames.assertion.decode(video)
+            geometry = _geometry(report, path, manifest)
             result = frames.compare_video(signed, path, progress=progress, geometry=geometry)
             # a registry's find keeps its words: that the original was found is the news
             lead = report.message if report.manifest_source is SourceKind.REGISTRY else None
             return replace(report, frames=result, message=_frames_message(result, lead))
         if still is not None and media.kind == "image":
             fp = frames.ImageFingerprint.from_dict(still)
+            geometry = _geometry(report, path, manifest)
             regions = tuple(frames.compare_image(fp, path, geometry=geometry))
             what = (
                 f"{len(regions)} changed region(s) located"

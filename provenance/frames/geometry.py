@@ -222,8 +222,7 @@ class Window:
 _SCAN = (0.9, 0.95, 1.0, 1.05, 1.1)  # the match may have missed a crop's zoom by a step
 _FIRST_STEP = 0.02
 _FINEST = 0.001
-_MOVES = [(a, b, c) for a, b, c in ((1, 0, 0), (-1, 0, 0), (0, 1, 0), (0, -1, 0),
-                                    (0, 0, 1), (0, 0, -1))]  # fmt: skip
+_MOVES = ((1, 0, 0), (-1, 0, 0), (0, 1, 0), (0, -1, 0), (0, 0, 1), (0, 0, -1))  # dx dy scale
 _DETAIL = 3 * FINE_SIZE  # pixels across the window a video's probe keeps each way
 
 
