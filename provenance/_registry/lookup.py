@@ -83,13 +83,12 @@ def geometry_of(binding: SoftBinding, path: Path | str) -> Geometry | None:
     def search(query: Query, n: int) -> list[Match]:
         return rank(query, [candidate], scan_votes(query, [candidate]), n)
 
-    # a few seconds say where the picture lies: a short video is not decoded whole
-    _, matches, _ = _find(search, Path(path), 1, Deadline(None), whole_ms=0)
+    _, matches, _ = _find(search, Path(path), 1, Deadline(None))
     return matches[0].geometry if matches else None
 
 
 def _find(
-    search: Search, path: Path, max_results: int, deadline: Deadline, whole_ms: int = WHOLE_MS
+    search: Search, path: Path, max_results: int, deadline: Deadline
 ) -> tuple[str, list[Match], int]:
     """(kind, matches, milliseconds of video decoded) of a lookup (see the module)."""
     media = detect(path)
@@ -108,7 +107,7 @@ def _find(
         return "image", matches, 0
 
     info = video_info(path)
-    if info.duration_ms <= whole_ms:
+    if info.duration_ms <= WHOLE_MS:
         plan: list[tuple[int, int | None]] = [(0, None)]
     else:
         plan = [(int(info.duration_ms * f), STRETCH_MS) for f in STRETCH_AT]
