@@ -16,18 +16,19 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import av
 import numpy as np
 import numpy.typing as npt
-from av.video.frame import VideoFrame
-from av.video.reformatter import Interpolation, VideoReformatter
 from PIL import Image
 
 from provenance.frames.features import FINE_SIZE, GRID, compute_features
 from provenance.frames.table import GROUP, VideoFingerprint
 from provenance.models import FrameReport, Geometry
+
+if TYPE_CHECKING:  # PyAV loads for video only: a still's window needs Pillow alone
+    from av.video.frame import VideoFrame
+    from av.video.reformatter import VideoReformatter
 
 __all__ = ["SAME_FRAME", "VISIBLE", "Window", "coarse_hidden", "video_window"]
 
@@ -76,6 +77,8 @@ class Window:
     def gray(self, frame: VideoFrame, scaler: VideoReformatter, detail: int) -> Gray:
         """A decoded frame in grey, scaled down (AREA) as far as keeps `detail` pixels
         across the window each way: what `sample` and `refine` take."""
+        from av.video.reformatter import Interpolation
+
         k = min(1.0, max(detail / self.box[2], detail / self.box[3]))
         size = max(1, round(frame.width * k)), max(1, round(frame.height * k))
         small = scaler.reformat(frame, width=size[0], height=size[1], format="gray",
@@ -86,6 +89,9 @@ class Window:
         """A decoded video frame's window, FINE_SIZE square, scaled as the signed frames
         were (swscale AREA from the full picture; `sample` would box-average, which moves
         the texture measure of the coarse cells): the window is cut at whole pixels."""
+        from av.video.frame import VideoFrame
+        from av.video.reformatter import Interpolation
+
         full = np.asarray(
             scaler.reformat(frame, format="gray", threads=1).to_ndarray(), dtype=np.uint8
         )
@@ -243,6 +249,9 @@ def video_window(
     group of its frames (`Window.refine`): the first `_PROBE_S` seconds are decoded, their
     frames found in the signed table by DCT hash (seen through the match's window), and
     the frames showing one whole signed group averaged, as the group's fine cells were."""
+    import av
+    from av.video.reformatter import VideoReformatter
+
     with av.open(str(path)) as container:
         if not container.streams.video:
             return None

@@ -12,7 +12,7 @@ import binascii
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import blake3
 import numpy as np
@@ -24,8 +24,10 @@ from provenance._vocab import Progress as ProgressCallback
 from provenance.frames import grid
 from provenance.frames.errors import FramesDataError
 from provenance.frames.features import CELLS, FINE_SIZE, GRID, compute_features
-from provenance.frames.geometry import Window, coarse_hidden
 from provenance.models import ChangedFile, Geometry, SequenceReport
+
+if TYPE_CHECKING:
+    from provenance.frames.geometry import Window
 
 Rect = tuple[int, int, int, int]
 FINE_BYTES = 64 * 64  # STILL_FINE squared
@@ -182,6 +184,10 @@ def compare_image(
     `geometry`: where the signed picture lies in the checked one (a registry match's), for
     a copy with bars or cropped: compared through it (frames.geometry)."""
     still = decode(checked_path)
+    if geometry is None:
+        return _changed_regions(signed, fingerprint_image(still))
+    from provenance.frames.geometry import Window  # signing a still never needs it
+
     window = Window.of(geometry, (still.width, still.height))
     if window is not None:
         fine = np.frombuffer(signed.fine, dtype=np.uint8).reshape(STILL_FINE, STILL_FINE)
@@ -194,6 +200,8 @@ def compare_image(
 def _through(still: Still, window: Window, signed: ImageFingerprint) -> ImageFingerprint:
     """The checked still's fingerprint over the signed picture's window, with the signed
     values in the cells the checked picture does not show (compared as unchanged)."""
+    from provenance.frames.geometry import coarse_hidden
+
     gray = window.sample(np.asarray(still.image.convert("L"), dtype=np.uint8))
     dct, luma, detail = compute_features(gray)
     hidden = window.hidden(STILL_FINE, STILL_FINE).ravel()
