@@ -92,6 +92,22 @@ class Command(TyperCommand):
         """Every parameter, the help option included, labelled plainly."""
         return _plain(super().get_params(ctx))
 
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        """An option whose metavar is bracketed (`--lookup [REG]`) takes an optional value:
+        given last, or before another option, it gets the empty string."""
+        optional = {
+            o
+            for p in self.params
+            if isinstance(p, TyperOption) and str(p.metavar or "").startswith("[")
+            for o in p.opts
+        }
+        given = list(args)
+        end = given.index("--") if "--" in given else len(given)
+        for k in range(end):
+            if given[k] in optional and (k + 1 == end or given[k + 1].startswith("-")):
+                given[k] += "="
+        return super().parse_args(ctx, given)
+
     def collect_usage_pieces(self, ctx: Any) -> list[str]:
         """`[OPTIONS] FILE...`: arguments by their metavar, optional ones bracketed."""
         pieces = [self.options_metavar] if self.options_metavar else []

@@ -33,6 +33,7 @@ from ._common import (
     console,
     err_console,
     exit_codes_help,
+    handle_errors,
     progress_bar,
 )
 from ._describe import capture_line, identity_line
@@ -56,6 +57,22 @@ _STYLE = {
     Verdict.ERROR: "bold magenta",
 }
 
+_SQLITE_MAGIC = b"SQLite format 3\0"
+
+
+def _registry_given(lookup: str | None) -> str | None:
+    """`verify --lookup copy.mp4` takes the file for the registry: say so in one line
+    (exit 2), before FILE is found missing or the file fails to open as a database."""
+    taken = Path(lookup) if lookup and "://" not in lookup else None
+    if taken is not None and taken.is_file():
+        with taken.open("rb") as f:
+            if f.read(len(_SQLITE_MAGIC)) != _SQLITE_MAGIC:
+                raise UsageError(
+                    f"--lookup took {lookup} as the registry, but it is not one: put FILE "
+                    f"first (provenance verify {lookup} --lookup [REG])"
+                )
+    return lookup
+
 
 def verify(
     files: Annotated[
@@ -72,16 +89,16 @@ def verify(
         ),
     ] = None,
     lookup: Annotated[
-        bool,
+        str | None,
         typer.Option(
             "--lookup",
+            metavar="[REG]",  # bracketed: REG may be left out (cli._common.Command)
+            show_default=False,
+            callback=handle_errors(_registry_given),
             help="For a file without credentials (stripped, re-encoded): find its signed "
-            "original in the --registry and compare the file with it.",
+            f"original in the manifest registry REG and compare the file with it. {REGISTRY_HELP}"
+            " Put FILE first: the word after --lookup is taken as REG.",
         ),
-    ] = False,
-    registry: Annotated[
-        str | None,
-        typer.Option(metavar="REG", envvar="PROVENANCE_REGISTRY", help=REGISTRY_HELP),
     ] = None,
     fragments: Annotated[
         str | None,
@@ -118,8 +135,8 @@ def verify(
     A sidecar manifest (FILE.c2pa) next to a file is found and used. A remote manifest
     is never fetched: its address is printed, to download and keep as a sidecar.
 
-    Stripped copies: with --lookup, a file without credentials is looked up in a manifest
-    registry by its fingerprint; a signed original found there is validated and the file
+    Stripped copies: with --lookup REG, a file without credentials is looked up in a
+    manifest registry by its fingerprint; a signed original found there is validated and the file
     compared with it, as with --reference (the verdict is then tampered: the file is not
     the signed asset; frames and regions say what changed). A match proves what the
     original's manifest claims, not who made the copy. No match leaves it unsigned.
@@ -140,10 +157,10 @@ def verify(
 
       provenance verify init.mp4 --fragments 'seg-*.m4s'
 
-      provenance verify copy-from-the-web.mp4 --lookup --registry registry.db --trust keys/ca.pem
+      provenance verify copy-from-the-web.mp4 --lookup registry.db --trust keys/ca.pem
+
+      provenance verify copy-from-the-web.mp4 --lookup   # in $PROVENANCE_REGISTRY
     """  # noqa: E501 - examples are kept whole
-    if registry is not None and not lookup:
-        raise UsageError("--registry is for --lookup")
     segments = None if fragments is None else expand_glob(fragments)
     with progress_bar("verifying", enabled=not as_json) as progress:
         batch = verify_many(
@@ -152,7 +169,7 @@ def verify(
                 trust or (), allowed=allowed_signers or (), identity=identity_trust or ()
             ),
             reference=reference,
-            lookup=(registry or True) if lookup else None,
+            lookup=None if lookup is None else lookup or True,
             fragments=segments,
             localize=not no_frames,
             progress=progress,
@@ -164,7 +181,7 @@ def verify(
         console.print_json(json.dumps(batch.to_dict()))
     else:
         for r in batch.reports:
-            render(r, hint=not lookup and reference is None)
+            render(r, hint=lookup is None and reference is None)
     raise typer.Exit(int(batch.exit_code))
 
 
@@ -194,8 +211,8 @@ def render(r: VerificationReport, *, hint: bool = False) -> None:
         render_lookup(r.lookup)
     if r.verdict is Verdict.UNSIGNED and hint and (r.format or "").startswith(("image/", "video/")):
         console.print(
-            "  hint        a stripped copy? find its signed original with --lookup (in "
-            "$PROVENANCE_REGISTRY or --registry), or compare it with one: --reference",
+            "  hint        a stripped copy? find its signed original with --lookup REG (or "
+            "$PROVENANCE_REGISTRY), or compare it with one: --reference ORIGINAL",
             markup=False,
         )
     if r.verdict is Verdict.UNSIGNED or (r.verdict is Verdict.ERROR and r.signer is None):

@@ -24,7 +24,7 @@ from ._rules import soft_binding_outcome
 from ._still import Still
 from ._vocab import FRAMES_LABEL, REGIONS_LABEL, SOFT_BINDING_LABEL, Progress
 from .errors import SoftBindingError
-from .models import FrameReport, SourceKind, Verdict, VerificationReport
+from .models import FrameReport, Geometry, SourceKind, Verdict, VerificationReport
 
 __all__ = [
     "Snapshot",
@@ -123,13 +123,15 @@ def localize(
     try:
         if video is not None and media.kind == "video":
             signed = frames.assertion.decode(video)
-            result = frames.compare_video(signed, path, progress=progress)
+            geometry = _geometry(report, path, manifest)
+            result = frames.compare_video(signed, path, progress=progress, geometry=geometry)
             # a registry's find keeps its words: that the original was found is the news
             lead = report.message if report.manifest_source is SourceKind.REGISTRY else None
             return replace(report, frames=result, message=_frames_message(result, lead))
         if still is not None and media.kind == "image":
             fp = frames.ImageFingerprint.from_dict(still)
-            regions = tuple(frames.compare_image(fp, path))
+            geometry = _geometry(report, path, manifest)
+            regions = tuple(frames.compare_image(fp, path, geometry=geometry))
             what = (
                 f"{len(regions)} changed region(s) located"
                 if regions
@@ -145,6 +147,24 @@ def localize(
     return report
 
 
+def _geometry(report: VerificationReport, path: Path, manifest: dict[str, Any]) -> Geometry | None:
+    """Where the signed picture lies in a stripped copy (rescaled, cropped, with bars), so
+    that its regions land on the copy's pixels: as the registry match found it, or found
+    the same way against a reference's soft binding. None for a file judged by its own
+    manifest, or one signed without our soft binding."""
+    if report.lookup is not None and report.lookup.best is not None:
+        return report.lookup.best.geometry
+    data = assertion_data(manifest, SOFT_BINDING_LABEL)
+    if report.manifest_source is not SourceKind.REFERENCE or data is None:
+        return None
+    from ._registry.lookup import geometry_of
+    from ._registry.softbinding import ALG, SoftBinding
+
+    if data.get("alg") != ALG:
+        return None
+    return geometry_of(SoftBinding.from_assertion_data(data), path)
+
+
 def _frames_message(result: FrameReport, lead: str | None = None) -> str:
     s = result.summary
     if result.unchanged:
@@ -155,9 +175,7 @@ def _frames_message(result: FrameReport, lead: str | None = None) -> str:
     return f"{lead or 'the asset was changed after it was signed'}; {what}"
 
 
-def write_visual_report(
-    reports: Iterable[VerificationReport], out_dir: Path | str
-) -> list[Path]:
+def write_visual_report(reports: Iterable[VerificationReport], out_dir: Path | str) -> list[Path]:
     """Pictures of what changed, for a person, one folder per report that has something
     to show (`NNN-name/`, numbered in report order): for video a timeline strip per
     status and a thumbnail of each edited segment with its regions outlined; for a still,

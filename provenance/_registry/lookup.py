@@ -11,18 +11,21 @@ hypothesis.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from .._limits import pixels_within_limit
 from .._media import detect
 from ..errors import SoftBindingError, UnsupportedFormatError
-from ..models import LookupResult
+from ..models import Geometry, LookupResult, Match
 from .decode import image_analysis, video_frames, video_info
 from .fingerprint import COARSE, HYPOTHESES, IDENTITY, Hypothesis
-from .query import image_query, video_query
+from .match import BlockTable, Candidate, rank, scan_votes
+from .query import Query, image_query, video_query
+from .softbinding import SoftBinding
 from .store import Registry
 
-__all__ = ["Deadline", "lookup_file"]
+__all__ = ["Deadline", "geometry_of", "lookup_file"]
 
 WHOLE_MS = 12_000
 """A video up to 12 s is decoded whole."""
@@ -50,6 +53,9 @@ VIDEO_ROUNDS: tuple[tuple[tuple[Hypothesis, ...], int], ...] = (((IDENTITY,), 1)
 IMAGE_ROUNDS: tuple[tuple[tuple[Hypothesis, ...], int], ...] = (((IDENTITY,), 2), (HYPOTHESES, 2))
 
 
+Search = Callable[[Query, int], list[Match]]
+
+
 def lookup_file(
     registry: Registry,
     path: Path | str,
@@ -59,22 +65,46 @@ def lookup_file(
 ) -> LookupResult:
     """Look a photo or video up in `registry`; raises `UnsupportedFormatError` for anything
     else (audio, documents), `TimeoutError` past `time_limit` seconds."""
-    path = Path(path)
+
+    def search(query: Query, n: int) -> list[Match]:
+        return registry.search(query, max_results=n)
+
+    kind, matches, decoded = _find(search, Path(path), max_results, Deadline(time_limit))
+    return LookupResult(registry.location, str(path), kind, tuple(matches), decoded)
+
+
+def geometry_of(binding: SoftBinding, path: Path | str) -> Geometry | None:
+    """Where the picture signed with `binding` (a reference's soft binding) lies in the
+    file at `path`, found as a lookup finds it in a registry of that one manifest; None
+    when the file does not match it."""
+    table = BlockTable.of(binding)
+    candidate = Candidate(0, "", binding.kind, None, None, 0, table)
+
+    def search(query: Query, n: int) -> list[Match]:
+        return rank(query, [candidate], scan_votes(query, [candidate]), n)
+
+    _, matches, _ = _find(search, Path(path), 1, Deadline(None))
+    return matches[0].geometry if matches else None
+
+
+def _find(
+    search: Search, path: Path, max_results: int, deadline: Deadline
+) -> tuple[str, list[Match], int]:
+    """(kind, matches, milliseconds of video decoded) of a lookup (see the module)."""
     media = detect(path)
     if media.kind not in ("image", "video") or media.mime == "image/svg+xml":
         raise UnsupportedFormatError(f"{path}: {media.mime} cannot be looked up (photos and video)")
     if not pixels_within_limit(path, media.kind):
         raise UnsupportedFormatError(f"{path}: too large to analyse safely")
-    deadline = Deadline(time_limit)
+    matches: list[Match] = []
     if media.kind == "image":
         gray, size = image_analysis(path)
         for hyps, flips in IMAGE_ROUNDS:
             deadline.check()
-            query = image_query(gray, size, hyps, flips=flips)
-            matches = registry.search(query, max_results=max_results)
+            matches = search(image_query(gray, size, hyps, flips=flips), max_results)
             if matches:
                 break
-        return LookupResult(registry.location, str(path), "image", tuple(matches), 0)
+        return "image", matches, 0
 
     info = video_info(path)
     if info.duration_ms <= WHOLE_MS:
@@ -82,7 +112,6 @@ def lookup_file(
     else:
         plan = [(int(info.duration_ms * f), STRETCH_MS) for f in STRETCH_AT]
     decoded = 0
-    matches = []
     for start, length in plan:
         frames = []
         for item in video_frames(path, start_ms=start, max_ms=length):
@@ -104,7 +133,7 @@ def lookup_file(
                 )
             except SoftBindingError:  # under a second of frames here
                 break
-            matches = registry.search(query, max_results=max_results)
+            matches = search(query, max_results)
             if matches:
-                return LookupResult(registry.location, str(path), "video", tuple(matches), decoded)
-    return LookupResult(registry.location, str(path), "video", tuple(matches), decoded)
+                return "video", matches, decoded
+    return "video", matches, decoded

@@ -32,6 +32,7 @@ import numpy.typing as npt
 
 from provenance.frames.features import FINE_COLS, FINE_ROWS, GRID
 from provenance.frames.fingerprint import ProgressCallback, fingerprint_video
+from provenance.frames.geometry import coarse_hidden, video_window
 from provenance.frames.grid import (
     DCT_HAMMING_THRESHOLD,
     STRONG_SCORE,
@@ -43,7 +44,7 @@ from provenance.frames.grid import (
     spatial_support,
 )
 from provenance.frames.table import GROUP, VideoFingerprint
-from provenance.models import FrameRegions, FrameReport, Retimed, Segment
+from provenance.models import FrameRegions, FrameReport, Geometry, Retimed, Segment
 
 # --- alignment parameters ---------------------------------------------------------------------
 GAP_COST = 0.45
@@ -512,7 +513,12 @@ def _coarse(
         stop = min(k_total, start + _CLASSIFY_CHUNK)
         lo, hi = max(0, start - 1), min(k_total, stop + 1)
         i, j = si[lo:hi], cj[lo:hi]
-        raw, global_change = cell_scores(s.luma[i], s.detail[i], c.luma[j], c.detail[j])
+        luma, detail = c.luma[j], c.detail[j]
+        if c.hidden is not None:  # cells a crop took away: compared as unchanged
+            hidden = coarse_hidden(c.hidden)
+            luma = np.where(hidden, s.luma[i], luma)
+            detail = np.where(hidden, s.detail[i], detail)
+        raw, global_change = cell_scores(s.luma[i], s.detail[i], luma, detail)
         inner = slice(start - lo, start - lo + stop - start)
         score = spatial_support(_temporal_filter(raw)[inner])
         i, j, global_change = i[inner], j[inner], global_change[inner]
@@ -558,6 +564,8 @@ def _fine_groups(
         if g in cut or matched < FINE_MIN_COVERAGE * size or max(ends) > step:
             continue  # the matched frames no longer stand for the group's mean
         mean = c.frame_fine[cj[sel]].mean(axis=0, dtype=np.float64)
+        if c.hidden is not None:
+            mean = np.where(c.hidden, s.fine[g], mean)
         # blocks of cells only where every frame is there: a frame-rate conversion's
         # thinned-out mean carries the motion within the group, which blocks add up
         out[g] = fine_scores(s.fine[g], mean, cell_pixels, pooled=blocks and matched == size)
@@ -844,11 +852,22 @@ def compare_fingerprints(signed: VideoFingerprint, checked: VideoFingerprint) ->
 
 
 def compare_video(
-    signed: VideoFingerprint, checked_path: str | Path, progress: ProgressCallback | None = None
+    signed: VideoFingerprint,
+    checked_path: str | Path,
+    progress: ProgressCallback | None = None,
+    *,
+    geometry: Geometry | None = None,
 ) -> FrameReport:
-    """Fingerprint the checked file (streaming) and compare it with the signed fingerprint."""
-    checked = fingerprint_video(checked_path, progress=progress, keep_frame_fine=True)
-    return compare_fingerprints(signed, checked)
+    """Fingerprint the checked file (streaming) and compare it with the signed fingerprint.
+    `geometry`: where the signed frame lies in the checked file (a registry match's), for a
+    copy with bars or cropped: its frames are compared through the signed frame and the
+    regions mapped back onto its pixels (frames.geometry)."""
+    window = video_window(geometry, signed, checked_path)
+    checked = fingerprint_video(
+        checked_path, progress=progress, keep_frame_fine=True, window=window
+    )
+    report = compare_fingerprints(signed, checked)
+    return report if window is None else window.map_report(report)
 
 
 __all__ = [

@@ -43,6 +43,7 @@ from provenance.frames.features import (
     compute_features,
     fine_cells,
 )
+from provenance.frames.geometry import Window
 from provenance.frames.table import EXACT_HASH_BYTES, GROUP, VideoFingerprint
 
 FrameCallback = Callable[[int, npt.NDArray[np.uint8], int], None]
@@ -130,6 +131,7 @@ def fingerprint_video(
     *,
     keep_frame_fine: bool = False,
     on_frame: FrameCallback | None = None,
+    window: Window | None = None,
 ) -> VideoFingerprint:
     """Decode every frame of the first video stream and fingerprint it (streaming).
 
@@ -137,6 +139,9 @@ def fingerprint_video(
     comparison needs on the checked side.
     on_frame: called with each frame's presentation time (us), FINE_SIZE grayscale
     reduction and DCT hash, so that more is computed from the same decode (the soft binding).
+    window: fingerprint the signed frame's part of each frame (a copy with bars or
+    cropped, `frames.geometry`): the fingerprint then measures the window's `pixels` and
+    marks the cells the picture does not show as `hidden`.
     """
     with av.open(str(path)) as container:
         if not container.streams.video:
@@ -157,15 +162,18 @@ def fingerprint_video(
                 if len(pending) > _MAX_PENDING:
                     acc.exact += pending.popleft().result()
                 width, height = frame.width, frame.height
-                small = reformatter.reformat(
-                    frame,
-                    width=FINE_SIZE,
-                    height=FINE_SIZE,
-                    format="gray",
-                    interpolation=Interpolation.AREA,
-                    threads=1,
-                )
-                gray = np.asarray(small.to_ndarray(), dtype=np.uint8)
+                if window is None:
+                    small = reformatter.reformat(
+                        frame,
+                        width=FINE_SIZE,
+                        height=FINE_SIZE,
+                        format="gray",
+                        interpolation=Interpolation.AREA,
+                        threads=1,
+                    )
+                    gray = np.asarray(small.to_ndarray(), dtype=np.uint8)
+                else:
+                    gray = window.frame_sample(frame, reformatter)
                 pts_us = _frame_pts_us(frame, acc.count, rate)
                 dct = acc.add_features(pts_us, gray)
                 if on_frame is not None:
@@ -178,7 +186,11 @@ def fingerprint_video(
         if progress is not None:
             progress(acc.count, acc.count)
         duration = _duration(stream, container, acc, rate)
-    return _build(acc, rate, width, height, duration)
+    if window is None:
+        return _build(acc, rate, width, height, duration)
+    fp = _build(acc, rate, *window.pixels, duration)
+    fp.hidden = window.hidden(FINE_ROWS, FINE_COLS)
+    return fp
 
 
 def _duration(

@@ -12,7 +12,7 @@ import binascii
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import blake3
 import numpy as np
@@ -24,7 +24,10 @@ from provenance._vocab import Progress as ProgressCallback
 from provenance.frames import grid
 from provenance.frames.errors import FramesDataError
 from provenance.frames.features import CELLS, FINE_SIZE, GRID, compute_features
-from provenance.models import ChangedFile, SequenceReport
+from provenance.models import ChangedFile, Geometry, SequenceReport
+
+if TYPE_CHECKING:
+    from provenance.frames.geometry import Window
 
 Rect = tuple[int, int, int, int]
 FINE_BYTES = 64 * 64  # STILL_FINE squared
@@ -115,15 +118,19 @@ def fingerprint_image(image: str | Path | Still) -> ImageFingerprint:
     at reduced scale for a large JPEG, oriented as viewers show it, so that rectangles
     match what they show). `exact` hashes the pixels as decoded."""
     still = image if isinstance(image, Still) else decode(image)
-    img = still.image
-    h = blake3.blake3(f"{img.mode}:{img.width}x{img.height}:".encode())
-    h.update(img.tobytes())
     gray = still.gray.resize((FINE_SIZE, FINE_SIZE), Image.Resampling.BOX)
     pixels = np.asarray(gray, dtype=np.uint8)
     dct, luma, detail = compute_features(pixels)
     return ImageFingerprint(
-        still.width, still.height, h.hexdigest(length=16), dct, luma, detail, _still_fine(pixels)
+        still.width, still.height, _exact(still), dct, luma, detail, _still_fine(pixels)
     )
+
+
+def _exact(still: Still) -> str:
+    img = still.image
+    h = blake3.blake3(f"{img.mode}:{img.width}x{img.height}:".encode())
+    h.update(img.tobytes())
+    return h.hexdigest(length=16)
 
 
 def _still_fine(gray: npt.NDArray[np.uint8]) -> bytes:
@@ -170,9 +177,48 @@ def _changed_regions(signed: ImageFingerprint, checked: ImageFingerprint) -> lis
     return rects
 
 
-def compare_image(signed: ImageFingerprint, checked_path: str | Path) -> list[Rect]:
-    """Changed regions [x, y, w, h] (checked image pixels); empty if visually unchanged."""
-    return _changed_regions(signed, fingerprint_image(checked_path))
+def compare_image(
+    signed: ImageFingerprint, checked_path: str | Path, *, geometry: Geometry | None = None
+) -> list[Rect]:
+    """Changed regions [x, y, w, h] (checked image pixels); empty if visually unchanged.
+    `geometry`: where the signed picture lies in the checked one (a registry match's), for
+    a copy with bars or cropped: compared through it (frames.geometry)."""
+    still = decode(checked_path)
+    if geometry is None:
+        return _changed_regions(signed, fingerprint_image(still))
+    from provenance.frames.geometry import Window  # signing a still never needs it
+
+    window = Window.of(geometry, (still.width, still.height))
+    if window is not None:
+        fine = np.frombuffer(signed.fine, dtype=np.uint8).reshape(STILL_FINE, STILL_FINE)
+        window = window.refine(fine, np.asarray(still.image.convert("L"), dtype=np.uint8))
+    if window is None or window.fills:
+        return _changed_regions(signed, fingerprint_image(still))
+    return window.map_rects(_changed_regions(signed, _through(still, window, signed)))
+
+
+def _through(still: Still, window: Window, signed: ImageFingerprint) -> ImageFingerprint:
+    """The checked still's fingerprint over the signed picture's window, with the signed
+    values in the cells the checked picture does not show (compared as unchanged)."""
+    from provenance.frames.geometry import coarse_hidden
+
+    gray = window.sample(np.asarray(still.image.convert("L"), dtype=np.uint8))
+    dct, luma, detail = compute_features(gray)
+    hidden = window.hidden(STILL_FINE, STILL_FINE).ravel()
+    coarse = coarse_hidden(hidden.reshape(STILL_FINE, STILL_FINE))
+
+    def shown(own: bytes, theirs: bytes, mask: npt.NDArray[np.bool_]) -> bytes:
+        a, b = (np.frombuffer(v, dtype=np.uint8) for v in (own, theirs))
+        return np.where(mask, b, a).astype(np.uint8).tobytes()
+
+    return ImageFingerprint(
+        *window.pixels,
+        _exact(still),
+        dct,
+        shown(luma, signed.luma, coarse),
+        shown(detail, signed.detail, coarse),
+        shown(_still_fine(gray), signed.fine, hidden),
+    )
 
 
 # --- sequences ---------------------------------------------------------------------------------

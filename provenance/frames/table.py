@@ -65,6 +65,9 @@ class VideoFingerprint:
     # the checked side also keeps every frame's fine grid (N, 32, 64), to average it over
     # whichever frames align with a signed group; not part of the signed table
     frame_fine: npt.NDArray[np.uint8] | None = None
+    # the checked side of a copy compared through the signed frame (frames.geometry): the
+    # fine cells (32, 64) its picture does not show, compared as unchanged
+    hidden: npt.NDArray[np.bool_] | None = None
 
     def __post_init__(self) -> None:
         n = self.frame_count

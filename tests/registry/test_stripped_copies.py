@@ -170,9 +170,7 @@ def test_the_cli_signs_registers_and_looks_up(
     assert result.exit_code == 1, result.output  # tampered: the copy is not the original
     assert "found in the registry" in result.output and "edited" in result.output
 
-    result = runner.invoke(
-        app, ["verify", str(media.unrelated), "--lookup", "--registry", registry, "--json"]
-    )
+    result = runner.invoke(app, ["verify", str(media.unrelated), "--lookup", registry, "--json"])
     assert result.exit_code == 1
     report = json.loads(result.output)["reports"][0]
     assert report["verdict"] == "unsigned" and report["lookup"]["found"] is False
@@ -183,6 +181,42 @@ def test_the_cli_signs_registers_and_looks_up(
     result = runner.invoke(app, ["register", str(media.unrelated), "--registry", registry])
     assert result.exit_code == 1
     assert "no content credentials to register" in result.output
+
+
+def test_lookup_takes_the_registry_as_its_value(
+    tmp_path: Path, media: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    registry = str(tmp_path / "reg.db")
+    provenance.register([media.photo_signed], registry=registry)
+    copy = str(media.photo_copies["jpeg50"])
+    monkeypatch.delenv("PROVENANCE_REGISTRY", raising=False)
+    for args in (
+        [copy, "--lookup", registry, "--no-frames"],
+        ["--lookup", registry, copy],  # REG first, then FILE
+        [copy, "--lookup=" + registry],
+    ):
+        result = runner.invoke(app, ["verify", *args])
+        assert result.exit_code == 1, (args, result.output)  # tampered: found, not the asset
+        assert "found in the registry" in result.output, args
+
+    # without REG: $PROVENANCE_REGISTRY, whether --lookup comes last or before an option
+    for args in ([copy, "--lookup"], [copy, "--lookup", "--no-frames"]):
+        result = runner.invoke(app, ["verify", *args], env={"PROVENANCE_REGISTRY": registry})
+        assert "found in the registry" in result.output, (args, result.output)
+        result = runner.invoke(app, ["verify", *args])
+        assert result.exit_code == 2 and "no registry given" in result.output, result.output
+
+    # the footgun: the option before FILE takes FILE as the registry
+    for args in (["--lookup", copy], ["--lookup", copy, str(media.photo_signed)]):
+        result = runner.invoke(app, ["verify", *args])
+        assert result.exit_code == 2, result.output
+        line = result.output.strip()
+        assert "\n" not in line and "put FILE first" in line, line
+        assert f"provenance verify {copy} --lookup" in line
+
+    # one way in: verify has no --registry of its own
+    result = runner.invoke(app, ["verify", copy, "--lookup", "--registry", registry])
+    assert result.exit_code == 2
 
 
 def test_registration_refuses_untrusted_signers_and_registers_nothing(
