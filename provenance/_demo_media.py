@@ -107,6 +107,8 @@ def write_video(
     pix_fmt: str = "yuv420p",
 ) -> int:
     """Encode RGB frames; returns the number written. ffv1 in .mkv gives lossless clips."""
+    if codec == "libx264":  # one thread: the output then depends only on the input
+        options = {"threads": "1", **(options or {})}
     count = 0
     with av.open(str(path), "w") as out:
         stream: av.video.stream.VideoStream | None = None
