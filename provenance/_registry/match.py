@@ -134,14 +134,15 @@ class Probes:
 
     def unique(self) -> list[int]:
         """The distinct keys, to ask the index once each."""
-        return _distinct(self.key).tolist()
+        return [int(k) for k in _distinct(self.key)]
 
 
 def _distinct(values: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
     """The sorted distinct values: a sort, ten times faster on a query's few thousand keys
     than NumPy 2's hashing `np.unique` (3 ms for 3,000 keys)."""
     s = np.sort(values)
-    return s[np.concatenate([[True], s[1:] != s[:-1]])]
+    out: npt.NDArray[np.int64] = s[np.concatenate([[True], s[1:] != s[:-1]])]
+    return out
 
 
 _PAIRS_OF = np.array(
