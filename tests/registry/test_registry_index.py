@@ -10,7 +10,7 @@ from collections.abc import Callable
 import numpy as np
 from support.registrations import synthetic
 
-from provenance._registry.match import Probes, Votes, key_of, vote
+from provenance._registry.match import KEY_BUDGET, Probes, Votes, key_of, probe_keys, vote
 from provenance._registry.postgres import PostgresRegistry
 from provenance._registry.query import Probe, Query
 from provenance._registry.sqlite import SqliteRegistry
@@ -48,6 +48,35 @@ def test_a_hit_votes_for_every_window_that_asked_its_key() -> None:
         (8, 0),
     ]
     assert votes.top(1) == [7]
+
+
+def test_a_crop_round_asks_each_window_its_likeliest_keys_within_the_budget() -> None:
+    rng = np.random.default_rng(5)
+    # a 4 s stretch under the 27 crop hypotheses: 31 windows each
+    windows = tuple(
+        Probe(start, h, int(rng.integers(0, 2**63)), bytes(rng.permutation(24)[:10].tolist()))
+        for start in range(0, 3100, 100)
+        for h in range(27)
+    )
+    query = Query("video", 640, 360, (0, 0, 128, 128), windows, 60_000, flips=2)
+    probes = probe_keys(query, flips=2)
+    asked = set(probes.unique())
+    # whole ranks: every window's own key and its two least certain bits flipped, no more,
+    # each on behalf of the window that asks it
+    likeliest = {
+        (key_of(p.core) ^ m, i)
+        for i, p in enumerate(windows)
+        for m in (0, 1 << p.weak[0], 1 << p.weak[1])
+    }
+    assert set(zip(probes.key.tolist(), probes.probe.tolist(), strict=True)) == likeliest
+    assert len(asked) <= KEY_BUDGET["video"] < len(asked) + len(windows)
+    # one hypothesis (the first round) keeps all of a window's single flips
+    first = Query("video", 640, 360, (0, 0, 128, 128), windows[::27], 60_000, flips=1)
+    assert len(probe_keys(first, flips=1).unique()) == 31 * 11
+    # own keys alone past the budget: the windows asked first
+    assert probe_keys(query, flips=2, budget=100).unique() == sorted(
+        {key_of(p.core) for p in windows[:100]}
+    )
 
 
 def test_lookups_read_each_keys_postings_from_the_index_alone(
