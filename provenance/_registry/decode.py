@@ -15,10 +15,11 @@ from pathlib import Path
 import av
 import numpy as np
 import numpy.typing as npt
-from av.video.reformatter import Interpolation, VideoReformatter
+from av.video.reformatter import VideoReformatter
 from PIL import Image, ImageOps
 
 from ..errors import UnsupportedFormatError
+from ..frames import sampling
 from .fingerprint import SIZE, still_gray
 
 __all__ = ["VideoInfo", "image_analysis", "video_frames", "video_info"]
@@ -78,23 +79,12 @@ def video_frames(
         index = 0
         rate = stream.average_rate or stream.guessed_rate
         for frame in container.decode(stream):
-            if frame.pts is not None and frame.time_base is not None:
-                pts_us = int(round(frame.pts * frame.time_base * 1_000_000))
-            else:
-                pts_us = int(round(index / rate * 1_000_000)) if rate else index
+            pts_us = sampling.pts_us(frame, index, rate)
             index += 1
             first = pts_us if first is None else first
             if max_ms is not None and pts_us - first >= max_ms * 1000:
                 break
-            small = reformatter.reformat(
-                frame,
-                width=size,
-                height=size,
-                format="gray",
-                interpolation=Interpolation.AREA,
-                threads=1,
-            )
-            yield pts_us, np.asarray(small.to_ndarray(), dtype=np.uint8)
+            yield pts_us, sampling.gray(frame, reformatter, size, size)
 
 
 def image_analysis(path: Path) -> tuple[Gray, tuple[int, int]]:

@@ -31,9 +31,10 @@ import blake3
 import numpy as np
 import numpy.typing as npt
 from av.video.frame import VideoFrame
-from av.video.reformatter import Interpolation, VideoReformatter
+from av.video.reformatter import VideoReformatter
 
 from provenance._vocab import Progress as ProgressCallback
+from provenance.frames import sampling
 from provenance.frames.errors import FramesDataError
 from provenance.frames.features import (
     CELLS,
@@ -119,12 +120,6 @@ class _Accumulator:
             self._close_group(self.count % GROUP)
 
 
-def _frame_pts_us(frame: VideoFrame, index: int, rate: Fraction) -> int:
-    if frame.pts is not None and frame.time_base is not None:
-        return int(round(frame.pts * frame.time_base * 1_000_000))
-    return int(round(index / rate * 1_000_000)) if rate else index
-
-
 def fingerprint_video(
     path: str | Path,
     progress: ProgressCallback | None = None,
@@ -163,18 +158,10 @@ def fingerprint_video(
                     acc.exact += pending.popleft().result()
                 width, height = frame.width, frame.height
                 if window is None:
-                    small = reformatter.reformat(
-                        frame,
-                        width=FINE_SIZE,
-                        height=FINE_SIZE,
-                        format="gray",
-                        interpolation=Interpolation.AREA,
-                        threads=1,
-                    )
-                    gray = np.asarray(small.to_ndarray(), dtype=np.uint8)
+                    gray = sampling.gray(frame, reformatter, FINE_SIZE, FINE_SIZE)
                 else:
                     gray = window.frame_sample(frame, reformatter)
-                pts_us = _frame_pts_us(frame, acc.count, rate)
+                pts_us = sampling.pts_us(frame, acc.count, rate)
                 dct = acc.add_features(pts_us, gray)
                 if on_frame is not None:
                     on_frame(pts_us, gray, dct)

@@ -77,20 +77,19 @@ class Window:
     def gray(self, frame: VideoFrame, scaler: VideoReformatter, detail: int) -> Gray:
         """A decoded frame in grey, scaled down (AREA) as far as keeps `detail` pixels
         across the window each way: what `sample` and `refine` take."""
-        from av.video.reformatter import Interpolation
+        from provenance.frames import sampling
 
         k = min(1.0, max(detail / self.box[2], detail / self.box[3]))
         size = max(1, round(frame.width * k)), max(1, round(frame.height * k))
-        small = scaler.reformat(frame, width=size[0], height=size[1], format="gray",
-                                interpolation=Interpolation.AREA, threads=1)  # fmt: skip
-        return np.asarray(small.to_ndarray(), dtype=np.uint8)
+        return sampling.gray(frame, scaler, *size)
 
     def frame_sample(self, frame: VideoFrame, scaler: VideoReformatter) -> Gray:
         """A decoded video frame's window, FINE_SIZE square, scaled as the signed frames
         were (swscale AREA from the full picture; `sample` would box-average, which moves
         the texture measure of the coarse cells): the window is cut at whole pixels."""
         from av.video.frame import VideoFrame
-        from av.video.reformatter import Interpolation
+
+        from provenance.frames import sampling
 
         full = np.asarray(
             scaler.reformat(frame, format="gray", threads=1).to_ndarray(), dtype=np.uint8
@@ -104,9 +103,7 @@ class Window:
             full = np.pad(full, pad, mode="symmetric")
         cut = full[y0 + pad[0][0] : y1 + pad[0][0], x0 + pad[1][0] : x1 + pad[1][0]]
         picture = VideoFrame.from_ndarray(np.ascontiguousarray(cut), format="gray")
-        small = scaler.reformat(picture, width=FINE_SIZE, height=FINE_SIZE, format="gray",
-                                interpolation=Interpolation.AREA, threads=1)  # fmt: skip
-        return np.asarray(small.to_ndarray(), dtype=np.uint8)
+        return sampling.gray(picture, scaler, FINE_SIZE, FINE_SIZE)
 
     def sample(self, gray: Gray, side: int = FINE_SIZE) -> Gray:
         """The signed frame's part of a grayscale checked picture (any scale of it:
