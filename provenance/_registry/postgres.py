@@ -18,7 +18,7 @@ from ..errors import RegistryError
 from ..models import RegisterResult, RegisterStatus
 from .config import redacted
 from .match import BlockTable, Candidate
-from .schema import MIGRATIONS, SCHEMA_VERSION
+from .schema import pending
 from .store import Registration, SqlRegistry
 
 __all__ = ["PostgresRegistry"]
@@ -72,20 +72,13 @@ class PostgresRegistry(SqlRegistry):
                     "DEFAULT now())"
                 )
                 row = conn.execute("SELECT max(version) FROM schema_migrations").fetchone()
-                current = int(row[0] or 0)
-                if current > SCHEMA_VERSION:
-                    raise RegistryError(
-                        f"{self.location}: registry schema {current} is newer than this "
-                        f"toolkit knows ({SCHEMA_VERSION}); upgrade the toolkit"
+                for m in pending(int(row[0] or 0), self.location):
+                    for statement in m.postgres:
+                        conn.execute(statement)
+                    conn.execute(
+                        "INSERT INTO schema_migrations (version, description) VALUES (%s, %s)",
+                        (m.version, m.description),
                     )
-                for m in MIGRATIONS:
-                    if m.version > current:
-                        for statement in m.postgres:
-                            conn.execute(statement)
-                        conn.execute(
-                            "INSERT INTO schema_migrations (version, description) VALUES (%s, %s)",
-                            (m.version, m.description),
-                        )
         except psycopg.Error as e:
             why = _first(e)
             raise RegistryError(f"{self.location}: cannot set up the registry ({why})") from None

@@ -27,7 +27,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["MIGRATIONS", "Migration", "SCHEMA_VERSION"]
+from ..errors import RegistryError
+
+__all__ = ["MIGRATIONS", "Migration", "SCHEMA_VERSION", "pending"]
 
 
 @dataclass(frozen=True)
@@ -113,3 +115,14 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(2, "postings read from a covering index on PostgreSQL", (), _V2_POSTGRES),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
+
+
+def pending(current: int, where: object) -> list[Migration]:
+    """The migrations a registry at schema `current` still needs, in order; a registry
+    migrated by a newer toolkit (at `where`) is refused rather than misread."""
+    if current > SCHEMA_VERSION:
+        raise RegistryError(
+            f"{where}: registry schema {current} is newer than this toolkit knows "
+            f"({SCHEMA_VERSION}); upgrade the toolkit"
+        )
+    return [m for m in MIGRATIONS if m.version > current]

@@ -22,7 +22,7 @@ import numpy.typing as npt
 from ..errors import RegistryError
 from ..models import RegisterResult, RegisterStatus
 from .match import BlockTable, Candidate
-from .schema import MIGRATIONS, SCHEMA_VERSION
+from .schema import SCHEMA_VERSION, pending
 from .store import Registration, SqlRegistry
 
 __all__ = ["SqliteRegistry"]
@@ -93,20 +93,13 @@ class SqliteRegistry(SqlRegistry):
                     "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY "
                     "KEY, description TEXT NOT NULL, applied_at TEXT NOT NULL)"
                 )
-                current = _version(conn)
-                if current > SCHEMA_VERSION:
-                    raise RegistryError(
-                        f"{self.path}: registry schema {current} is newer than this toolkit "
-                        f"knows ({SCHEMA_VERSION}); upgrade the toolkit"
+                for m in pending(_version(conn), self.path):
+                    for statement in m.sqlite:
+                        conn.execute(statement)
+                    conn.execute(
+                        "INSERT INTO schema_migrations VALUES (?, ?, ?)",
+                        (m.version, m.description, _now()),
                     )
-                for m in MIGRATIONS:
-                    if m.version > current:
-                        for statement in m.sqlite:
-                            conn.execute(statement)
-                        conn.execute(
-                            "INSERT INTO schema_migrations VALUES (?, ?, ?)",
-                            (m.version, m.description, _now()),
-                        )
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
