@@ -106,9 +106,18 @@ def write_video(
     options: dict[str, str] | None = None,
     pix_fmt: str = "yuv420p",
 ) -> int:
-    """Encode RGB frames; returns the number written. ffv1 in .mkv gives lossless clips."""
-    if codec == "libx264":  # one thread: the output then depends only on the input
-        options = {"threads": "1", **(options or {})}
+    """Encode RGB frames; returns the number written. ffv1 in .mkv gives lossless clips.
+
+    libx264 encodes are repeatable: the same frames give the same bytes in every run. Its
+    macroblock-tree rate control does not (measured with PyAV's x264: 1 run in 7 of the
+    same 30 frames came out different, from the first frame on, even on one thread), so it
+    is turned off unless `options` set it."""
+    if codec == "libx264":
+        options = dict(options or {})
+        options.setdefault("threads", "1")
+        params = options.get("x264-params", "")
+        if "mbtree" not in params:
+            options["x264-params"] = f"{params}:mbtree=0" if params else "mbtree=0"
     count = 0
     with av.open(str(path), "w") as out:
         stream: av.video.stream.VideoStream | None = None

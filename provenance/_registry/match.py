@@ -392,7 +392,7 @@ def rank(
         if c.kind != query.kind:
             continue
         if query.kind == "image":
-            best = _align_image(query, c.table)
+            tries = [a for a in [_align_image(query, c.table)] if a is not None]
         else:
             rows = c.table.rows
             rows = rows[(rows["flags"] == 0) & (rows["length"] == BLOCK_MS)]
@@ -401,8 +401,11 @@ def rank(
                 for offset, hyp in votes.pairs(c.pk, _PAIRS)
                 if hyp in windows.arrays
             ]
-            best = max(tries, key=lambda a: (a.aligned, -a.mean_all), default=None)
-        if best is not None and _is_match(best, query.kind):
+        # the best of the alignments that pass the rule: one that aligns more blocks but
+        # fails it (a wrong hypothesis, loosely close everywhere) must not hide it
+        passing = [a for a in tries if _is_match(a, query.kind)]
+        best = max(passing, key=lambda a: (a.aligned, -a.mean_all), default=None)
+        if best is not None:
             matches.append(_match(query, c, best))
     matches.sort(key=lambda m: (-m.similarity, -m.aligned_blocks, m.registered))
     return matches[:max_results]

@@ -10,9 +10,22 @@ from collections.abc import Callable
 import numpy as np
 from support.registrations import synthetic
 
-from provenance._registry.match import KEY_BUDGET, Probes, Votes, key_of, probe_keys, vote
+from provenance._registry.fingerprint import BLOCK_MS, HYPOTHESES, Block, BlockValue
+from provenance._registry.match import (
+    KEY_BUDGET,
+    BlockTable,
+    Candidate,
+    Probes,
+    Votes,
+    key_of,
+    probe_keys,
+    rank,
+    scan_votes,
+    vote,
+)
 from provenance._registry.postgres import PostgresRegistry
 from provenance._registry.query import Probe, Query
+from provenance._registry.softbinding import SoftBinding
 from provenance._registry.sqlite import SqliteRegistry
 from provenance._registry.store import Registry
 
@@ -101,3 +114,34 @@ def test_lookups_read_each_keys_postings_from_the_index_alone(
     assert "Index Only Scan using postings_key_covering" in plan, plan
     hits = reg._hits(keys)
     assert sorted(map(tuple, hits[hits[:, 1] == 1][:, [0, 2]].tolist())) == synthetic(0).postings()
+
+
+def _flip(core: int, rng: np.random.Generator, bits: int) -> int:
+    for b in rng.choice(64, bits, replace=False):
+        core ^= 1 << int(b)
+    return core
+
+
+def test_a_hypothesis_that_aligns_more_blocks_but_fails_the_rule_hides_no_match() -> None:
+    # a cropped copy: under a wrong crop hypothesis five of six seconds come out loosely
+    # close (12 bits each: aligned, but over the mean the rule allows), under the right
+    # one four come out close (2 bits) and two are edited away
+    rng = np.random.default_rng(12)
+    cores = [int(c) for c in rng.integers(0, 2**63, 6)]
+    binding = SoftBinding(tuple(
+        Block(k * BLOCK_MS, (k + 1) * BLOCK_MS, BlockValue(c, 0, (0, 0, 128, 128)))
+        for k, c in enumerate(cores)
+    ))  # fmt: skip
+    wrong, right = 1, 2
+    probes = [Probe(k * BLOCK_MS, wrong, _flip(c, rng, 12 if k < 5 else 32), b"")
+              for k, c in enumerate(cores)]  # fmt: skip
+    probes += [Probe(k * BLOCK_MS, right, _flip(c, rng, 2 if k < 4 else 32), b"")
+               for k, c in enumerate(cores)]  # fmt: skip
+    query = Query("video", 320, 180, (0, 0, 128, 128), tuple(probes), 6 * BLOCK_MS)
+    candidate = Candidate(7, "urn:c2pa:x", "video", None, None, 0, BlockTable.of(binding))
+    votes = scan_votes(query, [candidate])
+    assert votes.pairs(7, 1) == [(0, wrong)]  # the wrong hypothesis has the most votes
+    (match,) = rank(query, [candidate], votes, 5)
+    assert (match.aligned_blocks, match.compared_blocks) == (4, 6)
+    assert match.geometry.zoom == HYPOTHESES[right].zoom
+    assert match.geometry.shift == (HYPOTHESES[right].dx, HYPOTHESES[right].dy)
