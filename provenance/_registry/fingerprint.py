@@ -17,8 +17,16 @@ For a block (one second of frames, or a still) we average the analysis images, t
    block's frames ties the value to the `org.provenance.frames` table signed beside it:
    verification recomputes it from the table and they must agree.
 
-The lowest 24 bits of the core hash are the block's index key. A crop moves the core a
-little; a query therefore also tries crop hypotheses (`HYPOTHESES`, `COARSE`).
+A still image also gets regional blocks (`REGIONS`): the same hash of each of sixteen
+overlapping windows of its content box, 0.4 of its width and height, on a 4x4 grid. The core
+alone cannot survive a local edit inside it (an object pasted over 1% of the picture, in
+its centre, moves the core hash by 21-31 bits: chance), while such an edit leaves most
+windows alone. The windows are hashed from the region table's fine grid (`FINE`: the
+64x64 means signed in `org.provenance.regions`), so that verification recomputes them from
+the table signed beside them.
+
+The lowest 24 bits of a hash are the block's index key. A crop moves the core a little; a
+query therefore also tries crop hypotheses (`HYPOTHESES`, `COARSE`).
 """
 
 from __future__ import annotations
@@ -43,6 +51,10 @@ __all__ = [
     "analysis",
     "BlockValue",
     "COARSE",
+    "FINE",
+    "REGIONS",
+    "fine_grid",
+    "region_values",
     "Hypothesis",
     "block_index",
     "content_box",
@@ -66,11 +78,22 @@ KEY_BITS = 24
 """Index key: the 24 lowest-frequency bits of the core hash (16.7 million buckets)."""
 CORE_MARGIN = 0.25
 """The core is the content box without this fraction on each side (its central half)."""
+FINE = 64
+"""Side of the grid regional hashes are computed on: the signed region table's fine grid
+(`frames.image.STILL_FINE`), 2x2 means of the analysis image."""
+REGIONS: tuple[Rect, ...] = tuple(
+    (x, y, x + 0.4, y + 0.4) for y in (0.0, 0.2, 0.4, 0.6) for x in (0.0, 0.2, 0.4, 0.6)
+)
+"""A still's regional windows, as fractions (x0, y0, x1, y1) of its content box: 0.4 of
+its width and height on a 4x4 grid (a step of 0.2), row by row. An object of up to 10% of
+the side (1% of the area) touches at most nine of the sixteen, four when it sits in the
+centre, where faces are (a 3x3 grid of half-size windows has all nine meet there)."""
 
 _SIG = 32  # the hashed reduction is 32x32
 _FREQ = 9  # coefficients come from the low 9x9 corner of its DCT
 _BAR_STD = 3.0  # a bar row is flat: standard deviation under 3 grey levels
 _BAR_MAX = 0.3  # bars take at most 30% of the frame on each side
+_PAD = 8  # cells of edge repeated around the fine grid for the regional windows
 _FLAT_STD = 2.0  # a core this flat (a fade, a black frame) carries no usable signature
 
 
@@ -136,13 +159,43 @@ def content_box(img: Mean) -> Box:
     return (lr, tb, w - lr, h - tb)
 
 
-def core_rect(box: Box, hyp: Hypothesis = IDENTITY, margin: float = CORE_MARGIN) -> Rect:
-    """The rectangle whose signature is the core hash, under a crop hypothesis."""
+_CORE: Rect = (CORE_MARGIN, CORE_MARGIN, 1 - CORE_MARGIN, 1 - CORE_MARGIN)
+
+
+def core_rect(box: Box, hyp: Hypothesis = IDENTITY, window: Rect = _CORE) -> Rect:
+    """The rectangle whose signature is the core hash (or a regional window's hash: its
+    fractions of the content box), under a crop hypothesis; analysis pixels."""
     x0, y0, x1, y1 = box
-    w, h = x1 - x0, y1 - y0
-    cx, cy = (x0 + x1) / 2 + hyp.dx * w, (y0 + y1) / 2 + hyp.dy * h
-    hw, hh = (0.5 - margin) * w * hyp.zoom, (0.5 - margin) * h * hyp.zoom
-    return (cx - hw, cy - hh, cx + hw, cy + hh)
+    w, h = (x1 - x0) * hyp.zoom, (y1 - y0) * hyp.zoom
+    left = (x0 + x1) / 2 + hyp.dx * (x1 - x0) - w / 2
+    top = (y0 + y1) / 2 + hyp.dy * (y1 - y0) - h / 2
+    fx0, fy0, fx1, fy1 = window
+    return (left + fx0 * w, top + fy0 * h, left + fx1 * w, top + fy1 * h)
+
+
+def fine_grid(gray: Gray) -> Mean:
+    """The FINE x FINE grid of an analysis image (2x2 means)."""
+    k = SIZE // FINE
+    grid: Mean = gray.reshape(FINE, k, FINE, k).mean(axis=(1, 3), dtype=np.float32)
+    return grid
+
+
+def region_values(
+    fine: Mean, box: Box, hyp: Hypothesis = IDENTITY
+) -> list[tuple[int, npt.NDArray[np.float64], bool]]:
+    """(hash, |coefficient| per bit, flat) of each of the `REGIONS` windows of a fine grid
+    whose picture's content box is `box` (analysis pixels), under a crop hypothesis.
+
+    Under a crop hypothesis the outer windows reach past the checked picture by up to a
+    tenth of their width: the grid's edge is repeated there (`_PAD` cells)."""
+    padded = np.pad(fine, _PAD, mode="edge")
+    k, top = FINE / SIZE, FINE + 2 * _PAD
+    out = []
+    for window in REGIONS:
+        x0, y0, x1, y1 = (min(max(v * k + _PAD, 0.0), top) for v in core_rect(box, hyp, window))
+        bits, strength, spread = signature(padded, (x0, y0, x1, y1))
+        out.append((bits, strength, spread < _FLAT_STD))
+    return out
 
 
 def signature(img: Mean, rect: Rect) -> tuple[int, npt.NDArray[np.float64], float]:
@@ -224,11 +277,13 @@ def majority(hashes: npt.NDArray[np.uint64]) -> int:
 
 @dataclass(frozen=True)
 class Block:
-    """One block: its timespan in milliseconds (None for a still image) and value."""
+    """One block: its timespan in milliseconds (None for a still image) and value; a
+    still's regional block says which (1-16: `REGIONS[region - 1]`; 0: the whole picture)."""
 
     start_ms: int | None
     end_ms: int | None
     value: BlockValue
+    region: int = 0
 
 
 def block_index(pts_us: int) -> int:

@@ -29,6 +29,8 @@ from .fingerprint import (
     Hypothesis,
     content_box,
     core_rect,
+    fine_grid,
+    region_values,
     signature,
 )
 
@@ -51,7 +53,7 @@ _PROBE = struct.Struct("<IBQ10s")  # start, hypothesis, core hash, weak key bits
 class Probe:
     """One window of the checked file under one crop hypothesis."""
 
-    start_ms: int  # window start in the checked file's timeline (0 for a still)
+    start_ms: int  # window start in the checked file's timeline; a still: BLOCK_MS x region
     hyp: int  # index into fingerprint.HYPOTHESES
     core: int
     weak: bytes  # key-bit indices, least certain first (WEAK_BITS of them)
@@ -172,10 +174,19 @@ def image_query(
     hypotheses: Sequence[Hypothesis] = (HYPOTHESES[0],),
     *,
     flips: int = 2,
+    regions: bool = True,
 ) -> Query:
-    """The query for a still image's analysis image."""
+    """The query for a still image's analysis image: its whole picture's probe (start 0)
+    and, unless `regions` is False, one per regional window that is not flat, numbered
+    as the signed blocks are (start `BLOCK_MS` times the region: 1-16), without weak
+    bits."""
     hyps = [HYPOTHESES.index(h) for h in hypotheses]
     box, probes = _describe(gray.astype(np.float32), 0, hyps)
+    fine = fine_grid(gray)
+    for h in hyps if regions else ():
+        for i, (core, _, flat) in enumerate(region_values(fine, box, HYPOTHESES[h]), 1):
+            if not flat:  # asked as it is: half the regions must align, not each one
+                probes.append(Probe(i * BLOCK_MS, h, core, b""))
     return Query("image", size[0], size[1], box, tuple(probes), flips=flips)
 
 
