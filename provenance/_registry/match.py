@@ -381,7 +381,7 @@ def _align_image(stills: _Stills, table: BlockTable) -> _Alignment | None:
     aligned = compared & (d <= IMAGE_BITS)
     regions = aligned[:, 1:].sum(axis=1)
     matched = aligned[:, 0] | (
-        (regions >= min(MIN_REGIONS, n - 1)) & (2 * regions >= compared[:, 1:].sum(axis=1))
+        (regions >= MIN_REGIONS) & (2 * regions >= compared[:, 1:].sum(axis=1))
     )
     if not matched.any():
         return None

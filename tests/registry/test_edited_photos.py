@@ -212,3 +212,5 @@ def test_a_photo_signed_with_the_single_block_binding_still_verifies_and_is_foun
     assert report.lookup is not None and report.lookup.matches
     assert report.lookup.matches[0].manifest_id == added.manifest_id
     assert report.lookup.matches[0].compared_blocks == 1
+    for path in photos.unrelated:  # the one block decides, as before regional blocks
+        assert not provenance.lookup(path, registry=registry).found, path.name
