@@ -61,9 +61,9 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 _MAX_RESULTS = 100
 _MEDIA_PREFIXES = ("image/", "video/")
-
-
 _ALGS = " or ".join(ALGS)
+
+
 _HEAVY = {("POST", "/matches/byContent"), ("POST", "/manifests")}
 
 

@@ -42,7 +42,15 @@ from .._vocab import SOFT_BINDING_LABEL as LABEL
 from ..errors import SoftBindingError
 from .fingerprint import FINE, REGIONS, SIZE, Block, BlockValue, core_rect, majority, region_values
 
-__all__ = ["ALG", "ALGS", "ALG_V1", "LABEL", "SoftBinding", "check_agreement"]
+__all__ = [
+    "ALG",
+    "ALGS",
+    "ALG_V1",
+    "LABEL",
+    "SoftBinding",
+    "check_agreement",
+    "check_image_agreement",
+]
 
 ALG = "org.provenance.fingerprint.2"
 """What we sign: a still carries regional blocks."""

@@ -22,7 +22,14 @@ from support.registrations import sign_with_binding
 from support.synth import iou
 
 import provenance
-from provenance import DevIdentity, Identity, SourceKind, Verdict, create_resolution_app
+from provenance import (
+    DevIdentity,
+    Identity,
+    SoftBindingError,
+    SourceKind,
+    Verdict,
+    create_resolution_app,
+)
 from provenance._demo_media import Scene, make_photo, paste_object
 from provenance._fingerprints import check_soft_binding
 from provenance._read import EMBEDDED, context, open_asset, read_store
@@ -30,7 +37,7 @@ from provenance._registry import compute
 from provenance._registry.config import TOKEN_ENV
 from provenance._registry.fingerprint import REGIONS
 from provenance._registry.manifest import binding_of
-from provenance._registry.softbinding import ALG, ALG_V1
+from provenance._registry.softbinding import ALG, ALG_V1, SoftBinding
 
 TOKEN = "edited-photos-token"
 W, H = 640, 480
@@ -128,6 +135,24 @@ def test_a_signed_photo_carries_regional_blocks_that_agree_with_its_region_table
     binding = binding_of(manifest)  # checked against the region table
     assert [b.region for b in binding.blocks] == list(range(17))
     assert provenance.verify(photos.signed).verdict is Verdict.VALID
+
+
+@pytest.mark.parametrize(
+    "spoil",
+    [
+        lambda d: d["blocks"].pop(7),  # a region missing
+        lambda d: d.update(alg=ALG_V1),  # version 1: the whole picture's block alone
+        lambda d: d["blocks"].insert(0, d["blocks"].pop(3)),  # the whole picture's not first
+        lambda d: d["blocks"][2]["scope"].update(timespan={"start": 0, "end": 1000}),
+    ],
+)
+def test_malformed_still_bindings_are_refused(photos: Photos, spoil: Any) -> None:
+    manifest = _manifest(photos.signed)
+    data = next(a["data"] for a in manifest["assertions"] if a["label"] == "c2pa.soft-binding")
+    SoftBinding.from_assertion_data(data)
+    spoil(data)
+    with pytest.raises(SoftBindingError):
+        SoftBinding.from_assertion_data(data)
 
 
 def test_a_regional_block_that_disagrees_with_the_region_table_is_invalid(
