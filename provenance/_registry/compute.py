@@ -20,8 +20,8 @@ from .fingerprint import (
     Block,
     BlockAccumulator,
     BlockValue,
+    Regions,
     describe,
-    region_values,
     still_gray,
 )
 from .softbinding import ALG_V1, SoftBinding
@@ -78,6 +78,8 @@ def image_binding(
     if not regions:
         return SoftBinding(tuple(blocks), ALG_V1)
     fine = np.frombuffer(fp.fine, dtype=np.uint8).reshape(FINE, FINE).astype(np.float32)
-    for i, (bits, _, flat) in enumerate(region_values(fine, whole.box), start=1):
-        blocks.append(Block(None, None, BlockValue(bits, bits, whole.box, flat), region=i))
+    windows = Regions(fine, whole.box)
+    for i, (bits, flat) in enumerate(zip(windows.bits[0], windows.flat, strict=True), start=1):
+        value = BlockValue(int(bits), int(bits), whole.box, bool(flat))
+        blocks.append(Block(None, None, value, region=i))
     return SoftBinding(tuple(blocks))

@@ -40,7 +40,7 @@ import numpy.typing as npt
 
 from .._vocab import SOFT_BINDING_LABEL as LABEL
 from ..errors import SoftBindingError
-from .fingerprint import FINE, REGIONS, SIZE, Block, BlockValue, core_rect, majority, region_values
+from .fingerprint import FINE, REGIONS, SIZE, Block, BlockValue, Regions, core_rect, majority
 
 __all__ = [
     "ALG",
@@ -204,18 +204,18 @@ def check_image_agreement(binding: SoftBinding, dct: int, fine: bytes) -> None:
         raise SoftBindingError("the soft binding disagrees with the signed region table")
     if len(binding.blocks) == 1:
         return
-    grid = np.frombuffer(fine, dtype=np.uint8).reshape(FINE, FINE).astype(np.float32)
-    for b, (bits, strength, flat) in zip(
-        binding.blocks[1:], region_values(grid, whole.box), strict=True
+    grid = np.frombuffer(fine, dtype=np.uint8).reshape(FINE, FINE)
+    regions = Regions(grid.astype(np.float32), whole.box)
+    for b, bits, strength, flat in zip(
+        binding.blocks[1:], regions.bits[0], regions.strength[0], regions.flat, strict=True
     ):
         v = b.value
-        differ = np.unpackbits(np.array([v.core ^ bits], dtype="<u8").view(np.uint8),
-                               bitorder="little").astype(bool)  # fmt: skip
+        differ = (np.uint64(v.core ^ int(bits)) >> np.arange(64, dtype=np.uint64)) & np.uint64(1)
         if (
             v.box != whole.box
             or v.table != v.core
-            or v.flat != flat
-            or (strength[differ] > _TINY * max(1.0, float(strength.max()))).any()
+            or v.flat != bool(flat)
+            or (strength[differ == 1] > _TINY * max(1.0, float(strength.max()))).any()
         ):
             raise SoftBindingError(
                 f"the soft binding disagrees with the signed region table in region {b.region}"
