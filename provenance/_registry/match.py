@@ -22,7 +22,8 @@
    aligns (within `IMAGE_BITS`), or at least half of its regional blocks (`MIN_REGIONS`
    of the sixteen, the checked copy's flat windows left out) do, each within
    `IMAGE_BITS`: half of the picture's windows, so a local edit (an object pasted over a
-   few % of it, a swapped face) keeps the match. Unrelated photos align at most 3 of 16.
+   few % of it, a swapped face) keeps the match. Unrelated photos align at most 2 of 16
+   (docs/registry.md).
 
    Unrelated pictures differ in about 32 of 64 bits; re-encodes, rescales, bars and
    overlays of the same picture in 0-9, crops of up to 5% a side in 0-9 under the best
