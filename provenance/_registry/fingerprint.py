@@ -168,11 +168,16 @@ def core_rect(box: Box, hyp: Hypothesis = IDENTITY, window: Rect = _CORE) -> Rec
     """The rectangle whose signature is the core hash (or a regional window's hash: its
     fractions of the content box), under a crop hypothesis; analysis pixels."""
     x0, y0, x1, y1 = box
-    w, h = (x1 - x0) * hyp.zoom, (y1 - y0) * hyp.zoom
-    left = (x0 + x1) / 2 + hyp.dx * (x1 - x0) - w / 2
-    top = (y0 + y1) / 2 + hyp.dy * (y1 - y0) - h / 2
+    w, h = x1 - x0, y1 - y0
+    cx, cy = (x0 + x1) / 2 + hyp.dx * w, (y0 + y1) / 2 + hyp.dy * h
+    zw, zh = w * hyp.zoom, h * hyp.zoom
     fx0, fy0, fx1, fy1 = window
-    return (left + fx0 * w, top + fy0 * h, left + fx1 * w, top + fy1 * h)
+    return (
+        cx + (fx0 - 0.5) * zw,
+        cy + (fy0 - 0.5) * zh,
+        cx + (fx1 - 0.5) * zw,
+        cy + (fy1 - 0.5) * zh,
+    )
 
 
 def fine_grid(gray: Gray) -> Mean:

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import base64
 import json
-import uuid
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -28,18 +26,15 @@ from provenance import (
     SoftBindingError,
     SourceKind,
     Verdict,
-    create_resolution_app,
 )
 from provenance._demo_media import Scene, make_photo, paste_object
 from provenance._fingerprints import check_soft_binding
 from provenance._read import EMBEDDED, context, open_asset, read_store
 from provenance._registry import compute
-from provenance._registry.config import TOKEN_ENV
 from provenance._registry.fingerprint import REGIONS
 from provenance._registry.manifest import binding_of
 from provenance._registry.softbinding import ALG, ALG_V1, SoftBinding
 
-TOKEN = "edited-photos-token"
 W, H = 640, 480
 WHITE = (255, 255, 255)
 Rect = tuple[int, int, int, int]
@@ -99,26 +94,6 @@ def photos(tmp_path_factory: pytest.TempPathFactory, identity: Identity) -> Phot
     Image.fromarray(paste_object(later, _centre(0.01), WHITE)).save(p, quality=75)
     unrelated.append(p)
     return Photos(signed, other_signed, copies, unrelated)
-
-
-@pytest.fixture(params=["sqlite", "postgres", "http"])
-def location(
-    request: pytest.FixtureRequest,
-    tmp_path: Path,
-    live_server: Callable[[Any], Any],
-    monkeypatch: pytest.MonkeyPatch,
-) -> Iterator[str]:
-    """An empty registry's location, as a user gives it."""
-    if request.param == "sqlite":
-        yield str(tmp_path / "registry.db")
-    elif request.param == "postgres":
-        cluster = request.getfixturevalue("pg_cluster")
-        yield cluster.create_database(f"t_{uuid.uuid4().hex}")
-    else:
-        monkeypatch.setenv(TOKEN_ENV, TOKEN)
-        backing = provenance.open_registry(tmp_path / "served.db", create=True)
-        yield live_server(create_resolution_app(backing, token=TOKEN)).url
-        backing.close()
 
 
 def test_a_signed_photo_carries_regional_blocks_that_agree_with_its_region_table(
