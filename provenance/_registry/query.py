@@ -25,6 +25,7 @@ from .fingerprint import (
     BLOCK_MS,
     HYPOTHESES,
     KEY_BITS,
+    REGIONS,
     Box,
     Hypothesis,
     Regions,
@@ -112,6 +113,8 @@ class Query:
             weak = weak.rstrip(b"\xff")
             if any(b >= KEY_BITS for b in weak):
                 raise SoftBindingError("query value names a key bit out of range")
+            if kind == 1 and (start % BLOCK_MS or start // BLOCK_MS > len(REGIONS)):
+                raise SoftBindingError("query value names a block a still does not have")
             probes.append(Probe(start, hyp, core, weak))
         kind_name = "video" if kind == 0 else "image"
         return cls(kind_name, width, height, (x0, y0, x1, y1), tuple(probes), duration, flips)

@@ -31,8 +31,10 @@ from provenance._demo_media import Scene, make_photo, paste_object
 from provenance._fingerprints import check_soft_binding
 from provenance._read import EMBEDDED, context, open_asset, read_store
 from provenance._registry import compute
-from provenance._registry.fingerprint import REGIONS
+from provenance._registry.decode import image_analysis
+from provenance._registry.fingerprint import HYPOTHESES, REGIONS
 from provenance._registry.manifest import binding_of
+from provenance._registry.query import Query, image_query
 from provenance._registry.softbinding import ALG, ALG_V1, SoftBinding
 
 W, H = 640, 480
@@ -128,6 +130,16 @@ def test_malformed_still_bindings_are_refused(photos: Photos, spoil: Any) -> Non
     spoil(data)
     with pytest.raises(SoftBindingError):
         SoftBinding.from_assertion_data(data)
+
+
+def test_a_still_query_names_only_the_blocks_a_still_has(photos: Photos) -> None:
+    gray, size = image_analysis(photos.copies["centre_1pct_q75"][0])
+    query = image_query(gray, size, HYPOTHESES[:3])
+    assert {p.start_ms for p in query.probes} == {i * 1000 for i in range(17)}
+    assert Query.decode(query.encode()) == query
+    hostile = replace(query, probes=(*query.probes, replace(query.probes[0], start_ms=17_000)))
+    with pytest.raises(SoftBindingError, match="a still does not have"):
+        Query.decode(hostile.encode())
 
 
 def test_a_regional_block_that_disagrees_with_the_region_table_is_invalid(
