@@ -30,7 +30,8 @@ the time to decode it whole (the baseline; `lookup_file` decodes 4 s of it).
 Photos are also looked up *before* regional blocks, side by side in the same run: a second
 registry holds the same photos with the single-block binding (algorithm .1), queried with
 the whole picture's probes alone, as before; recall, false matches and the median lookup
-time of a photo (decode included) are printed for both.
+time of a photo (decode included) are printed for both (with --index, that second registry
+holds the photos alone, without bystanders).
 
 Run: .venv/bin/python benchmarks/registry_accuracy.py            (~40 min the first time)
      .venv/bin/python benchmarks/registry_accuracy.py --quick    (a third of the media)
@@ -477,7 +478,7 @@ def main() -> None:
                 runs = [(before, True), (reg, False)][:: 1 if i % 2 else -1]
                 for registry, was in runs:
                     result, took = timed(registry, copy, was)
-                    photo_times["found, before" if was else "found, after"].append(took)
+                    photo_times["copy, before" if was else "copy, after"].append(took)
                     if was:
                         ok = bool(result.matches) and result.matches[0].manifest_id == want
                         recall_before[label].append(ok)
@@ -536,7 +537,7 @@ def main() -> None:
         print("  MISS", m)
     if times:
         print(f"lookup time per copy (decode included): median {statistics.median(times):.2f} s")
-    for what in ("found", "unrelated"):
+    for what in ("copy", "unrelated"):
         b, a = photo_times[f"{what}, before"], photo_times[f"{what}, after"]
         if a and b:
             mb, ma = statistics.median(b), statistics.median(a)
