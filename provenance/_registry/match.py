@@ -436,8 +436,8 @@ def rank(
     for c in candidates:
         if c.kind != query.kind:
             continue
-        if stills is not None:
-            best = _align_image(stills, c.table)  # matched, or None
+        if stills is not None:  # the best hypothesis that passes the rule, if any
+            passing = [a for a in [_align_image(stills, c.table)] if a is not None]
         else:
             rows = c.table.rows
             rows = rows[(rows["flags"] == 0) & (rows["length"] == BLOCK_MS)]
@@ -446,8 +446,10 @@ def rank(
                 for offset, hyp in votes.pairs(c.pk, _PAIRS)
                 if hyp in windows.arrays
             ]
-            best = max(tries, key=lambda a: (a.aligned, -a.mean_all), default=None)
-            best = best if best is not None and _is_match(best) else None
+            # the best of the alignments that pass the rule: one that aligns more blocks but
+            # fails it (a wrong hypothesis, loosely close everywhere) must not hide it
+            passing = [a for a in tries if _is_match(a)]
+        best = max(passing, key=lambda a: (a.aligned, -a.mean_all), default=None)
         if best is not None:
             matches.append(_match(query, c, best))
     matches.sort(key=lambda m: (-m.similarity, -m.aligned_blocks, m.registered))
