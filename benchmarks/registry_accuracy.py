@@ -12,7 +12,9 @@ Media (generated once into --workdir, default $TMPDIR/registry-accuracy):
   caption band and a corner logo (10% of the frame each), crops of up to 5% a side, an
   edit (an object pasted over 10% of the frame for 40% of the clip), and a combination
   (excerpt, 0.5x, caption, CRF 30);
-- registered photos, and copies: JPEG quality 95 and 50, 0.5x, PNG, WebP, a 5% crop;
+- registered photos, and copies: JPEG quality 95 and 50, 0.5x, PNG, WebP, a 5% crop, and
+  edited copies re-saved as JPEG q75: an object pasted in the centre over 0.5% and 1% of
+  the picture, over 3% somewhere else, and 1% in the centre then 0.5x or a 5% crop;
 - unrelated media: virtual-camera clips over the unregistered photographs and synthetic
   scenes of other seeds, and photos cut from the unregistered photographs.
 
@@ -25,8 +27,15 @@ Printed: recall per transformation (the right original ranked first), false matc
 provenance/_registry/match.py, and the lookup time of a 60 s 1080p re-encoded copy beside
 the time to decode it whole (the baseline; `lookup_file` decodes 4 s of it).
 
+Photos are also looked up *before* regional blocks, side by side in the same run: a second
+registry holds the same photos with the single-block binding (algorithm .1), queried with
+the whole picture's probes alone, as before; recall, false matches and the median lookup
+time of a photo (decode included) are printed for both (with --index, that second registry
+holds the photos alone, without bystanders).
+
 Run: .venv/bin/python benchmarks/registry_accuracy.py            (~40 min the first time)
      .venv/bin/python benchmarks/registry_accuracy.py --quick    (a third of the media)
+     .venv/bin/python benchmarks/registry_accuracy.py --only photos   (photos alone, minutes)
 """
 
 from __future__ import annotations
@@ -34,6 +43,8 @@ from __future__ import annotations
 import argparse
 import collections
 import concurrent.futures
+import contextlib
+import functools
 import os
 import statistics
 import sys
@@ -50,11 +61,14 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from provenance._demo_media import Scene, write_video  # noqa: E402
+from provenance._demo_media import Scene, paste_object, write_video  # noqa: E402
+from provenance._registry import lookup as lookup_module  # noqa: E402
 from provenance._registry.compute import image_binding, video_binding  # noqa: E402
 from provenance._registry.lookup import lookup_file  # noqa: E402
+from provenance._registry.query import image_query  # noqa: E402
 from provenance._registry.sqlite import SqliteRegistry  # noqa: E402
 from provenance._registry.store import Registration, Registry  # noqa: E402
+from provenance.models import LookupResult  # noqa: E402
 
 W, H, FPS, SECONDS = 640, 360, 30, 12
 PHOTOS = ["astronaut", "coffee", "chelsea", "rocket", "hubble_deep_field", "motorcycle",
@@ -230,12 +244,31 @@ def video_copy(kind: str, src: Path, dst: Path, rng: np.random.Generator) -> Pat
 
 VIDEO_COPIES = ["crf18", "crf35", "half", "fps25", "excerpt1", "excerpt2", "letterbox",
                 "pillarbox", "caption", "logo", "crop", "edited", "combo"]  # fmt: skip
-PHOTO_COPIES = ["q95", "q50", "half", "png", "webp", "crop"]
+PHOTO_COPIES = ["q95", "q50", "half", "png", "webp", "crop", "edit0.5", "edit1", "edit3",
+                "edit1_half", "edit1_crop"]  # fmt: skip
+
+
+def paste_photo(pic: Image.Image, fraction: float, rng: np.random.Generator | None) -> Image.Image:
+    """An object (a face) pasted over `fraction` of the picture: in its centre, or where
+    `rng` says."""
+    w, h = pic.size
+    s = int((fraction * w * h) ** 0.5)
+    x, y = (w // 2 - s // 2, h // 2 - s // 2) if rng is None else (
+        int(rng.integers(0, w - s)), int(rng.integers(0, h - s)))  # fmt: skip
+    return Image.fromarray(paste_object(np.asarray(pic), (x, y, s, s)))
 
 
 def photo_copy(kind: str, src: Path, dst: Path, rng: np.random.Generator) -> Path:
     pic = Image.open(src).convert("RGB")
-    if kind == "q95":
+    if kind.startswith("edit"):
+        fraction, _, then = kind.removeprefix("edit").partition("_")
+        pic = paste_photo(pic, float(fraction) / 100, rng if fraction == "3" else None)
+        if then == "half":
+            pic = pic.resize((pic.width // 2, pic.height // 2), Image.BILINEAR)
+        elif then == "crop":
+            pic = Image.fromarray(crop(np.asarray(pic), rng.uniform(0, 0.05, 4)))
+        pic.save(dst, quality=75)
+    elif kind == "q95":
         pic.save(dst, quality=95)
     elif kind == "q50":
         pic.save(dst, quality=50)
@@ -250,24 +283,23 @@ def photo_copy(kind: str, src: Path, dst: Path, rng: np.random.Generator) -> Pat
     return dst
 
 
-PHOTO_SUFFIX = {"q95": ".jpg", "q50": ".jpg", "half": ".jpg", "png": ".png", "webp": ".webp",
-                "crop": ".jpg"}  # fmt: skip
+PHOTO_SUFFIX = {"png": ".png", "webp": ".webp"}  # the others: ".jpg"
 
 
-def build(work: Path, quick: bool) -> dict[str, list[tuple[str, Path, Path]]]:
-    """Generate everything (cached); returns {"videos"|"photos"|...: [(label, original,
-    copy)]} and the unrelated lists."""
+def build(work: Path, quick: bool, videos: bool = True) -> dict[str, list[tuple[str, Path, Path]]]:
+    """Generate everything (cached; `videos=False`: the photos alone); returns
+    {"videos"|"photos"|...: [(label, original, copy)]} and the unrelated lists."""
     work.mkdir(parents=True, exist_ok=True)
     names = PHOTOS[:: 3 if quick else 1]
     registered, unregistered = names[::2], names[1::2]
     jobs: list[tuple[Callable[..., Path], tuple[object, ...]]] = []
     originals: list[Path] = []
-    for k, name in enumerate(registered):
+    for k, name in enumerate(registered if videos else []):
         p = work / f"cam_{name}.mp4"
         if not p.exists():
             encode(p, camera(name, k), crf=16)
         originals.append(p)
-    for s in range(3 if quick else 8):
+    for s in range(3 if quick else 8) if videos else ():
         p = work / f"scene_{s}.mp4"
         if not p.exists():
             encode(p, Scene(W, H, seed=100 + s).frames(FPS * SECONDS), crf=16)
@@ -280,13 +312,13 @@ def build(work: Path, quick: bool) -> dict[str, list[tuple[str, Path, Path]]]:
             if not dst.exists():
                 jobs.append((video_copy, (kind, orig, dst, np.random.default_rng(o_i * 100 + c_i))))
     unrelated_videos = []
-    for name in unregistered:
+    for name in unregistered if videos else []:
         for seed in range(3 if quick else 10):
             p = work / f"other_{name}_{seed}.mp4"
             unrelated_videos.append(p)
             if not p.exists():
                 jobs.append((camera_clip, (p, name, 1000 + seed, 6)))
-    for s in range(10 if quick else 40):
+    for s in range(10 if quick else 40) if videos else ():
         p = work / f"other_scene_{s}.mp4"
         unrelated_videos.append(p)
         if not p.exists():
@@ -300,7 +332,7 @@ def build(work: Path, quick: bool) -> dict[str, list[tuple[str, Path, Path]]]:
             pic.save(p)
         photos.append(p)
         for c_i, kind in enumerate(PHOTO_COPIES):
-            dst = work / f"photo_{name}.{kind}{PHOTO_SUFFIX[kind]}"
+            dst = work / f"photo_{name}.{kind}{PHOTO_SUFFIX.get(kind, '.jpg')}"
             photo_copies.append((kind, p, dst))
             if not dst.exists():
                 photo_copy(kind, p, dst, np.random.default_rng(k * 10 + c_i))
@@ -336,8 +368,8 @@ def build(work: Path, quick: bool) -> dict[str, list[tuple[str, Path, Path]]]:
     }
 
 
-def registration(path: Path, video: bool) -> Registration:
-    binding = video_binding(path) if video else image_binding(path)
+def registration(path: Path, video: bool, *, regions: bool = True) -> Registration:
+    binding = video_binding(path) if video else image_binding(path, regions=regions)
     return Registration(f"urn:c2pa:bench:{path.stem}", path.name.encode(), binding,
                         "video/mp4" if video else "image/png", title=path.stem)  # fmt: skip
 
@@ -369,6 +401,32 @@ def e2e_1080p(work: Path, reg: Registry) -> None:
           f"(baseline); ratio {lk / dc:.2f}")  # fmt: skip
 
 
+@contextlib.contextmanager
+def single_block() -> Iterator[None]:
+    """Lookups as before regional blocks: a photo's query holds its whole picture's probes
+    alone."""
+    lookup_module.image_query = functools.partial(image_query, regions=False)  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        lookup_module.image_query = image_query
+
+
+def bystanders(db: Path, n: int) -> SqliteRegistry:
+    """A new registry holding n synthetic videos (benchmarks/registry_scale.py's model)."""
+    import registry_scale as scale
+
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    reg = SqliteRegistry(db, create=True)
+    rng = np.random.default_rng(1)
+    for start in range(0, n, 1000):
+        batch = range(start, min(start + 1000, n))
+        reg.register([scale.registration(i, scale.synthetic_cores(
+            rng, int(rng.integers(30, 91))), rng) for i in batch])  # fmt: skip
+    return reg
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--workdir", type=Path,
@@ -380,7 +438,7 @@ def main() -> None:
     ap.add_argument("--only", choices=("videos", "photos"), default=None)
     args = ap.parse_args()
     t0 = time.perf_counter()
-    media = build(args.workdir, args.quick)
+    media = build(args.workdir, args.quick, videos=args.only != "photos")
     print(f"media ready in {time.perf_counter() - t0:.0f} s ({os.cpu_count()} cores)", flush=True)
 
     if args.index:
@@ -388,69 +446,104 @@ def main() -> None:
 
         reg = open_registry(args.index)
     else:
-        import registry_scale as scale
-
-        db = args.workdir / "accuracy.db"
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{db}{suffix}").unlink(missing_ok=True)
-        reg = SqliteRegistry(db, create=True)
-        rng = np.random.default_rng(1)
-        for start in range(0, args.bystanders, 1000):
-            reg.register([scale.registration(start + i, scale.synthetic_cores(
-                rng, int(rng.integers(30, 91))), rng) for i in range(1000)])  # fmt: skip
+        reg = bystanders(args.workdir / "accuracy.db", args.bystanders)
     reg.register([registration(p, True) for _, p, _ in media["originals"]])
     reg.register([registration(p, False) for _, p, _ in media["photos"]])
-    print(f"registry: {reg.location}", flush=True)
+    # the photos as signed before regional blocks, beside the same bystanders
+    before = bystanders(args.workdir / "accuracy-before.db", 0 if args.index else args.bystanders)
+    before.register([registration(p, False, regions=False) for _, p, _ in media["photos"]])
+    print(f"registry: {reg.location} (before regional blocks: {before.location})", flush=True)
 
     recall: dict[str, list[bool]] = collections.defaultdict(list)
+    recall_before: dict[str, list[bool]] = collections.defaultdict(list)
     sims: dict[str, list[int]] = collections.defaultdict(list)
     misses = []
     times = []
+    photo_times: dict[str, list[float]] = collections.defaultdict(list)
+
+    def timed(registry: Registry, path: Path, was: bool = False) -> tuple[LookupResult, float]:
+        t = time.perf_counter()
+        with single_block() if was else contextlib.nullcontext():
+            result = lookup_file(registry, path)
+        return result, time.perf_counter() - t
+
     groups = {"videos": ("videos",), "photos": ("photo_copies",)}.get(
         args.only or "", ("videos", "photo_copies")
     )
     for group in groups:
-        for kind, orig, copy in media[group]:
+        for i, (kind, orig, copy) in enumerate(media[group]):
             label = kind if group == "videos" else f"photo {kind}"
-            t = time.perf_counter()
-            result = lookup_file(reg, copy)
-            times.append(time.perf_counter() - t)
-            ok = bool(result.matches) and result.matches[0].manifest_id == (
-                f"urn:c2pa:bench:{orig.stem}"
-            )
+            want = f"urn:c2pa:bench:{orig.stem}"
+            if group == "photo_copies":  # before and after side by side, in turns
+                runs = [(before, True), (reg, False)][:: 1 if i % 2 else -1]
+                for registry, was in runs:
+                    result, took = timed(registry, copy, was)
+                    photo_times["copy, before" if was else "copy, after"].append(took)
+                    if was:
+                        ok = bool(result.matches) and result.matches[0].manifest_id == want
+                        recall_before[label].append(ok)
+                    else:
+                        after, after_time = result, took
+                result, took = after, after_time
+            else:
+                result, took = timed(reg, copy)
+            times.append(took)
+            ok = bool(result.matches) and result.matches[0].manifest_id == want
             recall[label].append(ok)
             if ok:
                 sims[label].append(result.matches[0].similarity)
             else:
                 misses.append((label, copy.name, [m.manifest_id for m in result.matches]))
-    false = []
+    false: list[tuple[str, list[tuple[str, int]]]] = []
+    false_before: list[tuple[str, list[tuple[str, int]]]] = []
     unrelated = {"videos": ("unrelated_videos",), "photos": ("unrelated_photos",)}.get(
         args.only or "", ("unrelated_videos", "unrelated_photos")
     )
     for group in unrelated:
-        for _, p, _ in media[group]:
-            result = lookup_file(reg, p)
-            if result.matches:
+        for i, (_, p, _) in enumerate(media[group]):
+            if group == "unrelated_photos":
+                for registry, was in [(before, True), (reg, False)][:: 1 if i % 2 else -1]:
+                    result, took = timed(registry, p, was)
+                    photo_times["unrelated, before" if was else "unrelated, after"].append(took)
+                    found = [(m.manifest_id, m.similarity) for m in result.matches]
+                    if found:
+                        (false_before if was else false).append((p.name, found))
+            elif (result := lookup_file(reg, p)).matches:
                 false.append((p.name, [(m.manifest_id, m.similarity) for m in result.matches]))
 
-    print(f"\n{'transformation':16} {'recall':>8} {'found':>7}  similarity p10/p50")
+    print(f"\n{'transformation':16} {'recall':>8} {'found':>7}  similarity p10/p50  "
+          "recall before regional blocks")  # fmt: skip
     for label, oks in recall.items():
         s = sims[label] or [0]
+        was = recall_before.get(label)
+        then = f"{sum(was) / len(was):>8.1%} {sum(was):>3}/{len(was):<3}" if was else ""
         print(f"{label:16} {sum(oks) / len(oks):>8.1%} {sum(oks):>3}/{len(oks):<3}  "
-              f"{np.percentile(s, 10):.0f}/{np.percentile(s, 50):.0f}")  # fmt: skip
+              f"{np.percentile(s, 10):>6.0f}/{np.percentile(s, 50):<3.0f}      {then}")  # fmt: skip
     for what, oks in (
         ("video", [ok for k, v in recall.items() if not k.startswith("photo") for ok in v]),
         ("photo", [ok for k, v in recall.items() if k.startswith("photo") for ok in v]),
+        ("photo (before)", [ok for v in recall_before.values() for ok in v]),
     ):
         if oks:
             print(f"all {what} copies {sum(oks) / len(oks):.1%} ({sum(oks)}/{len(oks)})")
     n_unrel = sum(len(media[g]) for g in unrelated)
     print(f"false matches: {len(false)} of {n_unrel} unrelated clips and photos")
+    if "unrelated_photos" in unrelated:
+        print(f"false matches before regional blocks: {len(false_before)} of "
+              f"{len(media['unrelated_photos'])} unrelated photos")  # fmt: skip
     for f in false:
         print("  FALSE", f)
     for m in misses:
         print("  MISS", m)
-    print(f"lookup time per copy (decode included): median {statistics.median(times):.2f} s")
+    if times:
+        print(f"lookup time per copy (decode included): median {statistics.median(times):.2f} s")
+    for what in ("copy", "unrelated"):
+        b, a = photo_times[f"{what}, before"], photo_times[f"{what}, after"]
+        if a and b:
+            mb, ma = statistics.median(b), statistics.median(a)
+            print(f"photo lookup, {what} (decode included), median: {ma * 1000:.0f} ms; "
+                  f"before regional blocks {mb * 1000:.0f} ms (baseline); "
+                  f"ratio {ma / mb:.2f}")  # fmt: skip
     if not args.skip_hd and args.only != "photos":
         e2e_1080p(args.workdir, reg)
 

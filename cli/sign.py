@@ -221,9 +221,9 @@ def sign(
     signature covers the stripped bytes; the input is never modified.
 
     Stripped copies: photos and video are signed with a soft binding (a c2pa.soft-binding
-    assertion, algorithm org.provenance.fingerprint.1) beside their frame or region
+    assertion, algorithm org.provenance.fingerprint.2) beside their frame or region
     fingerprints; --register adds the signed file to a manifest registry, where
-    `verify --lookup` finds it from a stripped, re-encoded copy.
+    `verify --lookup` finds it from a stripped, re-encoded or locally edited copy.
     """  # noqa: E501 - examples are kept whole
     from provenance import _still
 

@@ -67,7 +67,7 @@ def assertions_for(
             from .frames import image  # NumPy, never PyAV, for a still
 
             fingerprint = image.fingerprint_image(still or path)
-            binding = compute.image_binding(still or path, fingerprint.dct)
+            binding = compute.image_binding(still or path, fingerprint)
             data = fingerprint.to_dict()
             return [{"label": REGIONS_LABEL, "data": data}, binding.assertion()], None
     except Exception as e:  # noqa: BLE001 - decoders raise anything on hostile input
@@ -86,9 +86,9 @@ def check_soft_binding(report: VerificationReport, manifest: dict[str, Any]) -> 
     if not fingerprints_within_limit(manifest):
         return report  # a table this large is not decoded (localize says the same)
     from ._registry.manifest import binding_of
-    from ._registry.softbinding import ALG
+    from ._registry.softbinding import ALGS
 
-    if data.get("alg") != ALG:
+    if data.get("alg") not in ALGS:
         return report  # another algorithm (a watermark): not ours to check
     try:
         binding_of(manifest)

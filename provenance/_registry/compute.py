@@ -14,9 +14,17 @@ import numpy as np
 import numpy.typing as npt
 
 from .._still import Still
-from ..frames import fingerprint_image
-from .fingerprint import Block, BlockAccumulator, describe, still_gray
-from .softbinding import SoftBinding
+from ..frames import ImageFingerprint, fingerprint_image
+from .fingerprint import (
+    FINE,
+    Block,
+    BlockAccumulator,
+    BlockValue,
+    Regions,
+    describe,
+    still_gray,
+)
+from .softbinding import ALG_V1, SoftBinding
 
 __all__ = ["VideoBinding", "image_binding", "video_binding"]
 
@@ -48,15 +56,30 @@ def video_binding(path: Path | str) -> SoftBinding:
     return binding.finish(video_info(path).duration_ms)
 
 
-def image_binding(image: Path | str | Still, dct: int | None = None) -> SoftBinding:
-    """One block for a still image (a file, or as decoded for signing: `_still`); `dct`:
-    its region fingerprint's hash, when known."""
+def image_binding(
+    image: Path | str | Still,
+    fingerprint: ImageFingerprint | None = None,
+    *,
+    regions: bool = True,
+) -> SoftBinding:
+    """A still image's binding (a file, or as decoded for signing: `_still`): the whole
+    picture's block, then one per regional window, computed from `fingerprint` (its
+    region table, computed here when not given). `regions=False`: the whole picture's
+    block alone (algorithm `ALG_V1`, as signed before regional blocks)."""
     if isinstance(image, Still):
         gray = still_gray(image.gray)  # the grey picture the fingerprint reduced too
     else:
         from .decode import image_analysis
 
         gray, _ = image_analysis(Path(image))
-    table = fingerprint_image(image).dct if dct is None else dct
-    value = describe(gray.astype("float32"), table)
-    return SoftBinding((Block(None, None, value),))
+    fp = fingerprint_image(image) if fingerprint is None else fingerprint
+    whole = describe(gray.astype("float32"), fp.dct)
+    blocks = [Block(None, None, whole)]
+    if not regions:
+        return SoftBinding(tuple(blocks), ALG_V1)
+    fine = np.frombuffer(fp.fine, dtype=np.uint8).reshape(FINE, FINE).astype(np.float32)
+    windows = Regions(fine, whole.box)
+    for i, (bits, flat) in enumerate(zip(windows.bits[0], windows.flat, strict=True), start=1):
+        value = BlockValue(int(bits), int(bits), whole.box, bool(flat))
+        blocks.append(Block(None, None, value, region=i))
+    return SoftBinding(tuple(blocks))

@@ -17,13 +17,23 @@ For a block (one second of frames, or a still) we average the analysis images, t
    block's frames ties the value to the `org.provenance.frames` table signed beside it:
    verification recomputes it from the table and they must agree.
 
-The lowest 24 bits of the core hash are the block's index key. A crop moves the core a
-little; a query therefore also tries crop hypotheses (`HYPOTHESES`, `COARSE`).
+A still image also gets regional blocks (`REGIONS`): the same hash of each of sixteen
+overlapping windows of its content box, 0.4 of its width and height, on a 4x4 grid. The core
+alone cannot survive a local edit inside it (an object pasted over 1% of the picture, in
+its centre, moves the core hash by 21-31 bits: chance), while such an edit leaves most
+windows alone. The windows are hashed from the region table's fine grid (`FINE`: the
+64x64 means signed in `org.provenance.regions`), so that verification recomputes them from
+the table signed beside them.
+
+The lowest 24 bits of a hash are the block's index key. A crop moves the core a little; a
+query therefore also tries crop hypotheses (`HYPOTHESES`, `COARSE`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -43,6 +53,10 @@ __all__ = [
     "analysis",
     "BlockValue",
     "COARSE",
+    "FINE",
+    "REGIONS",
+    "fine_grid",
+    "Regions",
     "Hypothesis",
     "block_index",
     "content_box",
@@ -66,11 +80,22 @@ KEY_BITS = 24
 """Index key: the 24 lowest-frequency bits of the core hash (16.7 million buckets)."""
 CORE_MARGIN = 0.25
 """The core is the content box without this fraction on each side (its central half)."""
+FINE = 64
+"""Side of the grid regional hashes are computed on: the signed region table's fine grid
+(`frames.image.STILL_FINE`), 2x2 means of the analysis image."""
+REGIONS: tuple[Rect, ...] = tuple(
+    (x, y, x + 0.4, y + 0.4) for y in (0.0, 0.2, 0.4, 0.6) for x in (0.0, 0.2, 0.4, 0.6)
+)
+"""A still's regional windows, as fractions (x0, y0, x1, y1) of its content box: 0.4 of
+its width and height on a 4x4 grid (a step of 0.2), row by row. An object of up to 10% of
+the side (1% of the area) touches at most nine of the sixteen, four when it sits in the
+centre, where faces are (a 3x3 grid of half-size windows has all nine meet there)."""
 
 _SIG = 32  # the hashed reduction is 32x32
 _FREQ = 9  # coefficients come from the low 9x9 corner of its DCT
 _BAR_STD = 3.0  # a bar row is flat: standard deviation under 3 grey levels
 _BAR_MAX = 0.3  # bars take at most 30% of the frame on each side
+_PAD = 8  # cells of edge repeated around the fine grid for the regional windows
 _FLAT_STD = 2.0  # a core this flat (a fade, a black frame) carries no usable signature
 
 
@@ -136,13 +161,85 @@ def content_box(img: Mean) -> Box:
     return (lr, tb, w - lr, h - tb)
 
 
-def core_rect(box: Box, hyp: Hypothesis = IDENTITY, margin: float = CORE_MARGIN) -> Rect:
-    """The rectangle whose signature is the core hash, under a crop hypothesis."""
+_CORE: Rect = (CORE_MARGIN, CORE_MARGIN, 1 - CORE_MARGIN, 1 - CORE_MARGIN)
+
+
+def core_rect(box: Box, hyp: Hypothesis = IDENTITY, window: Rect = _CORE) -> Rect:
+    """The rectangle whose signature is the core hash (or a regional window's hash: its
+    fractions of the content box), under a crop hypothesis; analysis pixels."""
     x0, y0, x1, y1 = box
     w, h = x1 - x0, y1 - y0
     cx, cy = (x0 + x1) / 2 + hyp.dx * w, (y0 + y1) / 2 + hyp.dy * h
-    hw, hh = (0.5 - margin) * w * hyp.zoom, (0.5 - margin) * h * hyp.zoom
-    return (cx - hw, cy - hh, cx + hw, cy + hh)
+    zw, zh = w * hyp.zoom, h * hyp.zoom
+    fx0, fy0, fx1, fy1 = window
+    return (
+        cx + (fx0 - 0.5) * zw,
+        cy + (fy0 - 0.5) * zh,
+        cx + (fx1 - 0.5) * zw,
+        cy + (fy1 - 0.5) * zh,
+    )
+
+
+def fine_grid(gray: Gray) -> Mean:
+    """The FINE x FINE grid of an analysis image (2x2 means)."""
+    k = SIZE // FINE
+    grid: Mean = gray.reshape(FINE, k, FINE, k).mean(axis=(1, 3), dtype=np.float32)
+    return grid
+
+
+class Regions:
+    """The regional hashes of a fine grid whose picture's content box is `box` (analysis
+    pixels), under each of `hyps`: `bits[h, i]` for `REGIONS[i]`, `strength[h, i]` the
+    |coefficient| behind each bit, `flat[i]` (under the first hypothesis, the picture as
+    it is: a flat window is neither indexed nor asked).
+
+    The same DCT sign hash as `signature`, as matrix products: a window's 32x32 box
+    reduction is `Wy @ grid @ Wx.T` (box-filter weights of its rows and columns), so its
+    low DCT coefficients are `(D Wy) grid (D Wx).T`, with four row and four column ranges
+    per hypothesis for the sixteen windows (a Pillow resize per window took ten times as
+    long for 125 hypotheses). Under a crop hypothesis the outer windows reach past the
+    checked picture by up to a tenth of their width: the grid's edge is repeated there
+    (`_PAD` cells)."""
+
+    def __init__(self, fine: Mean, box: Box, hyps: Sequence[Hypothesis] = (IDENTITY,)) -> None:
+        grid = np.pad(fine.astype(np.float64), _PAD, mode="edge")
+        n, h = grid.shape[0], len(hyps)
+        steps = sorted({w[0] for w in REGIONS})  # the same for rows and columns
+        side = REGIONS[0][2] - REGIONS[0][0]
+        r = len(steps)
+        # per (hypothesis, range): x0, y0, x1, y1 of the diagonal window, in padded cells
+        k = FINE / SIZE
+        spans = np.array(
+            [[core_rect(box, hyp, (f, f, f + side, f + side)) for f in steps] for hyp in hyps]
+        ) * k + _PAD  # fmt: skip
+        ax, ay = (_DCT @ _box_weights(spans[..., i], spans[..., i + 2], n) for i in (0, 1))
+        rows = (ay @ grid).reshape(h, r * _FREQ, n)
+        both = rows @ ax.reshape(h, r * _FREQ, n).transpose(0, 2, 1)  # (h, r FREQ, r FREQ)
+        coeffs = both.reshape(h, r, _FREQ, r, _FREQ).transpose(0, 1, 3, 2, 4)
+        coeffs = coeffs.reshape(h, r * r, _FREQ**2)[:, :, _INDEX]  # windows row by row
+        self.bits: npt.NDArray[np.uint64] = ((coeffs > 0) * _WEIGHTS).sum(axis=2, dtype=np.uint64)
+        self.strength: npt.NDArray[np.float64] = np.abs(coeffs)
+        wx, wy = (_box_weights(spans[0, :, i], spans[0, :, i + 2], n) for i in (0, 1))
+        small = (wy @ grid) @ wx.reshape(r * _SIG, n).T  # (r, _SIG, r _SIG)
+        small = small.reshape(r, _SIG, r, _SIG).transpose(0, 2, 1, 3).reshape(r * r, -1)
+        self.flat: npt.NDArray[np.bool_] = small.std(axis=1) < _FLAT_STD
+
+
+def _box_weights(lo: npt.NDArray[np.float64], hi: npt.NDArray[np.float64], n: int) -> Any:
+    """Box-filter weights (..., _SIG, n): each of the _SIG cells of [lo, hi) (clipped to
+    the grid) as the mean of the grid cells it overlaps (a cell spans at most `span`)."""
+    lo, hi = np.clip(lo, 0, n), np.clip(hi, 0, n)
+    edges = lo[..., None] + (hi - lo)[..., None] * (np.arange(_SIG + 1) / _SIG)
+    a, b = edges[..., :-1], edges[..., 1:]
+    width = np.maximum(hi - lo, 1e-9)[..., None] / _SIG
+    weights = np.zeros((*a.shape, n + 1))
+    first = np.floor(a).astype(np.int64)
+    span = int(np.ceil(width.max())) + 1
+    for o in range(span):
+        j = np.minimum(first + o, n)
+        overlap = np.clip(np.minimum(b, j + 1) - np.maximum(a, j), 0.0, None)
+        np.put_along_axis(weights, j[..., None], overlap[..., None] / width[..., None], axis=-1)
+    return weights[..., :n]
 
 
 def signature(img: Mean, rect: Rect) -> tuple[int, npt.NDArray[np.float64], float]:
@@ -224,11 +321,13 @@ def majority(hashes: npt.NDArray[np.uint64]) -> int:
 
 @dataclass(frozen=True)
 class Block:
-    """One block: its timespan in milliseconds (None for a still image) and value."""
+    """One block: its timespan in milliseconds (None for a still image) and value; a
+    still's regional block says which (1-16: `REGIONS[region - 1]`; 0: the whole picture)."""
 
     start_ms: int | None
     end_ms: int | None
     value: BlockValue
+    region: int = 0
 
 
 def block_index(pts_us: int) -> int:

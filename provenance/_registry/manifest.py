@@ -13,8 +13,6 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from .._manifest import assertion_data
 from .._read import Source, Store, context, judge, read_detached
 from .._vocab import FRAMES_LABEL, REGIONS_LABEL
@@ -22,7 +20,7 @@ from ..errors import RegistrationRefused, SoftBindingError
 from ..models import SourceKind, Verdict
 from ..trust import Trust
 from .config import MAX_STORE_BYTES
-from .softbinding import LABEL, SoftBinding, check_agreement
+from .softbinding import LABEL, SoftBinding, check_agreement, check_image_agreement
 from .store import Registration
 
 __all__ = ["binding_of", "read_store"]
@@ -45,7 +43,7 @@ def binding_of(manifest: Mapping[str, Any]) -> SoftBinding:
             check_agreement(binding, table.pts_us, table.dct)
         elif binding.kind == "image" and isinstance(regions, dict):
             fp = ImageFingerprint.from_dict(regions)
-            check_agreement(binding, np.zeros(1, np.int64), np.array([fp.dct], np.uint64))
+            check_image_agreement(binding, fp.dct, fp.fine)
         else:
             raise SoftBindingError("it has no frame or region table to agree with")
     except FramesDataError as e:

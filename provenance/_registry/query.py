@@ -25,10 +25,13 @@ from .fingerprint import (
     BLOCK_MS,
     HYPOTHESES,
     KEY_BITS,
+    REGIONS,
     Box,
     Hypothesis,
+    Regions,
     content_box,
     core_rect,
+    fine_grid,
     signature,
 )
 
@@ -39,6 +42,7 @@ PHASE_MS = 100
 WEAK_BITS = 10
 """How many of a window's least certain key bits the registry may flip when probing."""
 _MIN_FRAMES = 3  # a window needs a few frames to stand for its second
+_HYPOTHESIS = {h: i for i, h in enumerate(HYPOTHESES)}  # its index (tuple.index: 12 ms)
 
 Gray = npt.NDArray[np.uint8]
 _MAGIC = b"PQ\x01"
@@ -51,7 +55,7 @@ _PROBE = struct.Struct("<IBQ10s")  # start, hypothesis, core hash, weak key bits
 class Probe:
     """One window of the checked file under one crop hypothesis."""
 
-    start_ms: int  # window start in the checked file's timeline (0 for a still)
+    start_ms: int  # window start in the checked file's timeline; a still: BLOCK_MS x region
     hyp: int  # index into fingerprint.HYPOTHESES
     core: int
     weak: bytes  # key-bit indices, least certain first (WEAK_BITS of them)
@@ -109,6 +113,8 @@ class Query:
             weak = weak.rstrip(b"\xff")
             if any(b >= KEY_BITS for b in weak):
                 raise SoftBindingError("query value names a key bit out of range")
+            if kind == 1 and (start % BLOCK_MS or start // BLOCK_MS > len(REGIONS)):
+                raise SoftBindingError("query value names a block a still does not have")
             probes.append(Probe(start, hyp, core, weak))
         kind_name = "video" if kind == 0 else "image"
         return cls(kind_name, width, height, (x0, y0, x1, y1), tuple(probes), duration, flips)
@@ -137,7 +143,7 @@ def video_query(
 ) -> Query:
     """The query for decoded frames ((pts in microseconds, analysis image), in
     presentation order; one or more contiguous stretches)."""
-    hyps = [HYPOTHESES.index(h) for h in hypotheses]
+    hyps = [_HYPOTHESIS[h] for h in hypotheses]
     if not frames:
         raise SoftBindingError("no frames to look up")
     times = np.array([t for t, _ in frames], dtype=np.int64) // 1000
@@ -172,10 +178,19 @@ def image_query(
     hypotheses: Sequence[Hypothesis] = (HYPOTHESES[0],),
     *,
     flips: int = 2,
+    regions: bool = True,
 ) -> Query:
-    """The query for a still image's analysis image."""
-    hyps = [HYPOTHESES.index(h) for h in hypotheses]
+    """The query for a still image's analysis image: its whole picture's probe (start 0)
+    and, unless `regions` is False, one per regional window that is not flat, numbered
+    as the signed blocks are (start `BLOCK_MS` times the region: 1-16), without weak
+    bits."""
+    hyps = [_HYPOTHESIS[h] for h in hypotheses]
     box, probes = _describe(gray.astype(np.float32), 0, hyps)
+    if regions:
+        found = Regions(fine_grid(gray), box, [HYPOTHESES[h] for h in hyps])
+        for j, h in enumerate(hyps):
+            for i in np.nonzero(~found.flat)[0]:  # asked as it is: half must align, not each
+                probes.append(Probe(int(i + 1) * BLOCK_MS, h, int(found.bits[j, i]), b""))
     return Query("image", size[0], size[1], box, tuple(probes), flips=flips)
 
 

@@ -46,7 +46,7 @@ from .config import ServerLimits
 from .lookup import lookup_file
 from .manifest import read_store
 from .query import Query
-from .softbinding import ALG
+from .softbinding import ALGS
 from .store import Registry
 
 __all__ = ["create_app"]
@@ -61,6 +61,7 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 _MAX_RESULTS = 100
 _MEDIA_PREFIXES = ("image/", "video/")
+_ALGS = " or ".join(ALGS)
 
 
 _HEAVY = {("POST", "/matches/byContent"), ("POST", "/manifests")}
@@ -211,8 +212,8 @@ def create_app(
             max_results = _max_results(request)
         except ValueError as e:
             return _fail(400, str(e))
-        if alg != ALG:
-            return _fail(400, f"unsupported soft binding algorithm {alg!r}; this service: {ALG}")
+        if alg not in ALGS:
+            return _fail(400, f"unsupported soft binding algorithm {alg!r}; this service: {_ALGS}")
         try:
             query = Query.decode(base64.b64decode(value or "", validate=True))
         except (binascii.Error, ValueError, SoftBindingError) as e:
@@ -241,8 +242,8 @@ def create_app(
         except ValueError as e:
             return _fail(400, str(e))
         alg = request.query_params.get("alg")
-        if alg is not None and alg != ALG:
-            return _fail(400, f"unsupported soft binding algorithm {alg!r}; this service: {ALG}")
+        if alg is not None and alg not in ALGS:
+            return _fail(400, f"unsupported soft binding algorithm {alg!r}; this service: {_ALGS}")
         ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if not ctype.startswith(_MEDIA_PREFIXES):
             return _fail(415, f"unsupported media type {ctype or 'none'}: send a photo or video")

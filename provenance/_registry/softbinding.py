@@ -1,7 +1,7 @@
 """The standard `c2pa.soft-binding` assertion carrying our fingerprint (C2PA 2.2, 18.10).
 
     {"label": "c2pa.soft-binding",
-     "data": {"alg": "org.provenance.fingerprint.1",
+     "data": {"alg": "org.provenance.fingerprint.2",
               "name": "...",
               "blocks": [{"scope": {"timespan": {"start": 0, "end": 1000}}, "value": b64},
                          ...],
@@ -13,9 +13,12 @@ binding algorithm list, which the specification asks for (9.3.2). c2pa-rs 0.91 (
 algorithm missing from its `soft_binding.soft_binding_algorithms` setting, so a validator
 on it must list ours there.
 
-A video has one block per whole second, its timespan in milliseconds from the start; a
-still image has one block with an empty scope. Each `value` is a `fingerprint.BlockValue`
-(21 bytes).
+A video has one block per whole second, its timespan in milliseconds from the start. A
+still image has the whole picture's block (an empty scope), then, since version 2 of the
+algorithm, one block per regional window (`fingerprint.REGIONS`, in order), each scoped to
+its rectangle as a C2PA region of interest (percent of the picture). Version 1
+(`ALG_V1`: a still's one block; videos as in version 2) is still read, registered and
+looked up. Each `value` is a `fingerprint.BlockValue` (21 bytes).
 
 Bytes: the specification types `value` and `pad` as CBOR byte strings, but a c2pa-python
 manifest definition is JSON, which c2pa-rs converts to CBOR generically, and JSON has no
@@ -37,14 +40,26 @@ import numpy.typing as npt
 
 from .._vocab import SOFT_BINDING_LABEL as LABEL
 from ..errors import SoftBindingError
-from .fingerprint import Block, BlockValue, majority
+from .fingerprint import FINE, REGIONS, SIZE, Block, BlockValue, Regions, core_rect, majority
 
-__all__ = ["ALG", "LABEL", "SoftBinding", "check_agreement"]
+__all__ = [
+    "ALG",
+    "ALGS",
+    "ALG_V1",
+    "LABEL",
+    "SoftBinding",
+    "check_agreement",
+    "check_image_agreement",
+]
 
-ALG = "org.provenance.fingerprint.1"
+ALG = "org.provenance.fingerprint.2"
+"""What we sign: a still carries regional blocks."""
+ALG_V1 = "org.provenance.fingerprint.1"
+"""The first version: a still has one block (the whole picture's)."""
+ALGS = (ALG, ALG_V1)
 _NAME = (
-    "provenance-toolkit perceptual fingerprint: DCT sign hashes of the picture's core and "
-    "whole area, one value per second of video or per still image"
+    "provenance-toolkit perceptual fingerprint: DCT sign hashes of the picture's core, one "
+    "value per second of video; for a still image, of its core and of sixteen regions"
 )
 _MAX_BLOCKS = 24 * 3600  # a day of video; a larger table is hostile, not real
 
@@ -73,6 +88,8 @@ class SoftBinding:
             scope: dict[str, Any] = {}
             if b.start_ms is not None and b.end_ms is not None:
                 scope["timespan"] = {"start": b.start_ms, "end": b.end_ms}
+            if b.region:
+                scope["region"] = _region_map(b)
             # a list of byte values: c2pa-rs writes it as a CBOR byte string (a base64
             # string would become a text string, which the specification does not allow)
             blocks.append({"scope": scope, "value": list(b.value.pack())})
@@ -85,9 +102,9 @@ class SoftBinding:
     def from_assertion_data(cls, data: Any) -> SoftBinding:
         """Read the `data` of a `c2pa.soft-binding` assertion as the C2PA library returns
         it; raises `SoftBindingError` unless it is ours and well formed."""
-        if not isinstance(data, dict) or data.get("alg") != ALG:
-            alg = data.get("alg") if isinstance(data, dict) else None
-            raise SoftBindingError(f"soft binding algorithm {alg!r} is not {ALG}")
+        alg = data.get("alg") if isinstance(data, dict) else None
+        if alg not in ALGS:
+            raise SoftBindingError(f"soft binding algorithm {alg!r} is not {ALG} or {ALG_V1}")
         raw = data.get("blocks")
         if not isinstance(raw, list) or not 0 < len(raw) <= _MAX_BLOCKS:
             raise SoftBindingError("soft binding has no blocks, or too many")
@@ -96,23 +113,39 @@ class SoftBinding:
             if not isinstance(item, dict) or not isinstance(item.get("scope"), dict):
                 raise SoftBindingError("soft binding block without a scope")
             start, end = _timespan(item["scope"])
-            blocks.append(Block(start, end, BlockValue.unpack(_unb64(item.get("value")))))
-        binding = cls(tuple(blocks))
+            # regional blocks come in `REGIONS` order, after the whole picture's
+            region = len(blocks) if "region" in item["scope"] else 0
+            value = BlockValue.unpack(_unb64(item.get("value")))
+            blocks.append(Block(start, end, value, region))
+        binding = cls(tuple(blocks), alg)
         binding._check_shape()
         return binding
 
     def _check_shape(self) -> None:
         timed = [b.start_ms is not None for b in self.blocks]
         if not all(timed):
-            if len(self.blocks) != 1:
-                raise SoftBindingError("an image soft binding has exactly one block")
+            regions = 0 if self.alg == ALG_V1 else len(REGIONS)
+            if any(timed) or [b.region for b in self.blocks] != list(range(1 + regions)):
+                raise SoftBindingError(
+                    f"an image soft binding of {self.alg} has the whole picture's block"
+                    + (f", then {regions} regional blocks" if regions else " alone")
+                )
             return
         previous_end = 0
         for b in self.blocks:
             assert b.start_ms is not None and b.end_ms is not None
-            if b.start_ms < previous_end or b.end_ms <= b.start_ms:
+            if b.region or b.start_ms < previous_end or b.end_ms <= b.start_ms:
                 raise SoftBindingError("soft binding timespans overlap or run backwards")
             previous_end = b.end_ms
+
+
+def _region_map(b: Block) -> dict[str, Any]:
+    """A regional block's scope: a C2PA region of interest (a rectangle, in percent of the
+    picture), for readers other than ours; ours know the window from the block's order."""
+    x0, y0, x1, y1 = (v * 100 / SIZE for v in core_rect(b.value.box, window=REGIONS[b.region - 1]))
+    shape = {"type": "rectangle", "unit": "percent", "origin": {"x": x0, "y": y0},
+             "width": x1 - x0, "height": y1 - y0}  # fmt: skip
+    return {"region": [{"type": "spatial", "shape": shape}]}
 
 
 def _timespan(scope: dict[str, Any]) -> tuple[int | None, int | None]:
@@ -143,20 +176,47 @@ def _unb64(value: Any) -> bytes:
 def check_agreement(
     binding: SoftBinding, pts_us: npt.NDArray[np.int64], dct: npt.NDArray[np.uint64]
 ) -> None:
-    """Raise `SoftBindingError` unless the soft binding was computed beside this frame
-    table: each block's frame-table majority must be the majority of the DCT hashes of the
-    table's frames in its timespan (for a still: `dct` is its one hash)."""
-    if binding.kind == "image":
-        if dct.shape != (1,) or int(dct[0]) != binding.blocks[0].value.table:
-            raise SoftBindingError("the soft binding disagrees with the signed region table")
-        return
+    """Raise `SoftBindingError` unless the soft binding of a video was computed beside this
+    frame table: each block's frame-table majority must be the majority of the DCT hashes
+    of the table's frames in its timespan."""
     seconds = np.maximum(pts_us, 0) // (1000 * 1000)
     for b in binding.blocks:
-        assert b.start_ms is not None and b.end_ms is not None
+        if b.start_ms is None or b.end_ms is None:
+            raise SoftBindingError("a still's soft binding is checked against a region table")
         first, last = b.start_ms // 1000, (b.end_ms - 1) // 1000
         mine = dct[(seconds >= first) & (seconds <= last)]
         if mine.size == 0 or majority(mine) != b.value.table:
             raise SoftBindingError(
                 f"the soft binding disagrees with the signed frame table at "
                 f"{b.start_ms / 1000:.0f} s"
+            )
+
+
+_TINY = 1e-6  # a coefficient this close to 0 may take either sign on another machine
+
+
+def check_image_agreement(binding: SoftBinding, dct: int, fine: bytes) -> None:
+    """Raise `SoftBindingError` unless the soft binding of a still was computed beside this
+    region table: the whole picture's block holds the table's DCT hash, and each regional
+    block the hash of its window of the table's fine grid (recomputed here)."""
+    whole = binding.blocks[0].value
+    if binding.kind != "image" or whole.table != dct:
+        raise SoftBindingError("the soft binding disagrees with the signed region table")
+    if len(binding.blocks) == 1:
+        return
+    grid = np.frombuffer(fine, dtype=np.uint8).reshape(FINE, FINE)
+    regions = Regions(grid.astype(np.float32), whole.box)
+    for b, bits, strength, flat in zip(
+        binding.blocks[1:], regions.bits[0], regions.strength[0], regions.flat, strict=True
+    ):
+        v = b.value
+        differ = (np.uint64(v.core ^ int(bits)) >> np.arange(64, dtype=np.uint64)) & np.uint64(1)
+        if (
+            v.box != whole.box
+            or v.table != v.core
+            or v.flat != bool(flat)
+            or (strength[differ == 1] > _TINY * max(1.0, float(strength.max()))).any()
+        ):
+            raise SoftBindingError(
+                f"the soft binding disagrees with the signed region table in region {b.region}"
             )

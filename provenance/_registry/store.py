@@ -22,7 +22,7 @@ import numpy.typing as npt
 from ..models import Match, RegisterResult
 from .match import BlockTable, Candidate, keys_of, probe_keys, rank, vote
 from .query import Query
-from .softbinding import ALG, SoftBinding
+from .softbinding import ALGS, SoftBinding
 
 __all__ = [
     "Registration",
@@ -93,7 +93,7 @@ class Registry(abc.ABC):
 
     def algorithms(self) -> list[str]:
         """The soft-binding algorithms this registry indexes."""
-        return [ALG]
+        return list(ALGS)
 
     def close(self) -> None:  # noqa: B027 - backends without resources keep the default
         """Release connections."""

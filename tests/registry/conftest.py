@@ -24,12 +24,14 @@ from PIL import Image, ImageDraw
 from support.postgres import Cluster, find_bindir
 from support.registrations import sign_with_binding
 
-from provenance import Identity
+from provenance import Identity, create_resolution_app, open_registry
 from provenance._demo_media import Scene, read_frames, write_video
+from provenance._registry.config import TOKEN_ENV
 from provenance._registry.sqlite import SqliteRegistry
 from provenance._registry.store import Registry
 
 REQUIRE_ENV = "PROVENANCE_REQUIRE_POSTGRES"
+TOKEN = "registry-tests-token"  # the HTTP registry's bearer token (`location`)
 W, H, FPS, SECONDS = 320, 180, 30, 8
 
 
@@ -214,3 +216,24 @@ def live_server() -> Iterator[Callable[[Any], LiveServer]]:
     yield start
     for server in started:
         server.__exit__()
+
+
+@pytest.fixture(params=["sqlite", "postgres", "http"])
+def location(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    live_server: Callable[[Any], LiveServer],
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[str]:
+    """An empty registry's location, as a user gives it: a SQLite path, a PostgreSQL URL,
+    or the URL of the HTTP resolution API (registering with `TOKEN`)."""
+    if request.param == "sqlite":
+        yield str(tmp_path / "registry.db")
+    elif request.param == "postgres":
+        cluster: Cluster = request.getfixturevalue("pg_cluster")
+        yield cluster.create_database(f"t_{uuid.uuid4().hex}")
+    else:
+        monkeypatch.setenv(TOKEN_ENV, TOKEN)
+        backing = open_registry(tmp_path / "served.db", create=True)
+        yield live_server(create_resolution_app(backing, token=TOKEN)).url
+        backing.close()

@@ -24,7 +24,7 @@ from provenance._registry.lookup import lookup_file
 from provenance._registry.manifest import read_store
 from provenance._registry.query import Query
 from provenance._registry.server import create_app
-from provenance._registry.softbinding import ALG
+from provenance._registry.softbinding import ALG, ALG_V1
 from provenance._registry.sqlite import SqliteRegistry
 from provenance._registry.store import Registry
 
@@ -75,7 +75,7 @@ def test_supported_algorithms(server: Any) -> None:
     assert status == 200 and headers["content-type"] == "application/json"
     doc = json.loads(body)
     jsonschema.validate(doc, _schema("softBindingAlgList"))
-    assert doc == {"fingerprints": [{"alg": ALG}], "watermarks": []}
+    assert doc == {"fingerprints": [{"alg": ALG}, {"alg": ALG_V1}], "watermarks": []}
 
 
 def _query_value(media: Any, copy: str) -> str:

@@ -101,7 +101,7 @@ def test_assertion_round_trips_through_the_c2pa_json_shape() -> None:
     jsonschema.validate(assertion["data"], schema)
     assert assertion["label"] == LABEL == "c2pa.soft-binding"
     data = assertion["data"]
-    assert data["alg"] == ALG == "org.provenance.fingerprint.1"
+    assert data["alg"] == ALG == "org.provenance.fingerprint.2"
     assert data["blocks"][1]["scope"] == {"timespan": {"start": 1000, "end": 2000}}
     assert data["blocks"][0]["value"] == list(binding.blocks[0].value.pack())
     assert SoftBinding.from_assertion_data(data) == binding

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import base64
 import json
-import uuid
-from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -27,15 +25,12 @@ from provenance import (
     RegistrationRefused,
     SourceKind,
     Verdict,
-    create_resolution_app,
 )
 from provenance._demo_media import paste_object
 from provenance._fingerprints import check_soft_binding
 from provenance._read import EMBEDDED, context, open_asset, read_store
-from provenance._registry.config import TOKEN_ENV
 from provenance.cli import app
 
-TOKEN = "stripped-copies-token"
 SWAP = (150, 50, 64, 64)  # x, y, w, h of the swapped region, frames 90-179 (3-6 s)
 runner = CliRunner()
 
@@ -50,26 +45,6 @@ def swapped(media: Any, tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     transcode(media.signed, out, crf=28, edit=edit)
     return out
-
-
-@pytest.fixture(params=["sqlite", "postgres", "http"])
-def location(
-    request: pytest.FixtureRequest,
-    tmp_path: Path,
-    live_server: Callable[[Any], Any],
-    monkeypatch: pytest.MonkeyPatch,
-) -> Iterator[str]:
-    """An empty registry's location, as a user gives it."""
-    if request.param == "sqlite":
-        yield str(tmp_path / "registry.db")
-    elif request.param == "postgres":
-        cluster = request.getfixturevalue("pg_cluster")
-        yield cluster.create_database(f"t_{uuid.uuid4().hex}")
-    else:
-        monkeypatch.setenv(TOKEN_ENV, TOKEN)
-        backing = provenance.open_registry(tmp_path / "served.db", create=True)
-        yield live_server(create_resolution_app(backing, token=TOKEN)).url
-        backing.close()
 
 
 def test_a_stripped_copy_is_found_and_its_swapped_region_localized(

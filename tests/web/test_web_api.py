@@ -207,7 +207,7 @@ def test_stripped_copy_found_in_a_real_registry(
     assert report["manifest_source"] == "registry" and report["verdict"] == "tampered"
     assert report["frames"]["summary"]["edited"] == len(EDITED)
     r = httpx.get(f"{server.url}/registry/services/supportedAlgorithms", timeout=30)
-    assert r.status_code == 200 and "org.provenance.fingerprint.1" in r.text
+    assert r.status_code == 200 and "org.provenance.fingerprint.2" in r.text
     assert list(uploads.iterdir()) == []
 
 
