@@ -34,8 +34,8 @@ def can_fork() -> bool:
 def mp_context(preload: Sequence[str] = ()) -> BaseContext:
     """fork is cheapest (the C2PA library is already loaded), but only safe while this
     process has one thread; otherwise start clean workers. `preload`: the modules the
-    workers run, imported once by the fork server (when this call starts it), so that
-    each pool's workers do not import them again."""
+    workers run, imported once by the fork server as it starts (with this process's
+    first such pool), so that later pools' workers do not import them again."""
     if can_fork():
         return multiprocessing.get_context("fork")
     if sys.platform == "linux":
