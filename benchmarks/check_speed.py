@@ -23,6 +23,10 @@ some unsigned, some tampered after signing. Timings call the library in-process 
 CLI adds a constant ~0.3 s of imports) and report medians.
 
     python benchmarks/check_speed.py [--files 2000] [--repeat 3] [--keep DIR] [--profile]
+
+Before and after a change: build the corpus once (`--keep DIR`), then run this script
+with `--reuse DIR` alternately on each version of the package (PYTHONPATH=the other
+checkout), round by round, and compare the medians.
 """
 
 from __future__ import annotations
@@ -223,15 +227,22 @@ def main() -> int:
     ap.add_argument("--files", type=int, default=2000)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--keep", type=Path, help="build the corpus here and keep it")
+    ap.add_argument("--reuse", type=Path, help="measure on a corpus kept by an earlier --keep run")
     ap.add_argument("--profile", action="store_true", help="profile one check --jobs 1 run")
     args = ap.parse_args()
 
-    tmp = Path(tempfile.mkdtemp(prefix="check-bench-")) if args.keep is None else args.keep
+    kept = args.keep or args.reuse
+    tmp = Path(tempfile.mkdtemp(prefix="check-bench-")) if kept is None else kept
     try:
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
         print(f"python {sys.version.split()[0]}, c2pa {c2pa.sdk_version()}, {cores} cores")
-        repo, files, setup = build_corpus(tmp, args.files, max(2, cores or 1))
-        print(f"corpus: {len(files)} signed/unsigned/tampered 64x48 JPEGs in {setup:.1f} s")
+        if args.reuse is not None:  # the same files for another version of the code
+            repo = tmp / "repo"
+            files = sorted((repo / "assets").glob("*/*.jpg"))
+            print(f"corpus: {len(files)} JPEGs kept in {tmp}")
+        else:
+            repo, files, setup = build_corpus(tmp, args.files, max(2, cores or 1))
+            print(f"corpus: {len(files)} signed/unsigned/tampered 64x48 JPEGs in {setup:.1f} s")
 
         no_trust = tmp / "no-trust.toml"
         no_trust.write_text("# the default policy: no trust anchors\n")
@@ -350,7 +361,7 @@ def main() -> int:
         if args.profile:
             profile_check(lambda: check(1, False), n)
     finally:
-        if args.keep is None:
+        if kept is None:
             shutil.rmtree(tmp, ignore_errors=True)
     return 0
 

@@ -69,7 +69,9 @@ def context(
 
     identity_anchors_pem: roots trusted for CAWG X.509 identity assertions; c2pa-rs 0.91
     keeps them apart from the claim signers' anchors, as a trust list of kind "cawg"."""
-    extra = json.dumps({"builder": builder, "core": core}, sort_keys=True)
+    extra = ""  # verify asks for a context per file: without extra settings, no JSON
+    if builder or core:
+        extra = json.dumps({"builder": builder, "core": core}, sort_keys=True)
     return _context(trust_anchors_pem, allowed_pem, identity_anchors_pem, extra, os.getpid())
 
 
@@ -112,9 +114,9 @@ def _context(
     anchors: str | None, allowed: str | None, identity: str | None, extra: str, pid: int
 ) -> c2pa.Context:
     # Keyed by process too: a forked worker cannot use its parent's native context.
-    parts = json.loads(extra)
+    parts = json.loads(extra) if extra else {}
     return c2pa.Context.from_dict(
-        _settings(anchors, allowed, identity, parts["builder"], parts["core"])
+        _settings(anchors, allowed, identity, parts.get("builder"), parts.get("core"))
     )
 
 

@@ -140,7 +140,8 @@ def _local_imap(task: Task[T, R], items: Iterable[T], *, jobs: int) -> Iterator[
         for batch in batches(task, chain(head, stream)):
             yield from task.run_batch(batch)
         return
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=mp_context()) as pool:
+    context = mp_context(preload=[type(task).__module__])
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
         line: deque[Future[list[R]]] = deque()  # in input order
         running: set[Future[list[R]]] = set()
         for batch in batches(task, chain(head, stream)):

@@ -6,6 +6,7 @@ import multiprocessing
 import os
 import sys
 import threading
+from collections.abc import Sequence
 from multiprocessing.context import BaseContext
 
 __all__ = ["can_fork", "default_jobs", "mp_context"]
@@ -30,11 +31,15 @@ def can_fork() -> bool:
         return threading.active_count() == 1
 
 
-def mp_context() -> BaseContext:
+def mp_context(preload: Sequence[str] = ()) -> BaseContext:
     """fork is cheapest (the C2PA library is already loaded), but only safe while this
-    process has one thread; otherwise start clean workers."""
+    process has one thread; otherwise start clean workers. `preload`: the modules the
+    workers run, imported once by the fork server as it starts (with this process's
+    first such pool), so that later pools' workers do not import them again."""
     if can_fork():
         return multiprocessing.get_context("fork")
     if sys.platform == "linux":
-        return multiprocessing.get_context("forkserver")
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(list(preload))
+        return context
     return multiprocessing.get_context("spawn")

@@ -4,6 +4,7 @@ pool, and clear one-line errors for an unknown engine or a missing Ray."""
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -59,6 +60,32 @@ def test_local_engine_keeps_input_order_and_streams() -> None:
     assert fed == []  # nothing read before results are asked for
     assert next(out) == 0 and len(fed) < 100
     assert list(out) == [i * i for i in range(1, 100)]
+
+
+def test_workers_from_the_fork_server_find_the_task_module_imported(tmp_path: Path) -> None:
+    # A process with a second thread cannot fork its workers (can_fork), so they come from
+    # the fork server, which imports the task's module once for every pool it starts.
+    script = (
+        "import os, threading\n"
+        "threading.Thread(target=threading.Event().wait, daemon=True).start()\n"
+        "from provenance._engine import imap\n"
+        "from support.pid_task import WhoImported\n"
+        "rows = list(imap(WhoImported(), range(48), jobs=2))\n"
+        "print(len({w for w, _ in rows}), len({i for _, i in rows}), "
+        "any(w == i for w, i in rows), rows[0][1] == os.getpid())\n"
+    )
+    tests = Path(__file__).parent
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(tests), os.environ.get("PYTHONPATH", "")]),
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", script], env=env, cwd=tmp_path, capture_output=True, text=True,
+        timeout=120, check=True,
+    ).stdout.split()  # fmt: skip
+    workers, importers, imported_by_a_worker, imported_by_driver = out
+    assert workers != "0" and importers == "1"  # the fork server, once
+    assert imported_by_a_worker == "False" and imported_by_driver == "False"
 
 
 def test_engine_names_and_misuse_are_usage_errors() -> None:

@@ -336,3 +336,17 @@ def test_one_fine_cell_changed_in_one_group_is_noise() -> None:
     signed, checked = _fine_edit_pair([0.0] * 64, [5.0] * 32 + [0.0] * 32, (12, 30, 1, 1))
     d = compare_fingerprints(signed, checked).to_dict()
     assert _segments(d) == [("reencoded", [0, 63], [0, 63])]
+
+
+def test_rectangles_around_changed_cells() -> None:
+    # 8-connected groups of cells over 1 (NaN and exactly 1 are unchanged), in row-major
+    # order of their first cell; a weak border row or column is pulled in by the share of
+    # the group's peak it misses (REFINE_FRACTION of it): 10 px cells on an 80 px picture.
+    from provenance.frames.grid import cells_to_rects
+
+    score = np.zeros((8, 8))
+    score[1, 1], score[1, 2], score[2, 3] = 4.0, 2.0, 3.0  # one group (diagonal contact)
+    score[5, 5], score[5, 6] = np.nan, 1.0
+    score[6, 0] = 3.0
+    assert cells_to_rects(score.ravel(), 80, 80) == [(10, 10, 29, 19), (0, 60, 10, 10)]
+    assert cells_to_rects(np.zeros(64), 80, 80) == []
