@@ -4,7 +4,7 @@
    hash), then the keys with one, then two, of its least certain bits flipped.
 2. **Vote.** A hit (manifest, signed second) counts only if the rest of the block's core
    hash, stored beside its key, puts the whole hash within `VOTE_BITS` of the window's:
-   a block that could align (3. below). A random key hit passes 1 time in 50, so at a
+   a block that could align (3. below). A random key hit passes 1 time in 40, so at a
    million videos a window's true block is no longer outvoted by chance. Every counted
    hit implies a time offset between the signed video and the checked file, under the
    crop hypothesis of the window that found it; votes count the distinct signed seconds
