@@ -59,7 +59,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -80,6 +80,7 @@ from provenance._registry.fingerprint import (  # noqa: E402
 )
 from provenance._registry.lookup import VIDEO_ROUNDS  # noqa: E402
 from provenance._registry.match import _KEY_MASK, _ROW  # noqa: E402
+from provenance._registry.postgres import PostgresRegistry  # noqa: E402
 from provenance._registry.query import PHASE_MS, WEAK_BITS, Probe, Query  # noqa: E402
 from provenance._registry.softbinding import ALG, SoftBinding  # noqa: E402
 from provenance._registry.store import Registration, SqlRegistry  # noqa: E402
@@ -301,23 +302,29 @@ def stretch_query(
     return Query("video", 1920, 1080, (0, 0, 128, 128), tuple(probes), 60_000, flips)
 
 
+def _hits_as_rows(reg: PostgresRegistry, keys: Sequence[int]) -> np.ndarray:
+    """PostgreSQL's postings under the keys as rows, as they were read before."""
+    sql = "SELECT key, manifest, second, rest FROM postings WHERE key = ANY(%s)"
+    return np.array(reg._query(sql, (list(keys),)), dtype=np.int64).reshape(-1, 4)
+
+
 # The lookup before this change, measured beside it on the same index: every key hit
 # votes (`VOTE_BITS` 64: the rest of the core hash, which the index holds since schema 3,
-# is not looked at).
-BEFORE = {"VOTE_BITS": 64}
+# is not looked at), and PostgreSQL's hits come back as rows.
+BEFORE = {(match, "VOTE_BITS"): 64, (PostgresRegistry, "_hits"): _hits_as_rows}
 
 
 @contextlib.contextmanager
-def variant(settings: dict[str, Any]) -> Iterator[None]:
-    """Run the lookup with these `match` settings (the code before a change)."""
-    saved = {name: getattr(match, name) for name in settings}
-    for name, value in settings.items():
-        setattr(match, name, value)
+def variant(settings: dict[tuple[Any, str], Any]) -> Iterator[None]:
+    """Run the lookup with these attributes replaced (the code before a change)."""
+    saved = {key: getattr(*key) for key in settings}
+    for (owner, name), value in settings.items():
+        setattr(owner, name, value)
     try:
         yield
     finally:
-        for name, value in saved.items():
-            setattr(match, name, value)
+        for (owner, name), value in saved.items():
+            setattr(owner, name, value)
 
 
 def size_bytes(reg: SqlRegistry) -> int:
