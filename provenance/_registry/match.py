@@ -2,9 +2,13 @@
 
 1. **Probe.** Each query window's index key (the 24 lowest-frequency bits of its core
    hash), then the keys with one, then two, of its least certain bits flipped.
-2. **Vote.** Every hit (manifest, signed second) implies a time offset between the signed
-   video and the checked file, under the crop hypothesis of the window that found it;
-   votes count the distinct signed seconds behind each (manifest, offset, hypothesis).
+2. **Vote.** A hit (manifest, signed second) counts only if the rest of the block's core
+   hash, stored beside its key, puts the whole hash within `VOTE_BITS` of the window's:
+   a block that could align (3. below). A random key hit passes 1 time in 40, so at a
+   million videos a window's true block is no longer outvoted by chance. Every counted
+   hit implies a time offset between the signed video and the checked file, under the
+   crop hypothesis of the window that found it; votes count the distinct signed seconds
+   behind each (manifest, offset, hypothesis).
 3. **Align** (the anti-spoofing rule). For the best-voted manifests, the signed block
    table is laid over the query's windows at the offsets and hypotheses with the most
    votes. A signed block *aligns* when a query window starts within 60 ms of it and their
@@ -55,11 +59,12 @@ __all__ = [
     "MEAN_BITS",
     "MIN_ALIGNED",
     "MIN_REGIONS",
+    "VOTE_BITS",
     "BlockTable",
     "Candidate",
     "Probes",
     "Votes",
-    "keys_of",
+    "key_of",
     "probe_keys",
     "rank",
     "scan_votes",
@@ -72,6 +77,7 @@ MIN_REGIONS = 8
 MEAN_BITS = 10
 MIN_ALIGNED = 2
 MIN_FRACTION = 0.5
+VOTE_BITS = ALIGN_BITS
 _SLACK_MS = PHASE_MS // 2 + 10
 _HOT_KEY = 2000  # a key this common (black frames, fades) says nothing: skip it
 _PAIRS = 4  # (offset, hypothesis) pairs aligned per manifest, most voted first
@@ -111,6 +117,19 @@ class BlockTable:
         x0, y0, x1, y1 = data[:4]
         return cls((x0, y0, x1, y1), np.frombuffer(data[4:], dtype=_ROW))
 
+    def postings(self, kind: str) -> list[tuple[int, int, int]]:
+        """(key, signed second, rest) of every block the index holds, without duplicates:
+        whole seconds of a video (a still: its blocks, 0 the whole picture and 1-16 its
+        regions, in the second's place), not flat. The index is derived from the stored
+        table alone, so any registry can be re-indexed."""
+        rows = self.rows[self.rows["flags"] == 0]
+        if kind == "video":
+            rows = rows[rows["length"] == BLOCK_MS]
+        seconds = rows["start"] // 1000  # a still's block number (see `of`)
+        core = rows["core"]
+        keys, rests = core & np.uint64(_KEY_MASK), core >> np.uint64(KEY_BITS)
+        return sorted(set(zip(keys.tolist(), seconds.tolist(), rests.tolist(), strict=True)))
+
     @property
     def end_ms(self) -> int:
         """Where the last block ends, in milliseconds."""
@@ -120,20 +139,6 @@ class BlockTable:
 def key_of(core: int) -> int:
     """The index key of a core hash: its lowest `KEY_BITS` bits."""
     return core & _KEY_MASK
-
-
-def keys_of(binding: SoftBinding) -> list[tuple[int, int]]:
-    """(key, signed second) for every block worth indexing: whole seconds (or a still's
-    blocks: 0 the whole picture, 1-16 its regions), not flat."""
-    out = []
-    for b in binding.blocks:
-        if b.value.flat:
-            continue
-        if b.start_ms is None:
-            out.append((key_of(b.value.core), b.region))
-        elif b.end_ms is not None and b.end_ms - b.start_ms == BLOCK_MS:
-            out.append((key_of(b.value.core), b.start_ms // 1000))
-    return out
 
 
 @dataclass(frozen=True)
@@ -270,22 +275,26 @@ def _lex_codes(*columns: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
 
 
 def vote(query: Query, probes: Probes, hits: npt.ArrayLike) -> Votes:
-    """Count, per manifest, the signed seconds behind each (offset, hypothesis)."""
-    h = np.array(hits, dtype=np.int64).reshape(-1, 3)
+    """Count, per manifest, the signed seconds behind each (offset, hypothesis); `hits`
+    are the index's (key, manifest, second, rest) rows under the probed keys."""
+    h = np.array(hits, dtype=np.int64).reshape(-1, 4)
     hit_keys, per_key = np.unique(h[:, 0], return_counts=True)
     h = h[~np.isin(h[:, 0], hit_keys[per_key > _HOT_KEY])]
+    # every window that asked a hit's key: the probes sorted by key, a range per hit
+    order = np.argsort(probes.key, kind="stable")
+    lo = np.searchsorted(probes.key[order], h[:, 0], side="left")
+    n = np.searchsorted(probes.key[order], h[:, 0], side="right") - lo
+    hit = np.repeat(np.arange(len(h)), n)
+    window = order[np.repeat(lo, n) + np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)]
+    window = probes.probe[window]
+    cores = np.array([p.core for p in query.probes], dtype=np.uint64)
+    signed = (h[hit, 3].astype(np.uint64) << np.uint64(KEY_BITS)) | h[hit, 0].astype(np.uint64)
+    near = np.bitwise_count(signed ^ cores[window]) <= VOTE_BITS
+    hit, window = hit[near], window[near]
     starts = np.array([p.start_ms for p in query.probes], dtype=np.int64)
     hyps = np.array([p.hyp for p in query.probes], dtype=np.int64)
-    columns = (probes.key, starts[probes.probe], hyps[probes.probe])
-    _, first = np.unique(_lex_codes(*columns), return_index=True)
-    asked = np.stack([c[first] for c in columns], axis=1)
-    lo = np.searchsorted(asked[:, 0], h[:, 0], side="left")
-    hi = np.searchsorted(asked[:, 0], h[:, 0], side="right")
-    n = hi - lo
-    hit = np.repeat(np.arange(len(h)), n)
-    pos = np.repeat(lo, n) + np.arange(n.sum()) - np.repeat(np.cumsum(n) - n, n)
     second = h[hit, 2]
-    return Votes.tally(h[hit, 1], second * 1000 - asked[pos, 1], asked[pos, 2], second)
+    return Votes.tally(h[hit, 1], second * 1000 - starts[window], hyps[window], second)
 
 
 def scan_votes(query: Query, candidates: Sequence[Candidate]) -> Votes:

@@ -9,7 +9,8 @@ Both databases hold the same tables:
 - `manifest_stores`: the manifest store bytes (`application/c2pa`), apart so that the
   lookup never reads them;
 - `postings`: the inverted index, one row per indexed block: (24-bit key, manifest,
-  signed second);
+  signed second, rest), the rest being the core hash's other 40 bits, which let a lookup
+  count a hit only when the whole hash is near (migration 3);
 - `schema_migrations`: which migrations ran.
 
 The postings are read by key only, and a lookup reads thousands of keys: each key's rows
@@ -20,7 +21,9 @@ order (migration 2).
 
 A migration runs in one transaction under a lock (SQLite `BEGIN IMMEDIATE`, a PostgreSQL
 advisory lock), so processes opening a new registry at once migrate it exactly once. A
-database migrated by a newer toolkit is refused rather than misread.
+database migrated by a newer toolkit is refused rather than misread. The postings are
+derived data: a migration that changes them rebuilds them from every manifest's stored
+block table (`REBUILD_POSTINGS`, a step each backend carries out in bulk).
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from dataclasses import dataclass
 
 from ..errors import RegistryError
 
-__all__ = ["MIGRATIONS", "Migration", "SCHEMA_VERSION", "pending"]
+__all__ = ["MIGRATIONS", "REBUILD_POSTINGS", "Migration", "SCHEMA_VERSION", "pending"]
 
 
 @dataclass(frozen=True)
@@ -110,9 +113,46 @@ _V2_POSTGRES = (
     "ALTER TABLE postings SET (autovacuum_vacuum_insert_scale_factor = 0.1)",
 )
 
+REBUILD_POSTINGS = "-- rebuild the postings from the stored block tables"
+"""A migration step that is no statement: the backend fills the (new, empty) postings
+table from every registered manifest's block table (`SqlRegistry._stored_postings`)."""
+
+# The rest of each block's core hash beside its key: a lookup counts a hit only when the
+# whole hash is near. Existing postings are rebuilt from the stored block tables.
+_V3_SQLITE = (
+    "DROP TABLE postings",
+    """CREATE TABLE postings (
+        key INTEGER NOT NULL,
+        manifest INTEGER NOT NULL REFERENCES manifests (id) ON DELETE CASCADE,
+        second INTEGER NOT NULL,
+        rest INTEGER NOT NULL,
+        PRIMARY KEY (key, manifest, second)
+    ) WITHOUT ROWID""",
+    REBUILD_POSTINGS,
+)
+# indexes and the foreign key come after the load: one sort each instead of a registry's
+# worth of insertions
+_V3_POSTGRES = (
+    "DROP TABLE postings",
+    """CREATE TABLE postings (
+        key INTEGER NOT NULL,
+        manifest BIGINT NOT NULL,
+        second INTEGER NOT NULL,
+        rest BIGINT NOT NULL
+    )""",
+    REBUILD_POSTINGS,
+    "ALTER TABLE postings ADD FOREIGN KEY (manifest) REFERENCES manifests (id) ON DELETE CASCADE",
+    "CREATE INDEX postings_key_covering ON postings (key) INCLUDE (manifest, second, rest)",
+    "CREATE INDEX postings_manifest ON postings (manifest)",
+    "ALTER TABLE postings SET (autovacuum_vacuum_insert_scale_factor = 0.1)",
+)
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "manifests, manifest stores and the fingerprint index", _V1_SQLITE, _V1_POSTGRES),
     Migration(2, "postings read from a covering index on PostgreSQL", (), _V2_POSTGRES),
+    Migration(
+        3, "the rest of each core hash beside its key in the postings", _V3_SQLITE, _V3_POSTGRES
+    ),
 )
 SCHEMA_VERSION = MIGRATIONS[-1].version
 

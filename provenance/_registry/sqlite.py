@@ -22,7 +22,7 @@ import numpy.typing as npt
 from ..errors import RegistryError
 from ..models import RegisterResult, RegisterStatus
 from .match import BlockTable, Candidate
-from .schema import SCHEMA_VERSION, pending
+from .schema import REBUILD_POSTINGS, SCHEMA_VERSION, pending
 from .store import Registration, SqlRegistry
 
 __all__ = ["SqliteRegistry"]
@@ -35,7 +35,8 @@ class SqliteRegistry(SqlRegistry):
     """A registry in a SQLite file."""
 
     _HITS = (
-        "SELECT key, manifest, second FROM postings WHERE key IN (SELECT value FROM json_each(?))"
+        "SELECT key, manifest, second, rest FROM postings "
+        "WHERE key IN (SELECT value FROM json_each(?))"
     )
 
     def __init__(self, path: Path | str, *, create: bool = False) -> None:
@@ -95,7 +96,10 @@ class SqliteRegistry(SqlRegistry):
                 )
                 for m in pending(_version(conn), self.path):
                     for statement in m.sqlite:
-                        conn.execute(statement)
+                        if statement == REBUILD_POSTINGS:
+                            self._rebuild_postings(conn)
+                        else:
+                            conn.execute(statement)
                     conn.execute(
                         "INSERT INTO schema_migrations VALUES (?, ?, ?)",
                         (m.version, m.description, _now()),
@@ -106,6 +110,21 @@ class SqliteRegistry(SqlRegistry):
                 raise
         except sqlite3.DatabaseError as e:
             raise RegistryError(f"{self.path}: not a usable registry ({e})") from None
+
+    def _rebuild_postings(self, conn: sqlite3.Connection) -> None:
+        # appended unordered to a scratch table, then copied in key order: the index
+        # pages are written once each, not revisited for every manifest
+        conn.execute(
+            "CREATE TEMP TABLE postings_load (key INTEGER, manifest INTEGER, second INTEGER, "
+            "rest INTEGER)"
+        )
+        for rows in self._stored_postings():
+            conn.executemany("INSERT INTO postings_load VALUES (?, ?, ?, ?)", rows)
+        conn.execute(
+            "INSERT INTO postings SELECT key, manifest, second, rest FROM postings_load "
+            "ORDER BY key, manifest, second"
+        )
+        conn.execute("DROP TABLE postings_load")
 
     def register(self, registrations: Sequence[Registration]) -> list[RegisterResult]:
         """See `Registry.register`."""
@@ -126,7 +145,7 @@ class SqliteRegistry(SqlRegistry):
 
     def _hits(self, keys: Sequence[int]) -> npt.NDArray[np.int64]:
         rows = self._query(self._HITS, (json.dumps(list(keys)),))
-        return np.array(rows, dtype=np.int64).reshape(-1, 3)
+        return np.array(rows, dtype=np.int64).reshape(-1, 4)
 
     def _candidates(self, pks: Sequence[int]) -> list[Candidate]:
         if not pks:
@@ -187,8 +206,8 @@ def _insert(conn: sqlite3.Connection, reg: Registration) -> RegisterResult:
     pk = cur.lastrowid
     conn.execute("INSERT INTO manifest_stores (manifest, data) VALUES (?, ?)", (pk, reg.store))
     conn.executemany(
-        "INSERT INTO postings (key, manifest, second) VALUES (?, ?, ?)",
-        [(key, pk, second) for key, second in reg.postings()],
+        "INSERT INTO postings (key, manifest, second, rest) VALUES (?, ?, ?, ?)",
+        [(key, pk, second, rest) for key, second, rest in reg.postings()],
     )
     return RegisterResult(reg.manifest_id, RegisterStatus.ADDED)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import abc
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
@@ -20,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ..models import Match, RegisterResult
-from .match import BlockTable, Candidate, keys_of, probe_keys, rank, vote
+from .match import BlockTable, Candidate, probe_keys, rank, vote
 from .query import Query
 from .softbinding import ALGS, SoftBinding
 
@@ -68,9 +68,10 @@ class Registration:
             "blocks": BlockTable.of(self.binding).pack(),
         }
 
-    def postings(self) -> list[tuple[int, int]]:
-        """(key, signed second) of every indexed block, without duplicates."""
-        return sorted(set(keys_of(self.binding)))
+    def postings(self) -> list[tuple[int, int, int]]:
+        """(key, signed second, rest of the core hash) of every indexed block, without
+        duplicates (`BlockTable.postings`)."""
+        return BlockTable.of(self.binding).postings(self.binding.kind)
 
 
 class Registry(abc.ABC):
@@ -146,7 +147,28 @@ class SqlRegistry(Registry):
 
     @abc.abstractmethod
     def _hits(self, keys: Sequence[int]) -> npt.NDArray[np.int64]:
-        """(key, manifest pk, signed second), one row for every posting under `keys`."""
+        """(key, manifest pk, signed second, rest), one row for every posting under
+        `keys`."""
+
+    def _stored_postings(self, batch: int = 10_000) -> Iterator[list[tuple[int, int, int, int]]]:
+        """(key, manifest pk, signed second, rest) of every registered manifest, derived
+        from its stored block table, `batch` manifests at a time: what a migration that
+        changes the index rebuilds it from."""
+        last = 0
+        while True:
+            rows = self._query(
+                f"SELECT id, kind, blocks FROM manifests WHERE id > {self._MARK} "
+                f"ORDER BY id LIMIT {batch}",
+                (last,),
+            )
+            if not rows:
+                return
+            yield [
+                (key, int(pk), second, rest)
+                for pk, kind, blocks in rows
+                for key, second, rest in BlockTable.unpack(bytes(blocks)).postings(kind)
+            ]
+            last = int(rows[-1][0])
 
     @abc.abstractmethod
     def _candidates(self, pks: Sequence[int]) -> list[Candidate]:

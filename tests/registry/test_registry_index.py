@@ -53,7 +53,8 @@ def test_a_hit_votes_for_every_window_that_asked_its_key() -> None:
     query = Query("video", 640, 360, (0, 0, 128, 128), windows, 3000)
     probes = Probes(np.array([key_of(p.core) for p in windows]), np.arange(3))
     # signed second 5 of manifest 7 has the first two windows' key; manifest 8 the third's
-    hits = np.array([(key_of(core), 7, 5), (key_of(core ^ 1), 8, 1)])
+    rest = core >> 24
+    hits = np.array([(key_of(core), 7, 5, rest), (key_of(core ^ 1), 8, 1, rest)])
     votes = vote(query, probes, hits)
     assert sorted(zip(votes.pk.tolist(), votes.offset.tolist(), strict=True)) == [
         (7, 3000),  # window at 2 s shows signed second 5: offset +3 s
@@ -109,11 +110,54 @@ def test_lookups_read_each_keys_postings_from_the_index_alone(
     conn.execute("VACUUM postings")  # what autovacuum does after a tenth of new rows
     conn.execute("SET enable_seqscan = off")  # a 600-row table would be read whole
     conn.execute("SET enable_bitmapscan = off")
-    keys = [key for key, _ in synthetic(0).postings()]  # 24-bit keys, as a lookup sends
+    keys = [key for key, _, _ in synthetic(0).postings()]  # 24-bit keys, as a lookup sends
     plan = "\n".join(r[0] for r in conn.execute(f"EXPLAIN {reg._HITS}", (keys,)).fetchall())
     assert "Index Only Scan using postings_key_covering" in plan, plan
     hits = reg._hits(keys)
-    assert sorted(map(tuple, hits[hits[:, 1] == 1][:, [0, 2]].tolist())) == synthetic(0).postings()
+    mine = hits[hits[:, 1] == 1][:, [0, 2, 3]]
+    assert sorted(map(tuple, mine.tolist())) == synthetic(0).postings()
+
+
+def test_a_hit_votes_only_when_the_rest_of_the_core_hash_is_near() -> None:
+    core = 0xABCDEF123456789A
+    window = (Probe(0, 0, core, b""),)
+    query = Query("video", 640, 360, (0, 0, 128, 128), window, 3000)
+    probes = Probes(np.array([key_of(core)]), np.zeros(1, np.int64))
+    rest = core >> 24
+    near, far = rest ^ 0b1011, rest ^ ((1 << 40) - 1)  # 3 bits off; all 40 bits off
+    hits = [(key_of(core), 7, 5, near), (key_of(core), 8, 5, far)]
+    votes = vote(query, probes, np.array(hits))
+    assert votes.pk.tolist() == [7]  # manifest 8 shares the key, not the picture
+
+
+def test_a_single_vote_is_not_crowded_out_by_random_key_hits(
+    new_registry: Callable[[], Registry],
+) -> None:
+    """At a million videos a query's true block may be the only one whose key it asks,
+    among a thousand manifests sharing that key by chance (benchmarks/registry_scale.py)."""
+    rng = np.random.default_rng(9)
+    cores = [int(c) for c in rng.integers(0, 2**63, 20)]
+    # a 4 s copy of signed seconds 5-8: every window near its block (5 of 64 bits off),
+    # but only the first keeps the block's key, so the original gets a single vote
+    windows = tuple(
+        Probe(i * 1000, 0, cores[5 + i] ^ (0b11 << 30) ^ (0 if i == 0 else 0b111 << 3), b"")
+        for i in range(4)
+    )
+    query = Query("video", 640, 360, (0, 0, 128, 128), windows, 4000, flips=0)
+    # registered first (so ahead in ties): 40 manifests with that key, another picture
+    far = cores[5] ^ (((1 << 40) - 1) << 24)
+    decoys = [
+        synthetic(100 + i, cores=[*map(int, rng.integers(0, 2**63, 3)), far, 7, 8])
+        for i in range(40)
+    ]
+    reg = new_registry()
+    reg.register(decoys)
+    reg.register([synthetic(1, cores=cores)])
+    matches = reg.search(query)
+    assert [m.manifest_id for m in matches] == [synthetic(1).manifest_id]
+    assert matches[0].signed_range == (5.0, 9.0)
+
+
 
 
 def _flip(core: int, rng: np.random.Generator, bits: int) -> int:

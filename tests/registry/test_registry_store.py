@@ -12,7 +12,9 @@ import pytest
 from support.registrations import synthetic
 
 from provenance import RegisterStatus, RegistryError, open_registry
-from provenance._registry.schema import SCHEMA_VERSION
+from provenance._registry.match import BlockTable
+from provenance._registry.query import Probe, Query
+from provenance._registry.schema import MIGRATIONS, SCHEMA_VERSION
 from provenance._registry.sqlite import SqliteRegistry
 from provenance._registry.store import Registration, Registry, SqlRegistry
 
@@ -65,7 +67,7 @@ def test_a_different_store_under_a_known_id_is_a_conflict(
 
 
 class _Exploding(Registration):
-    def postings(self) -> list[tuple[int, int]]:
+    def postings(self) -> list[tuple[int, int, int]]:
         raise RuntimeError("disk on fire")
 
 
@@ -136,3 +138,86 @@ def test_postgres_url_password_is_never_shown() -> None:
     with pytest.raises(RegistryError) as err:
         open_registry("postgresql://user:s3cret@127.0.0.1:1/reg")
     assert "s3cret" not in str(err.value)
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_a_registry_of_schema_2_is_reindexed_on_first_open(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """Migration 3 adds the rest of each core hash to the postings: a registry written
+    before it is re-indexed from its stored block tables, and finds what it holds."""
+    regs = [synthetic(i) for i in range(3)]
+    v2 = [m for m in MIGRATIONS if m.version <= 2]
+    rows = [r.row() for r in regs]
+    cols = ", ".join(rows[0])
+    if backend == "sqlite":
+        path = tmp_path / "v2.db"
+        with sqlite3.connect(path) as conn:
+            conn.execute(
+                "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, "
+                "description TEXT NOT NULL, applied_at TEXT NOT NULL)"
+            )
+            for m in v2:
+                for statement in m.sqlite:
+                    conn.execute(statement)
+                conn.execute(
+                    "INSERT INTO schema_migrations VALUES (?, ?, 'then')",
+                    (m.version, m.description),
+                )
+            for pk, (reg, row) in enumerate(zip(regs, rows, strict=True), start=1):
+                conn.execute(
+                    f"INSERT INTO manifests (id, {cols}, registered_at) VALUES "
+                    f"(?, {', '.join('?' for _ in row)}, 'then')",
+                    (pk, *row.values()),
+                )
+                conn.execute("INSERT INTO manifest_stores VALUES (?, ?)", (pk, reg.store))
+                conn.executemany(
+                    "INSERT INTO postings VALUES (?, ?, ?)",
+                    [(k, pk, s) for k, s, _ in reg.postings()],
+                )
+        registry: SqlRegistry = SqliteRegistry(path)
+    else:
+        import psycopg
+
+        from provenance._registry.postgres import PostgresRegistry
+
+        url = request.getfixturevalue("pg_cluster").create_database("v2")
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(
+                "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, "
+                "description TEXT NOT NULL, applied_at TIMESTAMPTZ NOT NULL "
+                "DEFAULT now())"
+            )
+            for m in v2:
+                for statement in m.postgres:
+                    conn.execute(statement)
+                conn.execute(
+                    "INSERT INTO schema_migrations (version, description) VALUES (%s, %s)",
+                    (m.version, m.description),
+                )
+            for reg, row in zip(regs, rows, strict=True):
+                (pk,) = conn.execute(
+                    f"INSERT INTO manifests ({cols}) VALUES "
+                    f"({', '.join('%s' for _ in row)}) RETURNING id",
+                    tuple(row.values()),
+                ).fetchone()
+                conn.execute("INSERT INTO manifest_stores VALUES (%s, %s)", (pk, reg.store))
+                for k, s, _ in reg.postings():
+                    conn.execute("INSERT INTO postings VALUES (%s, %s, %s)", (k, pk, s))
+        registry = PostgresRegistry(url)
+    with registry:
+        versions = registry._query("SELECT version FROM schema_migrations", ())
+        assert sorted(v for (v,) in versions) == [1, 2, 3] == list(range(1, SCHEMA_VERSION + 1))
+        stored = registry._query("SELECT key, manifest, second, rest FROM postings", ())
+        assert sorted(stored) == sorted(
+            (k, pk, s, rest)
+            for pk, reg in enumerate(regs, start=1)
+            for k, s, rest in reg.postings()
+        )
+        cores = BlockTable.of(regs[1].binding).rows["core"]
+        windows = tuple(Probe(i * 1000, 0, int(cores[4 + i]), b"") for i in range(3))
+        query = Query("video", 640, 360, (0, 0, 128, 128), windows, 3000, flips=0)
+        assert [m.manifest_id for m in registry.search(query)] == [regs[1].manifest_id]
+        # registering goes on as before, into the new index
+        registry.register([synthetic(3)])
+        assert _rows(registry, "postings") == 4 * 20

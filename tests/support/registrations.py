@@ -3,6 +3,7 @@ media), and files signed the way `sign` signs them (with our soft binding)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -16,14 +17,16 @@ from provenance._registry.store import Registration
 __all__ = ["sign_with_binding", "synthetic"]
 
 
-def synthetic(i: int, seconds: int = 20) -> Registration:
-    """A registration with a random (seeded) fingerprint: storage tests need no media."""
+def synthetic(i: int, seconds: int = 20, cores: Sequence[int] | None = None) -> Registration:
+    """A registration with a random (seeded) fingerprint, or these core hashes one a
+    second: storage tests need no media."""
     rng = np.random.default_rng(i)
+    if cores is None:
+        cores = [int(rng.integers(0, 2**63)) for _ in range(seconds)]
     blocks = tuple(
-        Block(k * BLOCK_MS, (k + 1) * BLOCK_MS,
-              BlockValue(int(rng.integers(0, 2**63)), 0, (0, 0, 128, 128)))
-        for k in range(seconds)
-    )  # fmt: skip
+        Block(k * BLOCK_MS, (k + 1) * BLOCK_MS, BlockValue(core, 0, (0, 0, 128, 128)))
+        for k, core in enumerate(cores)
+    )
     return Registration(
         manifest_id=f"urn:c2pa:{i:08d}-0000-4000-8000-000000000000",
         store=f"store {i}".encode() * 10,
