@@ -222,8 +222,9 @@ def cells_to_rects(
     """
     # The walk runs on Python lists: indexing NumPy arrays one cell at a time costs more
     # than the rest of a still's comparison.
-    changed = score.reshape(rows, cols) > 1.0
-    grid = score.reshape(rows, cols).tolist()
+    shaped = score.reshape(rows, cols)
+    changed = shaped > 1.0
+    grid = shaped.tolist()
     seen = (~changed).tolist()  # unchanged cells are never visited
     cw, ch = width / cols, height / rows
     rects: list[Rect] = []
