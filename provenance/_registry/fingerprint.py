@@ -31,6 +31,7 @@ query therefore also tries crop hypotheses (`HYPOTHESES`, `COARSE`).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -202,27 +203,64 @@ class Regions:
     (`_PAD` cells)."""
 
     def __init__(self, fine: Mean, box: Box, hyps: Sequence[Hypothesis] = (IDENTITY,)) -> None:
-        grid = np.pad(fine.astype(np.float64), _PAD, mode="edge")
-        n, h = grid.shape[0], len(hyps)
-        steps = sorted({w[0] for w in REGIONS})  # the same for rows and columns
-        side = REGIONS[0][2] - REGIONS[0][0]
-        r = len(steps)
-        # per (hypothesis, range): x0, y0, x1, y1 of the diagonal window, in padded cells
-        k = FINE / SIZE
-        spans = np.array(
-            [[core_rect(box, hyp, (f, f, f + side, f + side)) for f in steps] for hyp in hyps]
-        ) * k + _PAD  # fmt: skip
-        ax, ay = (_DCT @ _box_weights(spans[..., i], spans[..., i + 2], n) for i in (0, 1))
-        rows = (ay @ grid).reshape(h, r * _FREQ, n)
-        both = rows @ ax.reshape(h, r * _FREQ, n).transpose(0, 2, 1)  # (h, r FREQ, r FREQ)
-        coeffs = both.reshape(h, r, _FREQ, r, _FREQ).transpose(0, 1, 3, 2, 4)
-        coeffs = coeffs.reshape(h, r * r, _FREQ**2)[:, :, _INDEX]  # windows row by row
+        grid = fine.astype(np.float64)
+        h, r = len(hyps), len(_STEPS)
+        ax, ay, wx, wy = _window_weights(box, tuple(hyps))
+        # products per hypothesis and window range stay small enough for BLAS to run them
+        # on this thread (a threaded one spends more CPU waking threads than it saves)
+        both = (ay @ grid) @ ax  # (h, r FREQ, r FREQ)
+        low = both.reshape(h, r, _FREQ, r, _FREQ).transpose(0, 1, 3, 2, 4)
+        low = low.reshape(h, r * r, _FREQ**2)  # windows row by row
+        coeffs = low[:, :, _INDEX]
         self.bits: npt.NDArray[np.uint64] = ((coeffs > 0) * _WEIGHTS).sum(axis=2, dtype=np.uint64)
         self.strength: npt.NDArray[np.float64] = np.abs(coeffs)
-        wx, wy = (_box_weights(spans[0, :, i], spans[0, :, i + 2], n) for i in (0, 1))
-        small = (wy @ grid) @ wx.reshape(r * _SIG, n).T  # (r, _SIG, r _SIG)
-        small = small.reshape(r, _SIG, r, _SIG).transpose(0, 2, 1, 3).reshape(r * r, -1)
-        self.flat: npt.NDArray[np.bool_] = small.std(axis=1) < _FLAT_STD
+        # By Parseval, the low coefficients' energy is at most the reduction's variance
+        # times its size: where that bound already clears the flat limit, no window is
+        # flat and the reductions themselves need not be made.
+        if ((low[0] ** 2) @ _AC_SCALE >= _FLAT_VAR).all():
+            self.flat: npt.NDArray[np.bool_] = np.zeros(r * r, dtype=np.bool_)
+        else:
+            small = (wy @ grid)[:, None] @ wx  # (r, r, _SIG, _SIG): windows row by row
+            self.flat = small.std(axis=(2, 3)).ravel() < _FLAT_STD
+
+
+# squares of the orthonormal DCT-II's scale of each low coefficient, over the reduction's
+# size (the DC term left out: it is the mean, not the variance)
+_NORM = np.where(np.arange(_FREQ) == 0, 1 / _SIG, 2 / _SIG)
+_AC_SCALE = (np.outer(_NORM, _NORM) * (np.arange(_FREQ**2) != 0).reshape(_FREQ, _FREQ)).ravel()
+_AC_SCALE /= _SIG * _SIG
+_FLAT_VAR = _FLAT_STD**2 * (1 + 1e-9)  # the margin covers rounding in the bound
+_STEPS = sorted({w[0] for w in REGIONS})  # the windows' offsets, the same for rows and columns
+_SIDE = REGIONS[0][2] - REGIONS[0][0]
+_PADDED = FINE + 2 * _PAD
+# edge padding as a matrix: the padded grid is `_EDGE @ grid @ _EDGE.T`
+_EDGE = np.zeros((_PADDED, FINE))
+_EDGE[np.arange(_PADDED), np.clip(np.arange(_PADDED) - _PAD, 0, FINE - 1)] = 1.0
+
+
+@functools.lru_cache(maxsize=64)
+def _window_weights(box: Box, hyps: tuple[Hypothesis, ...]) -> tuple[Any, Any, Any, Any]:
+    """What `Regions` multiplies the fine grid by, on the left and on the right: the DCT
+    of each window's box reduction (rows, columns), and the first hypothesis's plain box
+    reductions. They depend only on the content box and the hypotheses: cached, since
+    most pictures fill their frame and every check of one asks the same."""
+    h, r = len(hyps), len(_STEPS)
+    # per (hypothesis, range): x0, y0, x1, y1 of the diagonal window, in padded cells
+    k = FINE / SIZE
+    spans = np.array(
+        [[core_rect(box, hyp, (f, f, f + _SIDE, f + _SIDE)) for f in _STEPS] for hyp in hyps]
+    ) * k + _PAD  # fmt: skip
+    ax, ay = (_DCT @ _box_weights(spans[..., i], spans[..., i + 2], _PADDED) for i in (0, 1))
+    wx, wy = (_box_weights(spans[0, :, i], spans[0, :, i + 2], _PADDED) for i in (0, 1))
+    out = (
+        _EDGE.T @ ax.reshape(h, r * _FREQ, _PADDED).transpose(0, 2, 1),
+        ay.reshape(h, r * _FREQ, _PADDED) @ _EDGE,
+        (wx @ _EDGE).transpose(0, 2, 1),
+        wy @ _EDGE,
+    )
+    for m in out:
+        m.flags.writeable = False  # shared by every caller
+    return out
 
 
 def _box_weights(lo: npt.NDArray[np.float64], hi: npt.NDArray[np.float64], n: int) -> Any:

@@ -206,17 +206,16 @@ def check_image_agreement(binding: SoftBinding, dct: int, fine: bytes) -> None:
         return
     grid = np.frombuffer(fine, dtype=np.uint8).reshape(FINE, FINE)
     regions = Regions(grid.astype(np.float32), whole.box)
-    for b, bits, strength, flat in zip(
-        binding.blocks[1:], regions.bits[0], regions.strength[0], regions.flat, strict=True
-    ):
-        v = b.value
-        differ = (np.uint64(v.core ^ int(bits)) >> np.arange(64, dtype=np.uint64)) & np.uint64(1)
-        if (
-            v.box != whole.box
-            or v.table != v.core
-            or v.flat != bool(flat)
-            or (strength[differ == 1] > _TINY * max(1.0, float(strength.max()))).any()
-        ):
+    blocks = binding.blocks[1:]
+    values = [b.value for b in blocks]
+    signed = np.array([v.core for v in values], dtype=np.uint64)
+    differ = ((signed ^ regions.bits[0])[:, None] >> np.arange(64, dtype=np.uint64)) & np.uint64(1)
+    strength = regions.strength[0]
+    # a bit may differ only where its coefficient is too close to 0 to carry a sign
+    unsure = strength <= _TINY * np.maximum(1.0, strength.max(axis=1, keepdims=True))
+    wrong = ~(unsure | (differ == 0)).all(axis=1) | (regions.flat != [v.flat for v in values])
+    for b, v, bad in zip(blocks, values, wrong, strict=True):
+        if bad or v.box != whole.box or v.table != v.core:
             raise SoftBindingError(
                 f"the soft binding disagrees with the signed region table in region {b.region}"
             )
