@@ -12,6 +12,7 @@ import pytest
 
 from provenance._registry import fingerprint as fp
 from provenance._registry.fingerprint import FINE, HYPOTHESES, IDENTITY, REGIONS, SIZE, Regions
+from provenance._registry.softbinding import _TINY
 
 
 def _by_definition(
@@ -54,7 +55,7 @@ def test_regions_match_their_definition(
     for h, hyp in enumerate(hyps):
         bits, flat = _by_definition(grid, box, hyp)
         strength = found.strength[h]
-        unsure = strength <= 1e-6 * np.maximum(1.0, strength.max(axis=1, keepdims=True))
+        unsure = strength <= _TINY * np.maximum(1.0, strength.max(axis=1, keepdims=True))
         for i, want in enumerate(bits):
             differ = (int(found.bits[h, i]) ^ want) >> np.arange(64, dtype=np.uint64) & 1
             assert not (differ.astype(bool) & ~unsure[i]).any(), (name, h, i)
