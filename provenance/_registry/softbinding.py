@@ -195,6 +195,15 @@ def check_agreement(
 _TINY = 1e-6  # a coefficient this close to 0 may take either sign on another machine
 
 
+def _same_signs(differ: int, strength: npt.NDArray[np.float64]) -> bool:
+    """Whether hashes that differ in the bits of `differ` agree but for coefficients too
+    close to 0 to carry a sign (`strength`: each bit's |coefficient|)."""
+    if differ == 0:
+        return True  # nearly always: no array work
+    bits = (np.uint64(differ) >> np.arange(64, dtype=np.uint64)) & np.uint64(1)
+    return not (strength[bits == 1] > _TINY * max(1.0, float(strength.max()))).any()
+
+
 def check_image_agreement(binding: SoftBinding, dct: int, fine: bytes) -> None:
     """Raise `SoftBindingError` unless the soft binding of a still was computed beside this
     region table: the whole picture's block holds the table's DCT hash, and each regional
@@ -206,16 +215,17 @@ def check_image_agreement(binding: SoftBinding, dct: int, fine: bytes) -> None:
         return
     grid = np.frombuffer(fine, dtype=np.uint8).reshape(FINE, FINE)
     regions = Regions(grid.astype(np.float32), whole.box)
-    blocks = binding.blocks[1:]
-    values = [b.value for b in blocks]
-    signed = np.array([v.core for v in values], dtype=np.uint64)
-    differ = ((signed ^ regions.bits[0])[:, None] >> np.arange(64, dtype=np.uint64)) & np.uint64(1)
-    strength = regions.strength[0]
-    # a bit may differ only where its coefficient is too close to 0 to carry a sign
-    unsure = strength <= _TINY * np.maximum(1.0, strength.max(axis=1, keepdims=True))
-    wrong = ~(unsure | (differ == 0)).all(axis=1) | (regions.flat != [v.flat for v in values])
-    for b, v, bad in zip(blocks, values, wrong, strict=True):
-        if bad or v.box != whole.box or v.table != v.core:
+    for b, bits, flat, strength in zip(
+        binding.blocks[1:], regions.bits[0].tolist(), regions.flat.tolist(), regions.strength[0],
+        strict=True,
+    ):  # fmt: skip
+        v = b.value
+        if (
+            v.box != whole.box
+            or v.table != v.core
+            or v.flat != flat
+            or not _same_signs(v.core ^ bits, strength)
+        ):
             raise SoftBindingError(
                 f"the soft binding disagrees with the signed region table in region {b.region}"
             )

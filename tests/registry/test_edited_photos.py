@@ -142,8 +142,13 @@ def test_a_still_query_names_only_the_blocks_a_still_has(photos: Photos) -> None
         Query.decode(hostile.encode())
 
 
+@pytest.mark.parametrize(
+    "spoiled",
+    [slice(5, 13), slice(5, 21)],  # its hash alone; its hash and table copy alike
+    ids=["hash", "hash-and-table"],
+)
 def test_a_regional_block_that_disagrees_with_the_region_table_is_invalid(
-    photos: Photos,
+    photos: Photos, spoiled: slice
 ) -> None:
     """A photo claiming another picture's regions (to borrow credentials through a
     registry) is invalid, however well it is signed."""
@@ -152,7 +157,7 @@ def test_a_regional_block_that_disagrees_with_the_region_table_is_invalid(
     binding = next(a for a in manifest["assertions"] if a["label"] == "c2pa.soft-binding")
     raw = binding["data"]["blocks"][6]["value"]
     value = bytearray(base64.b64decode(raw) if isinstance(raw, str) else bytes(raw))
-    value[5:13] = bytes(b ^ 0xFF for b in value[5:13])  # its hash, inverted
+    value[spoiled] = bytes(b ^ 0xFF for b in value[spoiled])  # inverted
     binding["data"]["blocks"][6]["value"] = list(value)
     checked = check_soft_binding(replace(report), manifest)
     assert checked.verdict is Verdict.INVALID
