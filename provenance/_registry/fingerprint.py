@@ -32,6 +32,7 @@ query therefore also tries crop hypotheses (`HYPOTHESES`, `COARSE`).
 from __future__ import annotations
 
 import functools
+import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -291,6 +292,9 @@ def signature(img: Mean, rect: Rect) -> tuple[int, npt.NDArray[np.float64], floa
     return bits, np.abs(coeffs), float(small.std())
 
 
+_VALUE = struct.Struct("<5B2Q")  # a block value: flags, content box, core hash, table
+
+
 @dataclass(frozen=True)
 class BlockValue:
     """The soft-binding value of one block (21 bytes packed, see `pack`)."""
@@ -300,26 +304,21 @@ class BlockValue:
     box: Box
     flat: bool = False
 
-    SIZE = 21
+    SIZE = _VALUE.size  # 21
 
     def pack(self) -> bytes:
         """flags (bit 0: flat), content box x0 y0 x1 y1 (analysis pixels, 1/128 of the
         frame), then as little-endian uint64: core hash, frame-table majority."""
-        return (
-            bytes([1 if self.flat else 0, *self.box])
-            + self.core.to_bytes(8, "little")
-            + self.table.to_bytes(8, "little")
-        )
+        return _VALUE.pack(1 if self.flat else 0, *self.box, self.core, self.table)
 
     @classmethod
     def unpack(cls, data: bytes) -> BlockValue:
         """Read back `pack()` output; raises `SoftBindingError` when it is not one."""
         if len(data) != cls.SIZE:
             raise SoftBindingError(f"soft-binding value of {len(data)} bytes, expected {cls.SIZE}")
-        flags, x0, y0, x1, y1 = data[:5]
+        flags, x0, y0, x1, y1, core, table = _VALUE.unpack(data)
         if flags > 1 or not (x0 < x1 <= SIZE and y0 < y1 <= SIZE):
             raise SoftBindingError("soft-binding value has bad flags or content box")
-        core, table = (int.from_bytes(data[i : i + 8], "little") for i in (5, 13))
         return cls(core, table, (x0, y0, x1, y1), bool(flags))
 
 

@@ -30,7 +30,6 @@ returns as base64. Both spellings are accepted when reading.
 
 from __future__ import annotations
 
-import base64
 import binascii
 from dataclasses import dataclass
 from typing import Any
@@ -168,7 +167,7 @@ def _unb64(value: Any) -> bytes:
     if not isinstance(value, str):
         raise SoftBindingError("soft binding value is not a byte string")
     try:
-        return base64.b64decode(value, validate=True)
+        return binascii.a2b_base64(value, strict_mode=True)
     except (binascii.Error, ValueError) as e:
         raise SoftBindingError(f"soft binding value is not base64 ({e})") from None
 
