@@ -2,7 +2,7 @@
 definition gives window by window: the DCT sign hash of each window's 32x32 box reduction
 of the edge-padded fine grid, and `flat` where that reduction's standard deviation is
 under the limit. Bits may differ only where a coefficient is too close to 0 to carry a
-sign (`softbinding._TINY`: the agreement check tolerates exactly those)."""
+sign: the agreement check's own rule (`softbinding._same_signs`)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import pytest
 
 from provenance._registry import fingerprint as fp
 from provenance._registry.fingerprint import FINE, HYPOTHESES, IDENTITY, REGIONS, SIZE, Regions
-from provenance._registry.softbinding import _TINY
+from provenance._registry.softbinding import _same_signs
 
 
 def _by_definition(
@@ -54,11 +54,9 @@ def test_regions_match_their_definition(
     found = Regions(grid, box, hyps)
     for h, hyp in enumerate(hyps):
         bits, flat = _by_definition(grid, box, hyp)
-        strength = found.strength[h]
-        unsure = strength <= _TINY * np.maximum(1.0, strength.max(axis=1, keepdims=True))
         for i, want in enumerate(bits):
-            differ = (int(found.bits[h, i]) ^ want) >> np.arange(64, dtype=np.uint64) & 1
-            assert not (differ.astype(bool) & ~unsure[i]).any(), (name, h, i)
+            differ = int(found.bits[h, i]) ^ want
+            assert _same_signs(differ, found.strength[h, i]), (name, h, i)
         if h == 0:
             assert found.flat.tolist() == flat, name
 
