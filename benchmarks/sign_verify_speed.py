@@ -202,6 +202,10 @@ def child(spec: dict[str, Any]) -> dict[str, Any]:
         sign, verify = provenance.sign, provenance.verify
         if fingerprints:
             import provenance.frames.image  # noqa: F401 - a still loads this part
+        if op == "verify" and not src.endswith(".jpg"):
+            # verify reads a video's container tags with PyAV (does its own metadata give
+            # the place away?); its import, 0.07-0.2 s once per process, is start-up
+            import av  # noqa: F401
 
         def prepared() -> Any:
             # Timed from the first use: single pass's one-time self-check (~30 ms) included.
