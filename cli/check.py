@@ -84,6 +84,14 @@ def check(
     no_cache: Annotated[
         bool, typer.Option("--no-cache", help="Do not read or write .provenance-cache/.")
     ] = False,
+    no_frames: Annotated[
+        bool,
+        typer.Option(
+            "--no-frames",
+            help="Skip frame and region localization: a tampered photo or video is reported "
+            "without decoding it to say what changed (faster on large media).",
+        ),
+    ] = False,
     engine: Annotated[
         str,
         typer.Option(
@@ -130,6 +138,7 @@ def check(
         include=tuple(include or ()),
         exclude=tuple(exclude or ()),
         cache=not no_cache,
+        localize=not no_frames,
         engine=Engine.parse(engine),
         ray_address=ray_address,
     )

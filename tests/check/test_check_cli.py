@@ -492,3 +492,21 @@ def test_a_folder_without_media_says_so_and_the_policy_decides(tmp_path: Path) -
     (folder / "provenance.toml").write_text("[files]\nrequire_assets = 'yes'\n")
     code, _, err = run(folder)
     assert code == 2 and "files.require_assets: must be true or false" in err
+
+
+def test_no_frames_reports_tampered_files_without_localizing(repo: Path) -> None:
+    """The verdicts are the same; only localization, which decodes a tampered photo, is
+    skipped (its report carries no region and does not say what was located)."""
+
+    def reports(*args: str) -> dict[str, dict[str, Any]]:
+        code, out, _ = run(repo, "--format", "json", "--jobs", "1", "--no-cache", *args)
+        assert code == 1
+        return {r["path"]: r for r in json.loads(out)["results"]}
+
+    full, quick = reports(), reports("--no-frames")
+    verdicts = {p: r["verdict"] for p, r in full.items()}
+    assert {p: r["verdict"] for p, r in quick.items()} == verdicts
+    assert "located" in full["photos/tampered.jpg"]["report"]["message"]
+    assert quick["photos/tampered.jpg"]["report"]["message"] == (
+        "the asset was changed after it was signed"
+    )
