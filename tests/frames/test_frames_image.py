@@ -138,3 +138,19 @@ def test_regions_version_and_fine_grid_are_checked(tmp_path: Path, picture: np.n
     ):
         with pytest.raises(FramesDataError):
             ImageFingerprint.from_dict(bad)
+
+
+@pytest.mark.parametrize("mode", ["1", "L", "LA", "P", "RGB", "RGBA", "CMYK", "I;16", "I", "F"])
+def test_exact_hash_is_of_the_whole_pictures_bytes(mode: str) -> None:
+    """`exact` is BLAKE3 of the mode, the size and Pillow's raw bytes of the whole picture,
+    however it is read (signed files carry it: it must not change)."""
+    import blake3
+
+    from provenance._still import Still
+    from provenance.frames import image
+
+    rows = 2 * image._BAND + 37  # three bands, the last one short
+    rgb = Image.fromarray(np.random.default_rng(5).integers(0, 256, (rows, 13, 3), np.uint8))
+    img = rgb.convert(mode)
+    want = blake3.blake3(f"{mode}:13x{rows}:".encode() + img.tobytes()).hexdigest(length=16)
+    assert image._exact(Still(img, 13, rows)) == want
