@@ -197,7 +197,7 @@ def compare_image(
     window = Window.of(geometry, (still.width, still.height))
     if window is not None:
         fine = np.frombuffer(signed.fine, dtype=np.uint8).reshape(STILL_FINE, STILL_FINE)
-        window = window.refine(fine, np.asarray(still.image.convert("L"), dtype=np.uint8))
+        window = window.refine(fine, np.asarray(still.gray, dtype=np.uint8))
     if window is None or window.fills:
         return _changed_regions(signed, fingerprint_image(still))
     return window.map_rects(_changed_regions(signed, _through(still, window, signed)))
@@ -208,7 +208,7 @@ def _through(still: Still, window: Window, signed: ImageFingerprint) -> ImageFin
     values in the cells the checked picture does not show (compared as unchanged)."""
     from provenance.frames.geometry import coarse_hidden
 
-    gray = window.sample(np.asarray(still.image.convert("L"), dtype=np.uint8))
+    gray = window.sample(np.asarray(still.gray, dtype=np.uint8))
     dct, luma, detail = compute_features(gray)
     hidden = window.hidden(STILL_FINE, STILL_FINE).ravel()
     coarse = coarse_hidden(hidden.reshape(STILL_FINE, STILL_FINE))
