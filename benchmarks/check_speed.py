@@ -17,12 +17,13 @@
   --no-cache` under cProfile, summed into buckets (the Reader itself, each JSON pass,
   format detection, localization, policy, walking, reporting) and the top functions.
 
-The corpus is a temporary git repository of small distinct images (64x48 JPEG, each
-from its own seed, so the content-addressed cache cannot share entries): most signed,
-some unsigned, some tampered after signing. Timings call the library in-process (the
-CLI adds a constant ~0.3 s of imports) and report medians.
+The corpus is a temporary git repository of small distinct images (64x48 JPEG, or
+`--size WxH`, each from its own seed, so the content-addressed cache cannot share
+entries): most signed, some unsigned, some tampered after signing. Timings call the
+library in-process (the CLI adds a constant ~0.3 s of imports) and report medians.
 
     python benchmarks/check_speed.py [--files 2000] [--repeat 3] [--keep DIR] [--profile]
+    python benchmarks/check_speed.py --size 4000x3000 --files 200   # phone-sized photos
 
 Before and after a change: build the corpus once (`--keep DIR`), then run this script
 with `--reuse DIR` alternately on each version of the package (PYTHONPATH=the other
@@ -59,13 +60,13 @@ def _init(ident_dir: str) -> None:
     _ident_dir = Path(ident_dir)
 
 
-def _make(args: tuple[int, str, str]) -> str:
+def _make(args: tuple[int, str, str, tuple[int, int]]) -> str:
     """Make asset i: 'signed', 'unsigned' or 'tampered'."""
-    i, kind, out = args
+    i, kind, out, size = args
     assert _ident_dir is not None
     dst = Path(out)
     raw = dst.with_name(f".raw{i}.jpg")
-    make_photo(raw, size=(64, 48), seed=10_000 + i)
+    make_photo(raw, size=size, seed=10_000 + i)
     if kind == "unsigned":
         raw.rename(dst)
         return kind
@@ -92,7 +93,9 @@ def _identity():  # type: ignore[no-untyped-def]
     return _cached_ident
 
 
-def build_corpus(root: Path, n: int, workers: int) -> tuple[Path, list[Path], float]:
+def build_corpus(
+    root: Path, n: int, workers: int, size: tuple[int, int]
+) -> tuple[Path, list[Path], float]:
     keys = generate_dev_identity(root / "keys")
     repo = root / "repo"
     (repo / "certs").mkdir(parents=True)
@@ -103,7 +106,7 @@ def build_corpus(root: Path, n: int, workers: int) -> tuple[Path, list[Path], fl
         kind = "unsigned" if i % 20 == 7 else "tampered" if i % 20 == 13 else "signed"
         folder = repo / "assets" / f"{i // 250:02d}"
         folder.mkdir(parents=True, exist_ok=True)
-        jobs.append((i, kind, str(folder / f"img{i:05d}.jpg")))
+        jobs.append((i, kind, str(folder / f"img{i:05d}.jpg"), size))
     t = time.perf_counter()
     with ProcessPoolExecutor(workers, initializer=_init, initargs=(str(root / "keys"),)) as pool:
         list(pool.map(_make, jobs, chunksize=50))
@@ -229,6 +232,9 @@ def main() -> int:
     ap.add_argument("--keep", type=Path, help="build the corpus here and keep it")
     ap.add_argument("--reuse", type=Path, help="measure on a corpus kept by an earlier --keep run")
     ap.add_argument("--profile", action="store_true", help="profile one check --jobs 1 run")
+    ap.add_argument(
+        "--size", default="64x48", help="the photos' size, WxH (4000x3000: a phone's 12 MP)"
+    )
     args = ap.parse_args()
 
     kept = args.keep or args.reuse
@@ -241,8 +247,9 @@ def main() -> int:
             files = sorted((repo / "assets").glob("*/*.jpg"))
             print(f"corpus: {len(files)} JPEGs kept in {tmp}")
         else:
-            repo, files, setup = build_corpus(tmp, args.files, max(2, cores or 1))
-            print(f"corpus: {len(files)} signed/unsigned/tampered 64x48 JPEGs in {setup:.1f} s")
+            w, h = (int(v) for v in args.size.split("x"))
+            repo, files, setup = build_corpus(tmp, args.files, max(2, cores or 1), (w, h))
+            print(f"corpus: {len(files)} signed/unsigned/tampered {w}x{h} JPEGs in {setup:.1f} s")
 
         no_trust = tmp / "no-trust.toml"
         no_trust.write_text("# the default policy: no trust anchors\n")
@@ -253,9 +260,15 @@ def main() -> int:
         )
 
         def check(
-            jobs: int, cache: bool, policy: Path | None = None, chunk: tuple[Path, ...] = ()
+            jobs: int,
+            cache: bool,
+            policy: Path | None = None,
+            chunk: tuple[Path, ...] = (),
+            localize: bool = True,
         ) -> None:
-            opts = CheckOptions(paths=chunk or (repo,), jobs=jobs, cache=cache, policy=policy)
+            opts = CheckOptions(
+                paths=chunk or (repo,), jobs=jobs, cache=cache, policy=policy, localize=localize
+            )
             report = run_check(opts)
             want = sum(len(by_folder[d]) for d in chunk) if chunk else len(files)
             assert len(report.results) == want, len(report.results)
@@ -279,6 +292,7 @@ def main() -> int:
             "check --jobs 1 --no-cache": lambda d, fs: check(1, False, chunk=d),
             "  same, policy w/o trust": lambda d, fs: check(1, False, no_trust, d),
             "  same, policy names signers": lambda d, fs: check(1, False, names, d),
+            "  same, localize off": lambda d, fs: check(1, False, chunk=d, localize=False),
             "bare c2pa.Reader": lambda d, fs: bare_reader(fs),
             "bare Reader + trust ctx": lambda d, fs: bare_reader_ctx(fs, ca),
             "bare Reader, ctx w/o trust": lambda d, fs: bare_reader_ctx(fs, None),
@@ -350,6 +364,8 @@ def main() -> int:
         print(f"  with trust anchors           : {paired(j1, tr)}")
         print(f"  without trust anchors        : {paired(nt, nt_bare)}")
         print(f"  anchors, policy names signers: {paired(nm, tr)}  (certificates read)")
+        print(f"  anchors, localize off        : {paired('  same, localize off', tr)}  "
+              "(tampered photos not decoded)")  # fmt: skip
         print(f"  provenance.verify loop       : {paired(vl, tr)}  (certificates read)")
         print(f"  (issue-2 baseline, a Reader with c2pa's default context: "
               f"{wall[j1] / wall[bare]:.2f} wall, {cpu[j1] / cpu[bare]:.2f} CPU; without "
