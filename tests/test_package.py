@@ -365,7 +365,7 @@ def test_cli_help_loads_no_command_and_nothing_heavy() -> None:
 def test_a_command_loads_only_its_own_module(command: str) -> None:
     """`provenance COMMAND --help` loads that command's module and what it uses, never
     another command's, nor NumPy, PyAV or the demo (which load only to decode pixels), nor
-    pydantic (Typer 0.29 builds a pydantic adapter per parameter: +0.2-0.3 s a command)."""
+    pydantic (Typer 0.29 builds a pydantic adapter per parameter: 0.15-0.25 s a command)."""
     from provenance.cli import COMMANDS
 
     loaded = _loaded_by([command, "--help"])
